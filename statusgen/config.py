@@ -1,0 +1,342 @@
+"""statusgen.toml -> frozen Config. Every problem in the file is reported at once."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from statusgen.errors import Problems, StatusgenError
+
+CONFIG_FILE = "statusgen.toml"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+COMPONENT_STATUSES = (
+    "operational",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "under_maintenance",
+)
+DEFAULT_UPTIME_WEIGHTS = {
+    "major_outage": 1.0,
+    "partial_outage": 0.3,
+    "degraded_performance": 0.0,
+    "under_maintenance": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    base_url: str  # always ends with "/"
+    description: str
+    timezone: str
+    language: str
+    support_url: str | None
+    uptime_days: int
+    feed_entries: int
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: str
+    group: str | None = None
+    description: str | None = None
+    slo: float | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+    scheme: str  # "s3" or "file"
+    bucket: str  # bucket name, or the directory for file://
+    prefix: str  # "" or ends with "/"
+    region: str | None = None
+    endpoint_url: str | None = None
+    cloudfront_distribution_id: str | None = None
+    # (glob pattern, Cache-Control value); first match wins, before the defaults
+    cache_control: tuple[tuple[str, str], ...] = ()
+    max_delete_fraction: float = 0.25
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    site: Site
+    groups: tuple[Group, ...]
+    components: tuple[Component, ...]
+    targets: tuple[Target, ...] = ()
+    uptime_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_UPTIME_WEIGHTS.items())
+
+    @property
+    def component_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.components)
+
+    def component(self, component_id: str) -> Component:
+        return next(c for c in self.components if c.id == component_id)
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.id == group_id)
+
+    def url(self, path: str = "") -> str:
+        return self.site.base_url + path.lstrip("/")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Reader:
+    """Typed access to one TOML table, recording problems instead of raising."""
+
+    def __init__(self, problems: Problems, file: str, table: dict, where: str):
+        self.problems, self.file, self.table, self.where = problems, file, table, where
+
+    def _field(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for key in self.table:
+            if key not in allowed:
+                self.problems.add(
+                    self.file, self._field(key),
+                    f"unknown setting {key!r} (known: {', '.join(sorted(allowed))})",
+                )
+
+    def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
+        value = self.table.get(key)
+        if value is None:
+            if required:
+                self.problems.add(self.file, self._field(key), "missing; expected a text value")
+            return default
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.problems.add(self.file, self._field(key), f"found {value!r}; expected non-empty text")
+            return default
+        return value
+
+    def number(self, key: str, low: float, high: float, default, integer: bool = False):
+        value = self.table.get(key)
+        if value is None:
+            return default
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+            what = "a whole number" if integer else "a number"
+            self.problems.add(
+                self.file, self._field(key), f"found {value!r}; expected {what} from {low} to {high}"
+            )
+            return default
+        return value
+
+    def identifier(self, key: str) -> str | None:
+        value = self.text(key, required=True)
+        if value is not None and not ID_PATTERN.match(value):
+            self.problems.add(
+                self.file, self._field(key),
+                f"found {value!r}; expected lower-case letters, digits and '-' ([a-z0-9][a-z0-9-]*)",
+            )
+            return None
+        return value
+
+    def url(self, key: str, required: bool = False, schemes=("https",)) -> str | None:
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme == "http" and is_loopback_host(parsed.hostname):
+            return value
+        if parsed.scheme not in schemes or not parsed.netloc:
+            self.problems.add(
+                self.file, self._field(key),
+                f"found {value!r}; expected an absolute {'/'.join(schemes)} URL (http only for localhost)",
+            )
+            return None
+        return value
+
+
+def load_config(root: Path) -> Config:
+    path = Path(root) / CONFIG_FILE
+    file = CONFIG_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StatusgenError(
+            f"{file}: not found in {Path(root).resolve()} (run 'statusgen init DIR' to create a status repository, or pass --root)"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StatusgenError(f"{file}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise StatusgenError(f"{file}: not UTF-8 text") from None
+
+    problems = Problems()
+    top = _Reader(problems, file, data, "")
+    top.check_keys({"site", "groups", "components", "targets", "uptime"})
+
+    site = _parse_site(problems, file, _table(problems, file, data, "site"))
+    groups = _parse_groups(problems, file, _array(problems, file, data, "groups"))
+    components = _parse_components(
+        problems, file, _array(problems, file, data, "components"), {g.id for g in groups}
+    )
+    targets = _parse_targets(problems, file, _array(problems, file, data, "targets"))
+    weights = _parse_weights(problems, file, _table(problems, file, data, "uptime"))
+    if not components and "components" in data:
+        problems.add(file, "components", "empty; expected at least one [[components]] entry")
+    problems.raise_if_any()
+    return Config(Path(root), site, groups, components, targets, weights)
+
+
+def _table(problems: Problems, file: str, data: dict, key: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.add(file, key, f"expected a [{key}] table")
+        return {}
+    return value
+
+
+def _array(problems: Problems, file: str, data: dict, key: str) -> list[dict]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.add(file, key, f"expected [[{key}]] entries")
+        return []
+    return value
+
+
+def _parse_site(problems: Problems, file: str, table: dict) -> Site:
+    r = _Reader(problems, file, table, "site")
+    r.check_keys({"title", "base_url", "description", "timezone", "language", "support_url",
+                  "uptime_days", "feed_entries"})
+    title = r.text("title", required=True) or ""
+    base_url = r.url("base_url", required=True) or "http://localhost/"
+    if not base_url.endswith("/"):
+        base_url += "/"
+    tz_name = r.text("timezone", default="UTC") or "UTC"
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(file, "site.timezone", f"found {tz_name!r}; expected an IANA time zone such as 'Europe/Berlin' or 'UTC'")
+        tz_name = "UTC"
+    return Site(
+        title=title,
+        base_url=base_url,
+        description=r.text("description", default="") or "",
+        timezone=tz_name,
+        language=r.text("language", default="en") or "en",
+        support_url=r.url("support_url", schemes=("https", "mailto")),
+        uptime_days=r.number("uptime_days", 1, 366, 90, integer=True),
+        feed_entries=r.number("feed_entries", 1, 10000, 100, integer=True),
+    )
+
+
+def _parse_groups(problems: Problems, file: str, items: list[dict]) -> tuple[Group, ...]:
+    groups, seen = [], set()
+    for index, table in enumerate(items):
+        r = _Reader(problems, file, table, f"groups[{index}]")
+        r.check_keys({"id", "name", "description"})
+        group_id, name = r.identifier("id"), r.text("name", required=True)
+        if group_id in seen:
+            problems.add(file, f"groups[{index}].id", f"duplicate group id {group_id!r}; expected unique ids")
+        elif group_id and name:
+            seen.add(group_id)
+            groups.append(Group(group_id, name, r.text("description")))
+    return tuple(groups)
+
+
+def _parse_components(problems: Problems, file: str, items: list[dict], group_ids: set[str]) -> tuple[Component, ...]:
+    components, seen = [], set()
+    for index, table in enumerate(items):
+        r = _Reader(problems, file, table, f"components[{index}]")
+        r.check_keys({"id", "name", "group", "description", "slo"})
+        component_id, name = r.identifier("id"), r.text("name", required=True)
+        group = r.text("group")
+        if group is not None and group not in group_ids:
+            known = ", ".join(sorted(group_ids)) or "none defined"
+            problems.add(file, f"components[{index}].group", f"unknown group {group!r} (known: {known})")
+        slo = r.number("slo", 0.0, 100.0, None)
+        if component_id in seen:
+            problems.add(file, f"components[{index}].id", f"duplicate component id {component_id!r}; expected unique ids")
+        elif component_id and name:
+            seen.add(component_id)
+            components.append(Component(component_id, name, group, r.text("description"),
+                                        float(slo) if slo is not None else None))
+    return tuple(components)
+
+
+def _parse_weights(problems: Problems, file: str, table: dict) -> tuple[tuple[str, float], ...]:
+    r = _Reader(problems, file, table, "uptime")
+    r.check_keys(set(DEFAULT_UPTIME_WEIGHTS))
+    return tuple(
+        (status, float(r.number(status, 0.0, 1.0, default))) for status, default in DEFAULT_UPTIME_WEIGHTS.items()
+    )
+
+
+def _parse_targets(problems: Problems, file: str, items: list[dict]) -> tuple[Target, ...]:
+    targets, seen = [], set()
+    for index, table in enumerate(items):
+        where = f"targets[{index}]"
+        r = _Reader(problems, file, table, where)
+        r.check_keys({"name", "url", "region", "endpoint_url", "cloudfront_distribution_id",
+                      "cache_control", "max_delete_fraction"})
+        name = r.text("name", required=True)
+        url = r.text("url", required=True)
+        if name in seen:
+            problems.add(file, f"{where}.name", f"duplicate target name {name!r}; expected unique names")
+        parsed = urlparse(url or "")
+        if url is not None and parsed.scheme not in ("s3", "file"):
+            problems.add(file, f"{where}.url", f"found {url!r}; expected s3://BUCKET/[PREFIX/] or file://DIRECTORY")
+            continue
+        if parsed.scheme == "s3" and not parsed.netloc:
+            problems.add(file, f"{where}.url", f"found {url!r}; expected a bucket name after s3://")
+            continue
+        cache_control = _parse_cache_control(problems, file, where, table.get("cache_control", {}))
+        target = Target(
+            name=name or "",
+            url=url or "",
+            scheme=parsed.scheme,
+            bucket=parsed.netloc if parsed.scheme == "s3" else (parsed.netloc + parsed.path),
+            prefix=_prefix(parsed.path) if parsed.scheme == "s3" else "",
+            region=r.text("region"),
+            endpoint_url=r.url("endpoint_url"),
+            cloudfront_distribution_id=r.text("cloudfront_distribution_id"),
+            cache_control=cache_control,
+            max_delete_fraction=float(r.number("max_delete_fraction", 0.0, 1.0, 0.25)),
+        )
+        if name and url and name not in seen:
+            seen.add(name)
+            targets.append(target)
+    return tuple(targets)
+
+
+def _prefix(path: str) -> str:
+    path = path.strip("/")
+    return f"{path}/" if path else ""
+
+
+def _parse_cache_control(problems: Problems, file: str, where: str, value) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        problems.add(file, f"{where}.cache_control",
+                     f"found {value!r}; expected a table of glob pattern = \"Cache-Control value\"")
+        return ()
+    return tuple(value.items())

@@ -1,0 +1,244 @@
+"""incidents/*.md -> frozen Incident / Maintenance records. Every problem is reported at once."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, Config
+from statusgen.errors import Problems
+from statusgen.times import parse_time
+from statusgen.model import (
+    IMPACTS,
+    INCIDENT_UPDATE_STATUSES,
+    MAINTENANCE_UPDATE_STATUSES,
+    Content,
+    Incident,
+    Maintenance,
+    Notice,
+    Update,
+    sort_newest_first,
+)
+
+INCIDENTS_DIR = "incidents"
+INCIDENT_KEYS = {"title", "type", "components", "started", "resolved", "impact", "updates"}
+MAINTENANCE_KEYS = {"title", "type", "components", "scheduled_start", "scheduled_end",
+                    "completed", "cancelled", "updates"}
+UPDATE_KEYS = {"at", "status", "message", "components"}
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (the C parser when available) that leaves timestamps as text for our own parsing."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def incident_files(root: Path) -> list[Path]:
+    return sorted((Path(root) / INCIDENTS_DIR).rglob("*.md"))
+
+
+def load_content(config: Config) -> Content:
+    """Read and validate every incident file; raise StatusgenError listing all problems."""
+    problems = Problems()
+    notices: list[Notice] = []
+    seen: dict[str, str] = {}
+    for path in incident_files(config.root):
+        source = path.relative_to(config.root).as_posix()
+        slug = path.stem
+        if slug in seen:
+            problems.add(source, "slug", f"duplicate slug {slug!r}, also used by {seen[slug]}; expected unique file names")
+            continue
+        seen[slug] = source
+        notice = parse_notice(source, slug, path.read_bytes(), config, problems)
+        if notice is not None:
+            notices.append(notice)
+    problems.raise_if_any()
+    ordered = sort_newest_first(notices)
+    return Content(
+        incidents=tuple(n for n in ordered if isinstance(n, Incident)),
+        maintenances=tuple(n for n in ordered if isinstance(n, Maintenance)),
+    )
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line number of the front matter's first line), or None."""
+    stripped = text.lstrip("\ufeff")
+    match = re.match(r"\A(\s*)---[ \t]*\r?\n", stripped)
+    if not match:
+        return None
+    try:
+        front, body = YAMLHandler().split(stripped.strip())
+    except ValueError:
+        return None
+    return front, body.strip(), match.group(1).count("\n") + 2
+
+
+def parse_notice(source: str, slug: str, raw: bytes, config: Config, problems: Problems) -> Notice | None:
+    if not ID_PATTERN.match(slug):
+        problems.add(source, "slug", f"found {slug!r}; expected a file name of lower-case letters, digits and '-' "
+                                     "([a-z0-9][a-z0-9-]*), e.g. 2026-11-20-api-errors.md")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.add(source, "", "not UTF-8 text")
+        return None
+    parts = split_front_matter(text)
+    if parts is None:
+        problems.add(source, "", "no front matter; expected the file to start with '---', YAML fields, then '---'")
+        return None
+    front, body, first_line = parts
+    try:
+        data = yaml.load(front, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + first_line}" if mark is not None else "front matter"
+        problems.add(source, line, f"invalid YAML: {getattr(exc, 'problem', None) or exc}")
+        return None
+    if not isinstance(data, dict):
+        problems.add(source, "", "front matter is not a mapping; expected 'field: value' lines")
+        return None
+    return _Fields(source, data, config, problems).notice(slug, body)
+
+
+class _Fields:
+    def __init__(self, source: str, data: dict, config: Config, problems: Problems):
+        self.source, self.data, self.config, self.problems = source, data, config, problems
+        self.tz: tzinfo = config.site.tz
+        self.ok = True
+
+    def error(self, field: str, message: str) -> None:
+        self.ok = False
+        self.problems.add(self.source, field, message)
+
+    def time(self, field: str, value, required: bool) -> datetime | None:
+        if value is None:
+            if required:
+                self.error(field, "missing; expected a date and time, e.g. 2026-11-20T14:02:00Z")
+            return None
+        try:
+            return parse_time(value, self.tz)
+        except ValueError as exc:
+            self.error(field, f"found {value!r}; expected {exc}")
+            return None
+
+    def components(self, field: str, value) -> tuple[tuple[str, str], ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.error(field, f"found {value!r}; expected a mapping of component id to status, e.g. 'api: partial_outage'")
+            return ()
+        known = self.config.component_ids
+        result = []
+        for component_id, status in value.items():
+            if component_id not in known:
+                self.error(f"{field}.{component_id}",
+                           f"unknown component {component_id!r} (known: {', '.join(known)})")
+            elif status not in COMPONENT_STATUSES:
+                self.error(f"{field}.{component_id}",
+                           f"unknown status {status!r} (expected one of: {', '.join(COMPONENT_STATUSES)})")
+            else:
+                result.append((component_id, status))
+        return tuple(result)
+
+    def notice(self, slug: str, body: str) -> Notice | None:
+        data = self.data
+        kind = data.get("type", "incident")
+        if kind not in ("incident", "maintenance"):
+            self.error("type", f"found {kind!r}; expected 'incident' or 'maintenance'")
+            return None
+        allowed = INCIDENT_KEYS if kind == "incident" else MAINTENANCE_KEYS
+        for key in data:
+            if key not in allowed:
+                self.error(str(key), f"unknown field {key!r} for {'an' if kind == 'incident' else 'a'} {kind} "
+                                     f"(known: {', '.join(sorted(allowed))})")
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.error("title", "missing; expected the incident's title as text" if title is None
+                       else f"found {title!r}; expected non-empty text")
+        components = self.components("components", data.get("components"))
+        statuses = INCIDENT_UPDATE_STATUSES if kind == "incident" else MAINTENANCE_UPDATE_STATUSES
+        updates = self.updates(data.get("updates"), statuses, kind)
+        common = dict(slug=slug, source=self.source, title=(title or "").strip() if isinstance(title, str) else "",
+                      components=components, updates=updates, body=body)
+        if kind == "incident":
+            return self.incident(common)
+        return self.maintenance(common)
+
+    def updates(self, value, statuses: tuple[str, ...], kind: str) -> tuple[Update, ...]:
+        if value is None or value == []:
+            self.error("updates", "missing; expected at least one update with 'at', 'status' and 'message'")
+            return ()
+        if not isinstance(value, list):
+            self.error("updates", f"found {value!r}; expected a list of updates")
+            return ()
+        updates = []
+        for index, item in enumerate(value):
+            field = f"updates[{index}]"
+            if not isinstance(item, dict):
+                self.error(field, f"found {item!r}; expected a mapping with 'at', 'status' and 'message'")
+                continue
+            for key in item:
+                if key not in UPDATE_KEYS:
+                    self.error(f"{field}.{key}", f"unknown field {key!r} (known: {', '.join(sorted(UPDATE_KEYS))})")
+            at = self.time(f"{field}.at", item.get("at"), required=True)
+            status = item.get("status")
+            if status not in statuses:
+                self.error(f"{field}.status", f"found {status!r}; expected for {'an' if kind == 'incident' else 'a'} "
+                                              f"{kind} one of: {', '.join(statuses)}")
+            message = item.get("message")
+            if not isinstance(message, str) or not message.strip():
+                self.error(f"{field}.message", "missing; expected the update's text (Markdown)" if message is None
+                           else f"found {message!r}; expected non-empty text")
+                message = ""
+            components = self.components(f"{field}.components", item.get("components"))
+            if at is not None and status in statuses:
+                updates.append(Update(at, status, message.strip(), components))
+        # Stable: updates at the same minute keep their order in the file.
+        return tuple(sorted(updates, key=lambda u: u.at))
+
+    def incident(self, common: dict) -> Incident | None:
+        data = self.data
+        started = self.time("started", data.get("started"), required=True)
+        resolved = self.time("resolved", data.get("resolved"), required=False)
+        if started and resolved and resolved < started:
+            self.error("resolved", f"found {data.get('resolved')!r}, before started ({data.get('started')!r}); "
+                                   "expected a time at or after 'started'")
+        impact = data.get("impact")
+        if impact is not None and impact not in IMPACTS:
+            self.error("impact", f"found {impact!r}; expected one of: {', '.join(IMPACTS)}")
+        has_resolved_update = any(u.status == "resolved" for u in common["updates"])
+        if has_resolved_update and data.get("resolved") is None:
+            self.error("resolved", "missing, but an update has status 'resolved'; expected the time the incident was resolved")
+        if data.get("resolved") is not None and common["updates"] and not has_resolved_update:
+            self.error("updates", "no update has status 'resolved', but 'resolved' is set; "
+                                  "expected a closing update with status: resolved")
+        if not self.ok:
+            return None
+        return Incident(**common, started=started, resolved=resolved, impact=impact)
+
+    def maintenance(self, common: dict) -> Maintenance | None:
+        data = self.data
+        start = self.time("scheduled_start", data.get("scheduled_start"), required=True)
+        end = self.time("scheduled_end", data.get("scheduled_end"), required=True)
+        completed = self.time("completed", data.get("completed"), required=False)
+        if start and end and end <= start:
+            self.error("scheduled_end", f"found {data.get('scheduled_end')!r}, not after scheduled_start "
+                                        f"({data.get('scheduled_start')!r}); expected a later time")
+        if start and completed and completed < start:
+            self.error("completed", f"found {data.get('completed')!r}, before scheduled_start "
+                                    f"({data.get('scheduled_start')!r}); expected a time at or after the start")
+        cancelled = data.get("cancelled", False)
+        if cancelled is None:
+            cancelled = False
+        if not isinstance(cancelled, bool):
+            self.error("cancelled", f"found {cancelled!r}; expected true or false")
+        if not self.ok:
+            return None
+        return Maintenance(**common, scheduled_start=start, scheduled_end=end, completed=completed,
+                           cancelled=cancelled)

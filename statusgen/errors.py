@@ -1,0 +1,43 @@
+"""User-facing errors: every problem of a run, each naming file, field, value and expectation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.message}"
+
+
+class StatusgenError(Exception):
+    """A user error: shown as text, exit code 1, never a traceback."""
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("", "", problems)]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p).lstrip(": ") for p in self.problems))
+
+
+class Problems:
+    """Collects problems so a run can report all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, file: str, field: str, message: str) -> None:
+        self.items.append(Problem(file, field, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise StatusgenError(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

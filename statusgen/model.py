@@ -1,0 +1,95 @@
+"""The content model: frozen records of what the incident files say, nothing derived."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+INCIDENT_UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
+MAINTENANCE_UPDATE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+IMPACTS = ("none", "minor", "major", "critical")
+
+
+@dataclass(frozen=True)
+class Update:
+    at: datetime  # aware, UTC
+    status: str
+    message: str  # Markdown
+    # components whose status this update set (``statusgen update --component``), in file order
+    components: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What incidents and maintenance windows share."""
+
+    slug: str
+    source: str  # path of the file, relative to the repository root
+    title: str
+    components: tuple[tuple[str, str], ...]  # (component id, status during it), file order
+    updates: tuple[Update, ...]  # oldest first
+    body: str  # Markdown after the front matter
+
+    @property
+    def updates_newest_first(self) -> tuple[Update, ...]:
+        return tuple(reversed(self.updates))
+
+    @property
+    def latest_update(self) -> Update:
+        return self.updates[-1]
+
+    @property
+    def component_ids(self) -> tuple[str, ...]:
+        return tuple(component_id for component_id, _ in self.components)
+
+
+@dataclass(frozen=True)
+class Incident(Notice):
+    started: datetime
+    resolved: datetime | None
+    impact: str | None  # as written; None means derived from component statuses
+
+    kind = "incident"
+
+    @property
+    def sort_time(self) -> datetime:
+        return self.started
+
+
+@dataclass(frozen=True)
+class Maintenance(Notice):
+    scheduled_start: datetime
+    scheduled_end: datetime
+    completed: datetime | None
+    cancelled: bool
+
+    kind = "maintenance"
+
+    @property
+    def actual_end(self) -> datetime:
+        """The `completed` field, else the time of a `completed` update, else the scheduled end."""
+        if self.completed is not None:
+            return self.completed
+        for update in self.updates:
+            if update.status == "completed":
+                return update.at
+        return self.scheduled_end
+
+    @property
+    def sort_time(self) -> datetime:
+        return self.scheduled_start
+
+
+@dataclass(frozen=True)
+class Content:
+    incidents: tuple[Incident, ...]  # sorted by start, newest first, then slug
+    maintenances: tuple[Maintenance, ...]  # sorted by scheduled start, newest first, then slug
+
+    @property
+    def notices(self) -> tuple[Notice, ...]:
+        """Incidents and maintenance together, newest first."""
+        return sort_newest_first(self.incidents + self.maintenances)
+
+
+def sort_newest_first(notices):
+    return tuple(sorted(notices, key=lambda n: (-n.sort_time.timestamp(), n.slug)))

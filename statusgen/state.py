@@ -1,0 +1,137 @@
+"""What is true at `now`: pure functions of (config, content, now). Nothing here reads the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from statusgen.config import Config
+from statusgen.model import Content, Incident, Maintenance
+from statusgen.uptime import ComponentUptime, component_uptime
+
+# Worst first is the larger number.
+STATUS_SEVERITY = {
+    "operational": 0,
+    "under_maintenance": 1,
+    "degraded_performance": 2,
+    "partial_outage": 3,
+    "major_outage": 4,
+}
+IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
+STATUS_IMPACT = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor"}
+INDICATOR_DESCRIPTIONS = {
+    "critical": "Major System Outage",
+    "major": "Partial System Outage",
+    "minor": "Minor Service Outage",
+    "maintenance": "Service Under Maintenance",
+    "none": "All Systems Operational",
+}
+STATUS_LABELS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "under_maintenance": "Under maintenance",
+}
+
+
+def incident_is_active(incident: Incident, now: datetime) -> bool:
+    return incident.started <= now and (incident.resolved is None or incident.resolved > now)
+
+
+def maintenance_state(maintenance: Maintenance, now: datetime) -> str:
+    if maintenance.cancelled:
+        return "cancelled"
+    if now < maintenance.scheduled_start:
+        return "scheduled"
+    if now < maintenance.actual_end:
+        return "in_progress"
+    return "completed"
+
+
+def incident_impact(incident: Incident) -> str:
+    if incident.impact is not None:
+        return incident.impact
+    return impact_of_statuses(status for _, status in incident.components)
+
+
+def impact_of_statuses(statuses) -> str:
+    worst = max(statuses, key=STATUS_SEVERITY.__getitem__, default="operational")
+    return STATUS_IMPACT.get(worst, "none")
+
+
+def worst_status(statuses) -> str:
+    return max(statuses, key=STATUS_SEVERITY.__getitem__, default="operational")
+
+
+def component_statuses(config: Config, active: tuple[Incident, ...],
+                       in_progress: tuple[Maintenance, ...]) -> dict[str, str]:
+    given: dict[str, list[str]] = {c.id: [] for c in config.components}
+    for notice in active + in_progress:
+        for component_id, status in notice.components:
+            given[component_id].append(status)
+    return {component_id: worst_status(statuses) for component_id, statuses in given.items()}
+
+
+def overall_indicator(statuses: dict[str, str], active: tuple[Incident, ...],
+                      in_progress: tuple[Maintenance, ...]) -> str:
+    impacts = [impact_of_statuses(statuses.values())] + [incident_impact(i) for i in active]
+    indicator = max(impacts, key=IMPACT_RANK.__getitem__)
+    if indicator == "none" and in_progress:
+        return "maintenance"
+    return indicator
+
+
+@dataclass(frozen=True)
+class SiteState:
+    now: datetime
+    indicator: str
+    component_status: dict[str, str]
+    active_incidents: tuple[Incident, ...]  # newest first
+    maintenance_in_progress: tuple[Maintenance, ...]  # soonest end first
+    upcoming_maintenance: tuple[Maintenance, ...]  # soonest start first
+    maintenance_states: dict[str, str]  # slug -> scheduled|in_progress|completed|cancelled
+    uptime: dict[str, ComponentUptime]
+
+    @property
+    def indicator_description(self) -> str:
+        return INDICATOR_DESCRIPTIONS[self.indicator]
+
+    def state_of(self, notice) -> str:
+        """resolved/active for incidents, the maintenance state for maintenance."""
+        if isinstance(notice, Maintenance):
+            return self.maintenance_states[notice.slug]
+        return "active" if incident_is_active(notice, self.now) else (
+            "resolved" if notice.resolved is not None and notice.resolved <= self.now else "upcoming")
+
+
+def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
+    active = tuple(i for i in content.incidents if incident_is_active(i, now))
+    states = {m.slug: maintenance_state(m, now) for m in content.maintenances}
+    in_progress = tuple(sorted((m for m in content.maintenances if states[m.slug] == "in_progress"),
+                               key=lambda m: (m.actual_end, m.slug)))
+    upcoming = tuple(sorted((m for m in content.maintenances if states[m.slug] == "scheduled"),
+                            key=lambda m: (m.scheduled_start, m.slug)))
+    statuses = component_statuses(config, active, in_progress)
+    return SiteState(
+        now=now,
+        indicator=overall_indicator(statuses, active, in_progress),
+        component_status=statuses,
+        active_incidents=active,
+        maintenance_in_progress=in_progress,
+        upcoming_maintenance=upcoming,
+        maintenance_states=states,
+        uptime={c.id: component_uptime(config, content, c.id, now) for c in config.components},
+    )
+
+
+def next_change(content: Content, now: datetime) -> datetime | None:
+    """The first moment after `now` at which the derived state changes by the clock alone."""
+    moments = []
+    for incident in content.incidents:
+        moments += [incident.started, incident.resolved]
+    for maintenance in content.maintenances:
+        if not maintenance.cancelled:
+            moments += [maintenance.scheduled_start, maintenance.actual_end]
+    future = [m for m in moments if m is not None and m > now]
+    return min(future, default=None)

@@ -1,0 +1,110 @@
+"""Uptime per component and day, in the site timezone; pure functions of (config, content, now).
+
+Each moment counts once, at the weight of the worst status any incident (or maintenance window)
+gives the component then. Days are calendar days in the site timezone, so a DST day is 23 or 25
+hours long and still one day. The window figure is time-weighted: 1 - downtime / (start -> now).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from statusgen.config import Config
+from statusgen.model import Content
+
+_SEVERITY = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2,
+             "partial_outage": 3, "major_outage": 4}
+
+
+@dataclass(frozen=True)
+class DayUptime:
+    day: date
+    percent: float | None  # None for a day that has not begun (never in the window)
+    downtime_seconds: float
+    worst_status: str  # worst status seen that day, "operational" if none
+    incidents: tuple[str, ...]  # slugs of incidents and maintenance touching that day, by start
+
+
+@dataclass(frozen=True)
+class ComponentUptime:
+    percent: float  # over the window, time-weighted
+    days: tuple[DayUptime, ...]  # oldest first, the last one is today
+    slo: float | None
+
+    @property
+    def slo_missed(self) -> bool:
+        return self.slo is not None and self.percent < self.slo
+
+
+def _intervals(content: Content, component_id: str, now: datetime):
+    """(start, end, status, slug) of everything that gave this component a status, clipped to now."""
+    result = []
+    for incident in content.incidents:
+        status = dict(incident.components).get(component_id)
+        if status is None or incident.started >= now:
+            continue
+        end = min(incident.resolved or now, now)
+        if end > incident.started:
+            result.append((incident.started, end, status, incident.slug))
+    for maintenance in content.maintenances:
+        status = dict(maintenance.components).get(component_id)
+        if status is None or maintenance.cancelled or maintenance.scheduled_start >= now:
+            continue
+        end = min(maintenance.actual_end, now)
+        if end > maintenance.scheduled_start:
+            result.append((maintenance.scheduled_start, end, status, maintenance.slug))
+    return result
+
+
+def worst_segments(intervals) -> list[tuple[datetime, datetime, str]]:
+    """Split overlapping intervals into non-overlapping segments carrying the worst status."""
+    points = sorted({p for start, end, *_ in intervals for p in (start, end)})
+    segments = []
+    for left, right in zip(points, points[1:]):
+        covering = [status for start, end, status, *_ in intervals if start <= left and end >= right]
+        if covering:
+            segments.append((left, right, max(covering, key=_SEVERITY.__getitem__)))
+    return segments
+
+
+def day_bounds(day: date, tz) -> tuple[datetime, datetime]:
+    """UTC start and end of a calendar day in the site timezone."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
+    return start, end
+
+
+def component_uptime(config: Config, content: Content, component_id: str, now: datetime) -> ComponentUptime:
+    tz = config.site.tz
+    weights = dict(config.uptime_weights)
+    intervals = _intervals(content, component_id, now)
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=config.site.uptime_days - 1)
+    window_start = day_bounds(first_day, tz)[0]
+    # Only what overlaps the window matters; keep the segment sweep small.
+    relevant = [iv for iv in intervals if iv[1] > window_start]
+    segments = worst_segments(relevant)
+
+    days = []
+    total_down = 0.0
+    for offset in range(config.site.uptime_days):
+        day = first_day + timedelta(days=offset)
+        start, end = day_bounds(day, tz)
+        end = min(end, now)
+        length = (end - start).total_seconds()
+        down, worst = 0.0, "operational"
+        for seg_start, seg_end, status in segments:
+            overlap = (min(seg_end, end) - max(seg_start, start)).total_seconds()
+            if overlap > 0:
+                down += overlap * weights.get(status, 0.0)
+                if _SEVERITY[status] > _SEVERITY[worst]:
+                    worst = status
+        touching = tuple(slug for s, e, _, slug in sorted(relevant, key=lambda iv: (iv[0], iv[3]))
+                         if s < end and e > start)
+        total_down += down
+        percent = 100.0 * (1 - down / length) if length > 0 else 100.0
+        days.append(DayUptime(day, percent, down, worst, touching))
+    window = (now - window_start).total_seconds()
+    percent = 100.0 * (1 - total_down / window) if window > 0 else 100.0
+    return ComponentUptime(percent, tuple(days), config.component(component_id).slo)
