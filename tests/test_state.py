@@ -1,0 +1,142 @@
+"""The rules of SPEC §4 as pure functions of (config, content, now)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from statusgen.build import check as load
+from statusgen.state import derive_state, incident_impact, next_change
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def incident(repo, slug, components, started, resolved=None, impact=None):
+    lines = [f"title: {slug}", "components:"] + [f"  {c}: {s}" for c, s in components.items()]
+    lines.append(f"started: {started}")
+    updates = [f"  - at: {started}\n    status: investigating\n    message: m"]
+    if resolved:
+        lines.append(f"resolved: {resolved}")
+        updates.append(f"  - at: {resolved}\n    status: resolved\n    message: m")
+    if impact:
+        lines.append(f"impact: {impact}")
+    repo.incident(slug, "\n".join(lines) + "\nupdates:\n" + "\n".join(updates))
+
+
+def maintenance(repo, slug, components, start, end, extra="", updates=()):
+    lines = [f"title: {slug}", "type: maintenance", "components:"]
+    lines += [f"  {c}: {s}" for c, s in components.items()]
+    lines += [f"scheduled_start: {start}", f"scheduled_end: {end}"]
+    if extra:
+        lines.append(extra)
+    ups = [f"  - at: 2026-11-01T00:00:00Z\n    status: scheduled\n    message: m"]
+    ups += [f"  - at: {t}\n    status: {s}\n    message: m" for t, s in updates]
+    repo.incident(slug, "\n".join(lines) + "\nupdates:\n" + "\n".join(ups))
+
+
+def state(repo, now):
+    config, content = load(repo.root)
+    return derive_state(config, content, at(now))
+
+
+def test_incident_active_between_start_and_resolution(repo):
+    incident(repo, "a", {"api": "partial_outage"}, "2026-11-20T14:00:00Z", "2026-11-20T15:00:00Z")
+    assert state(repo, "2026-11-20T13:59:59Z").active_incidents == ()
+    assert [i.slug for i in state(repo, "2026-11-20T14:00:00Z").active_incidents] == ["a"]
+    assert [i.slug for i in state(repo, "2026-11-20T14:59:59Z").active_incidents] == ["a"]
+    assert state(repo, "2026-11-20T15:00:00Z").active_incidents == ()
+
+
+def test_ongoing_incident_stays_active(repo):
+    incident(repo, "a", {"api": "major_outage"}, "2026-11-20T14:00:00Z")
+    s = state(repo, "2027-01-01T00:00:00Z")
+    assert [i.slug for i in s.active_incidents] == ["a"]
+    assert s.component_status["api"] == "major_outage"
+    assert s.indicator == "critical"
+    assert s.indicator_description == "Major System Outage"
+
+
+def test_maintenance_states_and_actual_end(repo):
+    maintenance(repo, "planned", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z")
+    maintenance(repo, "early", {"db": "under_maintenance"}, "2026-12-02T02:00:00Z", "2026-12-02T04:00:00Z",
+                updates=[("2026-12-02T03:00:00Z", "completed")])
+    maintenance(repo, "late", {"db": "under_maintenance"}, "2026-12-03T02:00:00Z", "2026-12-03T04:00:00Z",
+                extra="completed: 2026-12-03T05:00:00Z", updates=[("2026-12-03T03:00:00Z", "completed")])
+    maintenance(repo, "dropped", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z",
+                extra="cancelled: true")
+    states = lambda now: state(repo, now).maintenance_states  # noqa: E731
+    assert states("2026-12-01T01:59:59Z")["planned"] == "scheduled"
+    assert states("2026-12-01T02:00:00Z")["planned"] == "in_progress"
+    assert states("2026-12-01T04:00:00Z")["planned"] == "completed"
+    # the completed update ends it early
+    assert states("2026-12-02T02:59:00Z")["early"] == "in_progress"
+    assert states("2026-12-02T03:00:00Z")["early"] == "completed"
+    # the completed field wins over the update
+    assert states("2026-12-03T04:30:00Z")["late"] == "in_progress"
+    assert states("2026-12-03T05:00:00Z")["late"] == "completed"
+    # cancelled whatever the time, never in progress
+    for now in ("2026-11-30T00:00:00Z", "2026-12-01T03:00:00Z", "2026-12-05T00:00:00Z"):
+        assert states(now)["dropped"] == "cancelled"
+    during = state(repo, "2026-12-01T03:00:00Z")
+    assert [m.slug for m in during.maintenance_in_progress] == ["planned"]
+    assert during.component_status["db"] == "under_maintenance"
+    assert during.indicator == "maintenance"
+    assert during.indicator_description == "Service Under Maintenance"
+
+
+def test_component_status_is_the_worst_given(repo):
+    incident(repo, "a", {"api": "degraded_performance"}, "2026-11-20T14:00:00Z")
+    incident(repo, "b", {"api": "partial_outage", "web": "degraded_performance"}, "2026-11-20T14:30:00Z")
+    maintenance(repo, "m", {"api": "under_maintenance", "web": "under_maintenance", "db": "under_maintenance"},
+                "2026-11-20T14:00:00Z", "2026-11-20T18:00:00Z")
+    s = state(repo, "2026-11-20T15:00:00Z")
+    assert s.component_status == {"api": "partial_outage", "web": "degraded_performance", "db": "under_maintenance"}
+    # partial_outage -> major; the maintenance does not lower it
+    assert s.indicator == "major"
+    before_b = state(repo, "2026-11-20T14:10:00Z")
+    assert before_b.component_status["api"] == "degraded_performance"
+    assert before_b.indicator == "minor"
+
+
+@pytest.mark.parametrize("statuses,expected", [
+    ({"api": "major_outage", "web": "degraded_performance"}, "critical"),
+    ({"api": "partial_outage"}, "major"),
+    ({"api": "degraded_performance"}, "minor"),
+    ({"api": "under_maintenance"}, "none"),
+    ({}, "none"),
+])
+def test_default_impact(repo, statuses, expected):
+    incident(repo, "a", statuses, "2026-11-20T14:00:00Z")
+    _, content = load(repo.root)
+    assert incident_impact(content.incidents[0]) == expected
+
+
+def test_indicator_takes_the_highest_of_status_and_incident_impact(repo):
+    # an explicit impact raises the indicator above what the statuses say
+    incident(repo, "a", {"api": "degraded_performance"}, "2026-11-20T14:00:00Z", impact="critical")
+    assert state(repo, "2026-11-20T15:00:00Z").indicator == "critical"
+
+
+def test_incident_with_no_impact_and_maintenance_in_progress_shows_maintenance(repo):
+    incident(repo, "a", {}, "2026-11-20T14:00:00Z")
+    maintenance(repo, "m", {"db": "under_maintenance"}, "2026-11-20T14:00:00Z", "2026-11-20T18:00:00Z")
+    s = state(repo, "2026-11-20T15:00:00Z")
+    assert [i.slug for i in s.active_incidents] == ["a"]
+    assert s.indicator == "maintenance"
+    assert state(repo, "2026-11-20T19:00:00Z").indicator == "none"
+    assert state(repo, "2026-11-20T19:00:00Z").indicator_description == "All Systems Operational"
+
+
+def test_next_change_is_the_next_scheduled_moment(repo):
+    incident(repo, "a", {"api": "partial_outage"}, "2026-11-20T14:00:00Z", "2026-11-20T15:00:00Z")
+    maintenance(repo, "m", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z")
+    maintenance(repo, "c", {"db": "under_maintenance"}, "2026-11-25T02:00:00Z", "2026-11-25T04:00:00Z",
+                extra="cancelled: true")
+    _, content = load(repo.root)
+    assert next_change(content, at("2026-11-20T14:30:00Z")) == at("2026-11-20T15:00:00Z")
+    assert next_change(content, at("2026-11-21T00:00:00Z")) == at("2026-12-01T02:00:00Z")
+    assert next_change(content, at("2026-12-01T03:00:00Z")) == at("2026-12-01T04:00:00Z")
+    assert next_change(content, at("2026-12-02T00:00:00Z")) is None
