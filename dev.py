@@ -1,0 +1,88 @@
+"""Developer tasks, each one command on a fresh machine with Python 3.11+.
+
+    python3 dev.py demo    set up .venv, build the demo site into site/ and say where it is
+    python3 dev.py test    set up .venv and the browser/validator tools, run every test
+    python3 dev.py bench   run the benchmarks (bench/)
+
+Setup is skipped when nothing it depends on changed since the last run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def run(*cmd, **kwargs) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
+
+
+def setup_python(extras: str) -> None:
+    spec = f".[{extras}]" if extras else "."
+    inputs = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
+    stamp_value = hashlib.sha256(b"".join(p.read_bytes() for p in inputs) + spec.encode()).hexdigest()
+    stamp = VENV / f".statusgen-setup-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == stamp_value:
+        return
+    if not (BIN / "python").exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "-q", "-c", "constraints.txt", "-e", spec)
+    stamp.write_text(stamp_value)
+
+
+def setup_browser_tools() -> None:
+    """Chromium + chromedriver from Debian, axe-core and the Nu Html Checker from npm."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        if shutil.which("apt-get") and os.geteuid() == 0:
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            run("apt-get", "update", "-qq", env=env)
+            run("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", env=env)
+        else:
+            sys.exit("The browser tests need Chromium and ChromeDriver: on Debian, as root, "
+                     "`apt-get install chromium chromium-driver`.")
+    if (ROOT / "package.json").exists() and not (ROOT / "node_modules" / ".package-lock.json").exists():
+        if not shutil.which("npm"):
+            sys.exit("The accessibility and HTML checks need Node.js and npm (for axe-core and vnu-jar).")
+        run("npm", "ci", "--no-audit", "--no-fund")
+
+
+def demo() -> None:
+    setup_python("")
+    run(BIN / "statusgen", "build", "--root", ROOT)
+    print(f"\nDemo site built: {ROOT / 'site' / 'index.html'}"
+          f"\nPreview it with: {BIN / 'statusgen'} serve   (then open http://127.0.0.1:8000/)")
+
+
+def test(args: list[str]) -> None:
+    setup_python("dev")
+    setup_browser_tools()
+    result = subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+def bench(args: list[str]) -> None:
+    setup_python("dev")
+    result = subprocess.run([str(BIN / "python"), "bench/run.py", *args], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+if __name__ == "__main__":
+    task, rest = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if task == "demo":
+        demo()
+    elif task == "test":
+        test(rest)
+    elif task == "bench":
+        bench(rest)
+    else:
+        sys.exit(__doc__)
