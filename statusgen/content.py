@@ -66,7 +66,10 @@ def load_content(config: Config) -> Content:
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter, body, line number of the front matter's first line), or None."""
+    """(front matter, body, file line number of the opening '---'), or None.
+
+    The front matter text starts with the newline after '---', so its line N is file line N + that.
+    """
     stripped = text.lstrip("\ufeff")
     match = re.match(r"\A(\s*)---[ \t]*\r?\n", stripped)
     if not match:
@@ -75,7 +78,7 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         front, body = YAMLHandler().split(stripped.strip())
     except ValueError:
         return None
-    return front, body.strip(), match.group(1).count("\n") + 2
+    return front, body.strip(), match.group(1).count("\n") + 1
 
 
 def parse_notice(source: str, slug: str, raw: bytes, config: Config, problems: Problems) -> Notice | None:

@@ -102,7 +102,7 @@ def test_yaml_syntax_error_names_the_line(repo):
     repo.write("incidents/2026-11-20-broken.md", "---\ntitle: ok\ncomponents: [api\nupdates: []\n---\n")
     result = check(repo)
     assert result.exit_code == 1
-    assert "incidents/2026-11-20-broken.md: line " in result.output
+    assert "incidents/2026-11-20-broken.md: line 4: " in result.output
     assert "invalid YAML" in result.output
 
 
