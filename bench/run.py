@@ -1,0 +1,102 @@
+"""Build benchmark: prints a table for synthetic repositories of N = 100, 1,000, 10,000 notices.
+
+    python bench/run.py            # N = 100, 1000, 10000
+    python bench/run.py --quick    # N = 100 only (CI)
+    python bench/run.py 2000 5000  # chosen sizes
+
+Columns: cold build seconds (no cache, no site), no-change rebuild seconds, one-new-update
+rebuild seconds, peak memory of the build process (max RSS, MB; with a process pool, of the
+largest process), output files, output MB, index.html KB. Each build is a fresh
+`statusgen build` process, as CI runs it. Timings are wall-clock on this machine: read them
+as a trend, they are not asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import NOW, generate  # noqa: E402
+
+NOW_TEXT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+seconds = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "seconds": seconds, "peak_mb": peak_kb / 1024}))
+"""
+
+
+def statusgen() -> str:
+    found = shutil.which("statusgen", path=str(Path(sys.executable).parent)) or shutil.which("statusgen")
+    if not found:
+        sys.exit("statusgen is not installed in this environment (python3 dev.py bench sets it up)")
+    return found
+
+
+def measured_build(root: Path) -> dict:
+    cmd = [sys.executable, "-c", MEASURE, statusgen(), "build", "--root", str(root), "--now", NOW_TEXT]
+    result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    if result["code"] != 0:
+        sys.exit(f"build failed in {root}")
+    return result
+
+
+def add_update(root: Path) -> None:
+    """Append one update to the newest ongoing incident, as `statusgen update` would."""
+    ongoing = sorted(p for p in (root / "incidents").glob("*.md") if "resolved:" not in p.read_text()
+                     and "type: maintenance" not in p.read_text())
+    path = ongoing[-1]
+    head, sep, body = path.read_text().partition("\n---\n")
+    path.write_text(head + f"\n  - at: {NOW_TEXT}\n    status: monitoring\n    message: A fix is deployed; "
+                    "we are monitoring.\n" + sep + body)
+
+
+def site_size(site: Path) -> tuple[int, float, float]:
+    files = [p for p in site.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    return len(files), total / 1e6, (site / "index.html").stat().st_size / 1024
+
+
+def run(n: int, workdir: Path) -> dict:
+    root = generate(workdir / f"n{n}", n)
+    shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
+    cold = measured_build(root)
+    files, megabytes, index_kb = site_size(root / "site")
+    no_change = measured_build(root)
+    add_update(root)
+    one_update = measured_build(root)
+    return {"n": n, "cold": cold["seconds"], "no_change": no_change["seconds"],
+            "one_update": one_update["seconds"],
+            "peak_mb": max(cold["peak_mb"], no_change["peak_mb"], one_update["peak_mb"]),
+            "files": files, "mb": megabytes, "index_kb": index_kb}
+
+
+def main(argv: list[str]) -> None:
+    sizes = [100] if "--quick" in argv else [int(a) for a in argv if a.isdigit()] or [100, 1000, 10000]
+    print(f"statusgen build benchmark, {os.cpu_count()} cores, --now {NOW_TEXT}")
+    header = f"{'N':>7} {'cold s':>8} {'no-change s':>12} {'one-update s':>13} {'peak MB':>8} {'files':>7} {'MB':>7} {'index KB':>9}"
+    print(header)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
+        for n in sizes:
+            row = run(n, Path(tmp))
+            rows.append(row)
+            print(f"{row['n']:>7} {row['cold']:>8.2f} {row['no_change']:>12.2f} {row['one_update']:>13.2f} "
+                  f"{row['peak_mb']:>8.0f} {row['files']:>7} {row['mb']:>7.1f} {row['index_kb']:>9.1f}", flush=True)
+    by_n = {r["n"]: r for r in rows}
+    if 1000 in by_n and 10000 in by_n:
+        print(f"growth 1,000 -> 10,000: {by_n[10000]['cold'] / by_n[1000]['cold']:.1f}x the cold build time")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
