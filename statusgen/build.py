@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from statusgen.cache import BuildCache
 from statusgen.config import Config, load_config
 from statusgen.content import load_content
 from statusgen.errors import StatusgenError
@@ -26,14 +27,15 @@ class BuildResult:
     state: SiteState
 
 
-def check(root: Path) -> tuple[Config, Content]:
+def check(root: Path, cache: BuildCache | None = None) -> tuple[Config, Content]:
     """Validate configuration and every incident file; raise StatusgenError listing all problems."""
     config = load_config(root)
-    return config, load_content(config)
+    return config, load_content(config, cache)
 
 
-def build(root: Path, now: datetime, out_dir: Path | None = None) -> BuildResult:
-    config, content = check(root)
+def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: bool = True) -> BuildResult:
+    cache = BuildCache.for_root(root) if use_cache else BuildCache.disabled()
+    config, content = check(root, cache)
     state = derive_state(config, content, now)
     outputs = render_site(config, content, state)
     out = Path(out_dir) if out_dir is not None else Path(root) / "site"

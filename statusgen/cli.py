@@ -110,7 +110,8 @@ def check(root: Path):
 @root_option
 @click.option("--now", help="Build as of this time (ISO 8601) instead of the clock; also SOURCE_DATE_EPOCH.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: ROOT/site).")
-def build(root: Path, now: str | None, out: Path | None):
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache (.statusgen-cache/).")
+def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
     """Validate, then build the whole site into site/ (or --out).
 
     The site is written to a temporary folder and swapped in, so a failed build leaves the
@@ -124,12 +125,177 @@ def build(root: Path, now: str | None, out: Path | None):
     from statusgen.config import load_config
 
     moment = resolve_now(now, load_config(root).site.tz)
-    result = build_site(root, moment, out)
+    result = build_site(root, moment, out, use_cache=not no_cache)
     click.echo(f"Built {result.files} files ({result.bytes / 1024:.0f} KiB) into {result.out_dir}")
     if result.next_change is not None:
         from statusgen.times import iso_utc
 
         click.echo(f"Next change: {iso_utc(result.next_change)} (rebuild then to keep the page current)")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path):
+    """Create a new status repository in DIRECTORY, with a working example and a CI workflow.
+
+    DIRECTORY must be empty or not exist yet. The result builds as it is: edit
+    statusgen.toml, replace the example incidents, then `statusgen serve` to preview.
+
+    Example:
+
+        statusgen init my-status && cd my-status && statusgen build
+    """
+    from statusgen.init import create_repository
+
+    created = create_repository(directory)
+    click.echo(f"Created a status repository in {directory} ({len(created)} files):")
+    for relative in created:
+        click.echo(f"  {relative}")
+    click.echo(f"Next: cd {directory} && statusgen serve")
+
+
+def _config(root: Path):
+    from statusgen.config import load_config
+
+    return load_config(root)
+
+
+@cli.group()
+def new():
+    """Write a new incident or maintenance file into incidents/.
+
+    Example:
+
+        statusgen new incident "API errors" --component api=partial_outage
+    """
+
+
+@new.command("incident")
+@click.argument("title")
+@component_option(required=True)
+@click.option("--message", help='The first update (Markdown). Default: "We are investigating this issue."')
+@click.option("--at", help="When it started, ISO 8601 (no offset = site timezone). Default: now.")
+@root_option
+def new_incident(title: str, components, message: str | None, at: str | None, root: Path):
+    """Write incidents/<date>-<slug>.md for a new incident with a first `investigating` update.
+
+    The slug comes from TITLE; the date is that of --at in the site timezone. Prints the path.
+
+    Example:
+
+        statusgen new incident "Elevated API errors" --component api=partial_outage --message "Some requests fail."
+    """
+    from statusgen.authoring import new_incident as write_incident
+
+    config = _config(root)
+    start = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
+    click.echo(write_incident(config, title, components, message, start).relative_to(config.root.resolve()))
+
+
+@new.command("maintenance")
+@click.argument("title")
+@component_option(required=True)
+@click.option("--start", required=True, help="Scheduled start, ISO 8601 (no offset = site timezone).")
+@click.option("--end", required=True, help="Scheduled end, ISO 8601 (no offset = site timezone).")
+@click.option("--message", help='The first update (Markdown). Default: "This maintenance is scheduled."')
+@root_option
+def new_maintenance(title: str, components, start: str, end: str, message: str | None, root: Path):
+    """Write incidents/<start date>-<slug>.md for planned maintenance with a first `scheduled` update.
+
+    The update is dated now (or SOURCE_DATE_EPOCH). Prints the path.
+
+    Example:
+
+        statusgen new maintenance "Database upgrade" --component db=under_maintenance --start 2026-12-01T02:00 --end 2026-12-01T04:00
+    """
+    from statusgen.authoring import new_maintenance as write_maintenance
+
+    config = _config(root)
+    tz = config.site.tz
+    path = write_maintenance(config, title, components, parse_cli_time(start, tz, "--start", None),
+                             parse_cli_time(end, tz, "--end", None), message, resolve_now(None, tz))
+    click.echo(path.relative_to(config.root.resolve()))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--status", required=True,
+              help="Incident: investigating|identified|monitoring|resolved|postmortem. "
+                   "Maintenance: scheduled|in_progress|verifying|completed.")
+@click.option("--message", required=True, help="The update's text (Markdown).")
+@click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+@component_option(required=False)
+@root_option
+def update(slug: str, status: str, message: str, at: str | None, components, root: Path):
+    """Append an update to an incident or maintenance file, keeping the rest of it as written.
+
+    SLUG is the file name without .md, or the file's path. --component also sets that
+    component's status in the file's `components`. Status `resolved` (or `completed`) also
+    sets the `resolved` (or `completed`) time, as `statusgen resolve` does.
+
+    Example:
+
+        statusgen update 2026-11-20-elevated-api-errors --status identified --message "A bad deploy; rolling back."
+    """
+    from statusgen.authoring import add_update
+
+    config = _config(root)
+    moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
+    path = add_update(config, slug, status, message, moment, components)
+    click.echo(path.relative_to(config.root.resolve()))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--message", help="The closing update (Markdown). Default: a short standard text.")
+@click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+@root_option
+def resolve(slug: str, message: str | None, at: str | None, root: Path):
+    """Close an incident (sets `resolved`) or a maintenance (sets `completed`) with a closing update.
+
+    SLUG is the file name without .md, or the file's path.
+
+    Example:
+
+        statusgen resolve 2026-11-20-elevated-api-errors --message "Error rates are back to normal."
+    """
+    from statusgen.authoring import resolve as close_notice
+
+    config = _config(root)
+    moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
+    click.echo(close_notice(config, slug, message, moment).relative_to(config.root.resolve()))
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--now", help="Build as of this fixed time instead of the clock.")
+@root_option
+def serve(port: int, now: str | None, root: Path):
+    """Build the site, serve it on http://127.0.0.1:PORT/ and rebuild when files change.
+
+    Watches statusgen.toml, incidents/ and templates/. When a rebuild fails the errors are
+    printed and the last good build stays up. Serves on the loopback interface only, from a
+    temporary folder: site/ is not touched. Stop with Ctrl-C.
+
+    Example:
+
+        statusgen serve --port 8000
+    """
+    from statusgen.serve import Server, wall_clock
+
+    config = _config(root)
+    # A fixed time only when asked for; otherwise each rebuild reads the clock anew.
+    fixed = resolve_now(now, config.site.tz) if now or os.environ.get("SOURCE_DATE_EPOCH") else None
+    server = Server(root, port=port, clock=(lambda: fixed) if fixed else wall_clock, echo=click.echo)
+    server.start()
+    click.echo(f"Serving {root.resolve()} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 def main():

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from statusgen.cache import BuildCache, digest
 from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, Config
 from statusgen.errors import Problems
 from statusgen.times import parse_time
@@ -42,11 +43,19 @@ def incident_files(root: Path) -> list[Path]:
     return sorted((Path(root) / INCIDENTS_DIR).rglob("*.md"))
 
 
-def load_content(config: Config) -> Content:
-    """Read and validate every incident file; raise StatusgenError listing all problems."""
+def load_content(config: Config, cache: BuildCache | None = None) -> Content:
+    """Read and validate every incident file; raise StatusgenError listing all problems.
+
+    With a cache, a file whose bytes (and the settings its validation reads) are unchanged
+    since the last run is not parsed again.
+    """
     problems = Problems()
     notices: list[Notice] = []
     seen: dict[str, str] = {}
+    cache = cache or BuildCache.disabled()
+    cached = cache.load("content")
+    fresh: dict[str, Notice] = {}
+    settings = repr((config.component_ids, config.site.timezone))
     for path in incident_files(config.root):
         source = path.relative_to(config.root).as_posix()
         slug = path.stem
@@ -54,10 +63,15 @@ def load_content(config: Config) -> Content:
             problems.add(source, "slug", f"duplicate slug {slug!r}, also used by {seen[slug]}; expected unique file names")
             continue
         seen[slug] = source
-        notice = parse_notice(source, slug, path.read_bytes(), config, problems)
+        raw = path.read_bytes()
+        key = digest(settings, source, raw)
+        notice = cached.get(key) or parse_notice(source, slug, raw, config, problems)
         if notice is not None:
             notices.append(notice)
+            fresh[key] = notice
     problems.raise_if_any()
+    if fresh.keys() != cached.keys():
+        cache.save("content", fresh)
     ordered = sort_newest_first(notices)
     return Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),

@@ -1,0 +1,68 @@
+"""A persistent build cache in `.statusgen-cache/`: safe to delete, never a source of stale output.
+
+Every entry is keyed by a hash of all of its inputs, and each cache file's name carries the
+statusgen version, so a new version starts empty. An unreadable cache file counts as empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from statusgen import __version__
+
+CACHE_DIR = ".statusgen-cache"
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class BuildCache:
+    def __init__(self, directory: Path | None):
+        self.directory = Path(directory) if directory is not None else None
+
+    @classmethod
+    def for_root(cls, root: Path) -> "BuildCache":
+        return cls(Path(root) / CACHE_DIR)
+
+    @classmethod
+    def disabled(cls) -> "BuildCache":
+        return cls(None)
+
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{name}-{__version__}.pickle"
+
+    def load(self, name: str) -> dict:
+        if self.directory is None:
+            return {}
+        try:
+            with open(self._path(name), "rb") as handle:
+                data = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save(self, name: str, data: dict) -> None:
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        gitignore = self.directory / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("*\n")
+        fd, temp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self._path(name))
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
