@@ -1,0 +1,148 @@
+"""The HTML site: index, history, one page per incident and component, subscribe, 404, sitemap.
+
+Links are relative to each page (computed from its depth) and name `index.html` explicitly, so
+the site works from any base path, from file://, and from object storage that does not map a
+folder to its index. Only the 404 page, which is served at any depth, links from the base path.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlparse
+from xml.sax.saxutils import escape as xml_escape
+
+from markupsafe import Markup
+
+from statusgen.render import RenderContext
+from statusgen.render.theme import (
+    day_percent, environment, override_dir, static_file, theme_assets,
+)
+from statusgen.render.views import (
+    IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, UPDATE_LABELS, group_by_month, mean_time_to_resolve,
+    month_index, month_of, notice_view, paginate, status_schedule,
+)
+from statusgen.state import STATUS_LABELS
+
+PER_PAGE = 50
+RECENT_ON_INDEX = 5
+API_FILES = (
+    ("api/v2/summary.json", "Everything on the front page: status, components, unresolved incidents, maintenance"),
+    ("api/v2/status.json", "The overall indicator and its description"),
+    ("api/v2/components.json", "Every component and its current status"),
+    ("api/v2/incidents.json", "Recent incidents with their updates"),
+    ("api/v2/incidents/unresolved.json", "Incidents not yet resolved"),
+    ("api/v2/scheduled-maintenances.json", "Recent and coming maintenance"),
+    ("api/v2/scheduled-maintenances/upcoming.json", "Maintenance not yet started"),
+    ("api/v2/scheduled-maintenances/active.json", "Maintenance in progress"),
+)
+
+
+def render_pages(context: RenderContext) -> dict[str, bytes]:
+    config, content, state = context.config, context.content, context.state
+    tz = config.site.tz
+    env = environment(override_dir(config.root))
+    css, js = theme_assets(env)
+
+    views = {notice.slug: notice_view(config, state, notice) for notice in content.notices}
+    ordered = [views[n.slug] for n in content.notices]  # newest first
+    past = [v for v in ordered if v.start <= state.now]
+    by_component: dict[str, list] = {c.id: [] for c in config.components}
+    for view in ordered:
+        for component, _ in view.components:
+            by_component[component.id].append(view)
+
+    shared = {
+        "config": config,
+        "site": config.site,
+        "state": state,
+        "tz": tz,
+        "now": state.now,
+        "css_path": css.path,
+        "js_path": js.path,
+        "status_labels": STATUS_LABELS,
+        "status_icons": STATUS_ICONS,
+        "indicator_icons": INDICATOR_ICONS,
+        "update_labels": UPDATE_LABELS,
+        "impact_labels": IMPACT_LABELS,
+        "day_percent": day_percent,
+        "abs_url": config.url,
+        "titles": {slug: view.title for slug, view in views.items()},
+    }
+    pages: list[tuple[str, str, dict]] = []
+
+    recent = [v for v in ordered if v.state in ("resolved", "completed")][:RECENT_ON_INDEX]
+    groups = [(config.group(g.id), [c for c in config.components if c.group == g.id]) for g in config.groups]
+    pages.append(("index.html", "index.html", {
+        "active": [views[i.slug] for i in state.active_incidents],
+        "in_progress": [views[m.slug] for m in state.maintenance_in_progress],
+        "upcoming": [views[m.slug] for m in state.upcoming_maintenance],
+        "recent": recent,
+        "ungrouped": [c for c in config.components if c.group is None],
+        "groups": [(group, members) for group, members in groups if members],
+        "schedule": _attribute_json(status_schedule(config, content, state.now)),
+    }))
+
+    history = paginate(past, PER_PAGE, "history/index.html", "history/page/{}/index.html")
+    months = month_index(history, tz)
+    for page in history:
+        previous = month_of(history[page.number - 2].items[-1].start, tz) if page.number > 1 else None
+        pages.append((page.path, "history.html", {
+            "page": page, "pages": history, "months": months,
+            "month_groups": group_by_month(page.items, tz, previous),
+        }))
+
+    for view in ordered:
+        pages.append((view.path, "incident.html", {"notice": view}))
+
+    for component in config.components:
+        listed = by_component[component.id]
+        first = f"components/{component.id}/index.html"
+        component_pages = paginate(listed, PER_PAGE, first, f"components/{component.id}/page/{{}}/index.html")
+        mttr = mean_time_to_resolve(listed)
+        resolved_count = sum(1 for v in listed if v.kind == "incident" and v.end is not None)
+        for page in component_pages:
+            pages.append((page.path, "component.html", {
+                "component": component,
+                "uptime": state.uptime[component.id],
+                "page": page,
+                "pages": component_pages,
+                "mttr": mttr,
+                "resolved_count": resolved_count,
+            }))
+
+    pages.append(("subscribe/index.html", "subscribe.html", {"api_files": API_FILES}))
+
+    outputs: dict[str, bytes] = {}
+    for path, template, extra in pages:
+        outputs[path] = _render(env, template, shared, extra, path, _relative_root(path))
+    outputs["404.html"] = _render(env, "404.html", shared, {}, "404.html", urlparse(config.site.base_url).path)
+    outputs["sitemap.xml"] = sitemap([config.url(path) if path != "index.html" else config.url()
+                                      for path, _, _ in pages])
+    outputs["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.url('sitemap.xml')}\n".encode()
+    outputs["favicon.svg"] = static_file(env, "favicon.svg")
+    outputs[css.path] = css.data
+    outputs[js.path] = js.data
+    return outputs
+
+
+def _attribute_json(value) -> Markup:
+    """JSON for a single-quoted attribute: far smaller than escaping every double quote."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;"))
+
+
+def _relative_root(path: str) -> str:
+    return "../" * path.count("/")
+
+
+def _render(env, template: str, shared: dict, extra: dict, path: str, root: str) -> bytes:
+    html = env.get_template(template).render(**shared, **extra, page_path=path, root=root)
+    return html.encode("utf-8")
+
+
+def sitemap(urls: list[str]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines += [f"  <url><loc>{xml_escape(url)}</loc></url>" for url in urls]
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,0 +1,166 @@
+"""The Jinja environment: built-in theme, the repository's overrides, filters and assets.
+
+A file in the status repository's ``templates/`` replaces the built-in template of the same
+name. Prefixing a name with ``!`` always loads the built-in one, so an override can extend
+what it replaces: ``{% extends "!base.html" %}`` (Pelican's convention).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from markupsafe import Markup
+
+from statusgen.render.markdown import render_markdown
+from statusgen.times import iso_utc
+
+THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
+STATIC_DIR = THEME_DIR / "static"
+BUILTIN_PREFIX = "!"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+class OverridingLoader(BaseLoader):
+    """The repository's templates/ first, then the built-in theme; `!name` is always built-in."""
+
+    def __init__(self, override_dir: Path | None):
+        self.builtin = FileSystemLoader(str(THEME_DIR))
+        self.override = FileSystemLoader(str(override_dir)) if override_dir else None
+
+    def get_source(self, environment, template):
+        if template.startswith(BUILTIN_PREFIX):
+            return self.builtin.get_source(environment, template[len(BUILTIN_PREFIX):])
+        if self.override is not None:
+            try:
+                return self.override.get_source(environment, template)
+            except TemplateNotFound:
+                pass
+        return self.builtin.get_source(environment, template)
+
+
+@lru_cache(maxsize=8)
+def environment(override_dir: Path | None) -> Environment:
+    """One environment per templates folder and process, so each template compiles once.
+
+    Jinja re-checks a template's file modification time on use (auto_reload), so `serve` picks
+    up edited overrides without a restart.
+    """
+    env = Environment(
+        loader=OverridingLoader(override_dir),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        time=time_element,
+        local_time=local_time,
+        duration=format_duration,
+        percent=format_percent,
+        month_name=month_name,
+        day=format_day,
+        markdown=render_markdown,
+    )
+    return env
+
+
+def override_dir(root: Path) -> Path | None:
+    folder = Path(root) / "templates"
+    return folder.resolve() if folder.is_dir() else None
+
+
+def local_time(moment: datetime, tz) -> str:
+    """'20 Nov 2026, 15:02 CET': English month abbreviations whatever the machine's locale."""
+    local = moment.astimezone(tz)
+    return f"{local.day} {MONTHS[local.month - 1][:3]} {local.year}, {local:%H:%M} {local.tzname()}"
+
+
+def time_element(moment: datetime, tz) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(iso_utc(moment), local_time(moment, tz))
+
+
+def format_day(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1][:3]} {day.year}"
+
+
+def month_name(month: tuple[int, int]) -> str:
+    year, number = month
+    return f"{MONTHS[number - 1]} {year}"
+
+
+def format_duration(span: timedelta) -> str:
+    """'1 h 38 min', '2 d 3 h', '45 min', '30 s': the two largest units that matter."""
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)} s"
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def format_percent(value: float | None, decimals: int = 3) -> str:
+    """Never rounds a figure below 100 up to 100: 99.9996 shows as 99.999, not 100.000."""
+    if value is None:
+        return "no data"
+    if value >= 100:
+        return "100" if decimals == 0 else "100." + "0" * decimals
+    text = f"{value:.{decimals}f}"
+    if float(text) >= 100:
+        text = "99." + "9" * decimals
+    return text
+
+
+def day_percent(value: float | None) -> str:
+    """The short form used in each uptime bar: '100%' or '99.87%'."""
+    if value is None:
+        return "no data"
+    return "100%" if value >= 100 else f"{format_percent(value, 2)}%"
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str  # site-relative, fingerprinted
+    data: bytes
+
+
+def fingerprinted(name: str, data: bytes) -> Asset:
+    """assets/<stem>.<hash>.<ext>: a new name whenever the content changes, so caches never go stale."""
+    stem, _, ext = name.rpartition(".")
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    return Asset(f"assets/{stem}.{digest}.{ext}", data)
+
+
+def theme_assets(env: Environment) -> tuple[Asset, Asset]:
+    """The stylesheet and script, each overridable as templates/static/<name>.
+
+    templates/static/custom.css, if present, is appended to the stylesheet: the simple way to
+    change a colour without copying the whole file.
+    """
+    css = _static_source(env, "style.css")
+    try:
+        css += "\n" + _static_source(env, "custom.css")
+    except TemplateNotFound:
+        pass
+    js = _static_source(env, "statusgen.js")
+    return fingerprinted("style.css", css.encode()), fingerprinted("statusgen.js", js.encode())
+
+
+def static_file(env: Environment, name: str) -> bytes:
+    return _static_source(env, name).encode()
+
+
+def _static_source(env: Environment, name: str) -> str:
+    source, _, _ = env.loader.get_source(env, f"static/{name}")
+    return source

@@ -1,0 +1,212 @@
+"""What the templates show, computed once per build: notices, month groups, pages, schedules.
+
+Each notice becomes one NoticeView (its Markdown rendered once), shared by every page that
+lists it, so the work grows with the number of notices, not with notices times pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+
+from statusgen.config import Component, Config
+from statusgen.model import Content, Incident, Maintenance, Notice, Update
+from statusgen.render.markdown import render_markdown
+from statusgen.state import (
+    INDICATOR_DESCRIPTIONS, SiteState, component_statuses, incident_impact, incident_is_active,
+    maintenance_state, next_change, overall_indicator,
+)
+from statusgen.times import iso_utc
+
+STATUS_ICONS = {
+    "operational": "✓",
+    "degraded_performance": "▲",
+    "partial_outage": "◆",
+    "major_outage": "✕",
+    "under_maintenance": "⚙\ufe0e",
+}
+INDICATOR_ICONS = {
+    "none": "✓", "minor": "▲", "major": "◆", "critical": "✕", "maintenance": "⚙\ufe0e",
+}
+INCIDENT_STATE_LABELS = {"active": "Ongoing", "resolved": "Resolved", "upcoming": "Not started"}
+MAINTENANCE_STATE_LABELS = {
+    "scheduled": "Scheduled", "in_progress": "In progress", "completed": "Completed", "cancelled": "Cancelled",
+}
+UPDATE_LABELS = {
+    "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
+    "resolved": "Resolved", "postmortem": "Postmortem", "scheduled": "Scheduled",
+    "in_progress": "In progress", "verifying": "Verifying", "completed": "Completed",
+}
+IMPACT_LABELS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical"}
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    notice: Notice
+    kind: str  # incident | maintenance
+    state: str  # active|resolved|upcoming, or the maintenance state
+    state_label: str
+    impact: str | None  # incidents only
+    components: tuple[tuple[Component, str], ...]  # (component, its status during the notice)
+    start: datetime  # started, or scheduled start
+    end: datetime | None  # resolved, or the actual end of a maintenance; None while ongoing
+    body: Markup
+
+    @property
+    def slug(self) -> str:
+        return self.notice.slug
+
+    @property
+    def title(self) -> str:
+        return self.notice.title
+
+    @property
+    def path(self) -> str:
+        return f"incidents/{self.notice.slug}/index.html"
+
+    @property
+    def latest_update(self) -> Update:
+        return self.notice.latest_update
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        return self.notice.updates_newest_first
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind == "maintenance"
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.end - self.start if self.end is not None else None
+
+    @property
+    def start_iso(self) -> str:
+        return iso_utc(self.start)
+
+    @property
+    def window_end_iso(self) -> str:
+        """When a maintenance ends (or ended): the moment the script flips it to completed."""
+        return iso_utc(self.notice.actual_end) if isinstance(self.notice, Maintenance) else ""
+
+
+def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
+    components = tuple((config.component(cid), status) for cid, status in notice.components)
+    body = render_markdown(notice.body) if notice.body.strip() else Markup("")
+    current = state.state_of(notice)
+    if isinstance(notice, Maintenance):
+        end = notice.actual_end if current == "completed" else None
+        return NoticeView(notice, "maintenance", current, MAINTENANCE_STATE_LABELS[current], None,
+                          components, notice.scheduled_start, end, body)
+    resolved = notice.resolved if notice.resolved is not None and notice.resolved <= state.now else None
+    return NoticeView(notice, "incident", current, INCIDENT_STATE_LABELS[current],
+                      incident_impact(notice), components, notice.started, resolved, body)
+
+
+@dataclass(frozen=True)
+class MonthGroup:
+    month: tuple[int, int]  # (year, month) in the site timezone
+    notices: tuple[NoticeView, ...]
+    continued: bool  # the month began on an earlier page
+
+    @property
+    def anchor(self) -> str:
+        return f"m-{self.month[0]:04d}-{self.month[1]:02d}"
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # from 1
+    path: str
+    items: tuple
+
+
+@dataclass(frozen=True)
+class MonthLink:
+    month: tuple[int, int]
+    count: int
+    page_path: str
+    anchor: str
+
+
+def paginate(items, per_page: int, first_path: str, later_path: str) -> list[Page]:
+    """first_path for page 1, later_path.format(n) for the rest; always at least one page."""
+    chunks = [tuple(items[i:i + per_page]) for i in range(0, len(items), per_page)] or [()]
+    return [Page(n, first_path if n == 1 else later_path.format(n), chunk)
+            for n, chunk in enumerate(chunks, start=1)]
+
+
+def month_of(moment: datetime, tz) -> tuple[int, int]:
+    local = moment.astimezone(tz)
+    return local.year, local.month
+
+
+def group_by_month(views, tz, previous_month: tuple[int, int] | None) -> tuple[MonthGroup, ...]:
+    groups: list[MonthGroup] = []
+    for view in views:
+        month = month_of(view.start, tz)
+        if groups and groups[-1].month == month:
+            last = groups[-1]
+            groups[-1] = MonthGroup(month, last.notices + (view,), last.continued)
+        else:
+            groups.append(MonthGroup(month, (view,), month == previous_month and not groups))
+    return tuple(groups)
+
+
+def month_index(pages: list[Page], tz) -> tuple[MonthLink, ...]:
+    """Each month with its count, linking to the page where the month begins."""
+    links: dict[tuple[int, int], MonthLink] = {}
+    for page in pages:
+        for view in page.items:
+            month = month_of(view.start, tz)
+            if month in links:
+                link = links[month]
+                links[month] = MonthLink(month, link.count + 1, link.page_path, link.anchor)
+            else:
+                links[month] = MonthLink(month, 1, page.path, f"m-{month[0]:04d}-{month[1]:02d}")
+    return tuple(links.values())
+
+
+def mean_time_to_resolve(views) -> timedelta | None:
+    spans = [v.duration for v in views if v.kind == "incident" and v.duration is not None]
+    if not spans:
+        return None
+    return sum(spans, timedelta()) / len(spans)
+
+
+def status_schedule(config: Config, content: Content, now: datetime,
+                    limit: int = 12) -> list[dict]:
+    """The indicator and component statuses at each coming change, for the optional script.
+
+    Only the clock changes these (a maintenance starting or ending, a recorded end time), so the
+    page can switch on time while it stays open, until the next build.
+    """
+    changes = []
+    previous = component_statuses(config, _active(content, now), _in_progress(content, now))
+    moment = now
+    for _ in range(limit):
+        moment = next_change(content, moment)
+        if moment is None:
+            break
+        active, in_progress = _active(content, moment), _in_progress(content, moment)
+        statuses = component_statuses(config, active, in_progress)
+        indicator = overall_indicator(statuses, active, in_progress)
+        changed = {cid: status for cid, status in statuses.items() if previous[cid] != status}
+        changes.append({
+            "at": iso_utc(moment),
+            "indicator": indicator,
+            "description": INDICATOR_DESCRIPTIONS[indicator],
+            "components": changed,
+        })
+        previous = statuses
+    return changes
+
+
+def _active(content: Content, moment: datetime) -> tuple[Incident, ...]:
+    return tuple(i for i in content.incidents if incident_is_active(i, moment))
+
+
+def _in_progress(content: Content, moment: datetime) -> tuple[Maintenance, ...]:
+    return tuple(m for m in content.maintenances if maintenance_state(m, moment) == "in_progress")

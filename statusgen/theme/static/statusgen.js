@@ -1,0 +1,107 @@
+/* statusgen, optional: shows times in the reader's own timezone and switches maintenance, component
+   statuses and the banner on time while the page stays open. Without it the page is right as of
+   its build. window.statusgen.refresh(date) re-applies everything as of a given moment (tests). */
+(function () {
+  "use strict";
+  var ORDER = ["scheduled", "in_progress", "completed"];
+  var STATE_LABELS = {scheduled: "Scheduled", in_progress: "In progress", completed: "Completed", cancelled: "Cancelled"};
+  var STATUS_LABELS = {operational: "Operational", degraded_performance: "Degraded performance",
+    partial_outage: "Partial outage", major_outage: "Major outage", under_maintenance: "Under maintenance"};
+  var STATUS_ICONS = {operational: "\u2713", degraded_performance: "\u25B2", partial_outage: "\u25C6",
+    major_outage: "\u2715", under_maintenance: "\u2699\uFE0E"};
+  var INDICATOR_ICONS = {none: "\u2713", minor: "\u25B2", major: "\u25C6", critical: "\u2715", maintenance: "\u2699\uFE0E"};
+  var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  var locale = document.documentElement.lang || undefined;
+
+  function formatAbsolute(date, timeZone) {
+    return new Intl.DateTimeFormat(locale, {day: "numeric", month: "short", year: "numeric", hour: "2-digit",
+      minute: "2-digit", timeZoneName: "short", timeZone: timeZone}).format(date);
+  }
+
+  function formatRelative(date, now) {
+    var seconds = (date.getTime() - now.getTime()) / 1000;
+    var rtf = new Intl.RelativeTimeFormat(locale, {numeric: "auto"});
+    for (var i = 0; i < UNITS.length; i++) {
+      if (Math.abs(seconds) >= UNITS[i][1]) return rtf.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
+    }
+    return rtf.format(0, "second");
+  }
+
+  function localiseTimes(now) {
+    var times = document.querySelectorAll("time[datetime*='T']");
+    for (var i = 0; i < times.length; i++) {
+      var el = times[i], date = new Date(el.getAttribute("datetime"));
+      if (isNaN(date)) continue;
+      if (!el.hasAttribute("data-site-time")) {
+        el.setAttribute("data-site-time", el.textContent);
+        el.title = el.textContent;
+      }
+      var text = formatAbsolute(date);
+      if (Math.abs(date - now) < 30 * 86400000) text += " (" + formatRelative(date, now) + ")";
+      el.textContent = text;
+    }
+  }
+
+  /* Never moves a maintenance backwards: a reader's slow clock must not undo what the build knew. */
+  function maintenanceState(el, now) {
+    var current = el.getAttribute("data-maintenance-state");
+    if (ORDER.indexOf(current) < 0) return current;
+    var start = Date.parse(el.getAttribute("data-start")), end = Date.parse(el.getAttribute("data-end"));
+    var due = now < start ? "scheduled" : now < end ? "in_progress" : "completed";
+    return ORDER.indexOf(due) > ORDER.indexOf(current) ? due : current;
+  }
+
+  function flipMaintenance(now) {
+    var items = document.querySelectorAll("[data-maintenance-state][data-start]");
+    for (var i = 0; i < items.length; i++) {
+      var el = items[i], state = maintenanceState(el, now);
+      if (state === el.getAttribute("data-maintenance-state")) continue;
+      el.setAttribute("data-maintenance-state", state);
+      var labels = el.querySelectorAll(".state");
+      for (var j = 0; j < labels.length; j++) {
+        labels[j].textContent = STATE_LABELS[state];
+        labels[j].className = "state st-" + state;
+      }
+    }
+  }
+
+  function setComponent(id, status) {
+    var items = document.querySelectorAll("[data-component='" + id + "'][data-status]");
+    for (var i = 0; i < items.length; i++) {
+      var el = items[i];
+      el.setAttribute("data-status", status);
+      var shown = el.querySelector(".status") || el;
+      shown.className = shown.className.replace(/\bs-[a-z_]+/, "s-" + status);
+      var label = shown.querySelector(".label"), icon = shown.querySelector(".icon");
+      if (label) label.textContent = STATUS_LABELS[status];
+      if (icon) icon.textContent = STATUS_ICONS[status];
+    }
+  }
+
+  function applySchedule(now) {
+    var banner = document.querySelector("[data-indicator][data-schedule]");
+    if (!banner) return;
+    var changes = JSON.parse(banner.getAttribute("data-schedule") || "[]");
+    var applied = Number(banner.getAttribute("data-applied") || 0);
+    for (var i = applied; i < changes.length && Date.parse(changes[i].at) <= now; i++) {
+      var change = changes[i];
+      banner.setAttribute("data-indicator", change.indicator);
+      banner.className = banner.className.replace(/\bi-[a-z]+/, "i-" + change.indicator);
+      banner.querySelector(".label").textContent = change.description;
+      banner.querySelector(".icon").textContent = INDICATOR_ICONS[change.indicator];
+      for (var id in change.components) setComponent(id, change.components[id]);
+      banner.setAttribute("data-applied", i + 1);
+    }
+  }
+
+  function refresh(now) {
+    now = now || new Date();
+    applySchedule(now);
+    flipMaintenance(now);
+    localiseTimes(now);
+  }
+
+  window.statusgen = {refresh: refresh, formatRelative: formatRelative, maintenanceState: maintenanceState};
+  refresh();
+  setInterval(function () { refresh(); }, 15000);
+})();
