@@ -1,0 +1,316 @@
+"""The JSON API under api/v2/: Atlassian Statuspage's public v2 shapes, so existing clients work.
+
+Only what is true at `now` is published: updates dated after `now` are left out, and an incident
+that has not started by `now` does not appear. Every time comes from the content (never the
+clock), and every object is built with a fixed key order, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from urllib.parse import urlparse
+
+from statusgen.model import Incident, Maintenance, Notice, Update
+from statusgen.state import incident_impact, incident_is_active, worst_status
+from statusgen.times import iso_utc_millis
+
+RECENT_LIMIT = 50  # Statuspage lists "the 50 most recent" incidents and maintenances
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CLOSING_STATUSES = ("resolved", "postmortem")
+
+
+def published_updates(notice: Notice, now: datetime) -> tuple[Update, ...]:
+    return tuple(update for update in notice.updates if update.at <= now)
+
+
+def update_ids(notice: Notice) -> list[str]:
+    """Stable ids from the update times; a second update at the same second gets a -2 suffix."""
+    ids, seen = [], {}
+    for update in notice.updates:
+        stamp = update.at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        seen[stamp] = seen.get(stamp, 0) + 1
+        ids.append(f"{notice.slug}-{stamp}" + (f"-{seen[stamp]}" if seen[stamp] > 1 else ""))
+    return ids
+
+
+def affected_component_ids(notice: Notice) -> tuple[str, ...]:
+    """The notice's components, then any that only an update names, each once."""
+    ids = list(notice.component_ids)
+    for update in notice.updates:
+        ids += [component_id for component_id, _ in update.components if component_id not in ids]
+    return tuple(ids)
+
+
+def _moments(notice: Notice) -> list[datetime]:
+    """The times at which a notice changed what the page shows."""
+    moments = [update.at for update in notice.updates]
+    if isinstance(notice, Incident):
+        moments += [notice.started] + ([notice.resolved] if notice.resolved else [])
+    elif not notice.cancelled:
+        moments += [notice.scheduled_start, notice.actual_end]
+    return moments
+
+
+def last_change(notices, now: datetime) -> datetime:
+    """The newest moment at or before `now` at which any of these notices changed the page."""
+    return max((m for notice in notices for m in _moments(notice) if m <= now), default=EPOCH)
+
+
+class StatuspageApi:
+    """Builds the Statuspage v2 objects for one (config, content, state)."""
+
+    def __init__(self, context):
+        self.config, self.content, self.state = context.config, context.content, context.state
+        self.now = self.state.now
+        self.page_id = _page_id(self.config.site.base_url)
+        self.group_ids = {g.id: (f"group-{g.id}" if g.id in self.config.component_ids else g.id)
+                          for g in self.config.groups}
+        self.incidents = tuple(i for i in self.content.incidents if i.started <= self.now)
+        self.notices = self.incidents + self.content.maintenances
+        self.positions = {c["id"]: c["position"] for c in self.components() if not c["group"]}
+
+    def page(self) -> dict:
+        site = self.config.site
+        return {
+            "id": self.page_id,
+            "name": site.title,
+            "url": site.base_url.rstrip("/"),
+            "time_zone": site.timezone,
+            "updated_at": iso_utc_millis(last_change(self.notices, self.now)),
+        }
+
+    def status(self) -> dict:
+        return {"indicator": self.state.indicator, "description": self.state.indicator_description}
+
+    # -- components ----------------------------------------------------------------------------
+
+    def _component_times(self, component_ids) -> tuple[str, str]:
+        touching = [n for n in self.notices if set(affected_component_ids(n)) & set(component_ids)]
+        moments = sorted(m for n in touching for m in _moments(n) if m <= self.now)
+        fallback = last_change(self.notices, self.now)
+        created = moments[0] if moments else fallback
+        updated = moments[-1] if moments else fallback
+        return iso_utc_millis(created), iso_utc_millis(updated)
+
+    def component(self, component_id: str, position: int) -> dict:
+        component = self.config.component(component_id)
+        created, updated = self._component_times([component_id])
+        return {
+            "id": component.id,
+            "name": component.name,
+            "status": self.state.component_status[component.id],
+            "created_at": created,
+            "updated_at": updated,
+            "position": position,
+            "description": component.description,
+            "showcase": True,
+            "start_date": None,
+            "group_id": self.group_ids[component.group] if component.group else None,
+            "page_id": self.page_id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def group(self, group_id: str, position: int) -> dict:
+        group = self.config.group(group_id)
+        members = [c.id for c in self.config.components if c.group == group_id]
+        created, updated = self._component_times(members)
+        return {
+            "id": self.group_ids[group_id],
+            "name": group.name,
+            "status": worst_status(self.state.component_status[m] for m in members),
+            "created_at": created,
+            "updated_at": updated,
+            "position": position,
+            "description": group.description,
+            "showcase": False,
+            "start_date": None,
+            "group_id": None,
+            "page_id": self.page_id,
+            "group": True,
+            "only_show_if_degraded": False,
+            "components": members,
+        }
+
+    def components(self) -> list[dict]:
+        """Page order: each group where its first member appears, followed by its members."""
+        result, placed = [], set()
+        for component in self.config.components:
+            if component.group is None:
+                result.append(self.component(component.id, len(result) + 1))
+            elif component.group not in placed:
+                placed.add(component.group)
+                result.append(self.group(component.group, len(result) + 1))
+                for member in self.config.components:
+                    if member.group == component.group:
+                        result.append(self.component(member.id, len(result) + 1))
+        return result
+
+    # -- incidents and maintenance -------------------------------------------------------------
+
+    def incident_status(self, incident: Incident) -> str:
+        statuses = [u.status for u in published_updates(incident, self.now)]
+        if incident_is_active(incident, self.now):
+            return next((s for s in reversed(statuses) if s not in CLOSING_STATUSES), "investigating")
+        return statuses[-1] if statuses and statuses[-1] in CLOSING_STATUSES else "resolved"
+
+    def maintenance_status(self, maintenance: Maintenance) -> str:
+        # Statuspage has no "cancelled": a cancelled window is "completed" and is never upcoming
+        # or active; its last update says it was cancelled.
+        state = self.state.maintenance_states[maintenance.slug]
+        if state == "in_progress":
+            updates = published_updates(maintenance, self.now)
+            return "verifying" if updates and updates[-1].status == "verifying" else "in_progress"
+        return {"scheduled": "scheduled", "completed": "completed", "cancelled": "completed"}[state]
+
+    def incident_updates(self, notice: Notice) -> list[dict]:
+        ids = update_ids(notice)
+        changes = component_changes(notice)
+        rows = []
+        for index, update in enumerate(notice.updates):
+            if update.at > self.now:
+                continue
+            at = iso_utc_millis(update.at)
+            rows.append({
+                "id": ids[index],
+                "status": update.status,
+                "body": update.message.strip(),
+                "incident_id": notice.slug,
+                "created_at": at,
+                "updated_at": at,
+                "display_at": at,
+                "affected_components": [
+                    {"code": cid, "name": self.config.component(cid).name,
+                     "old_status": old, "new_status": new}
+                    for cid, old, new in changes[index]
+                ],
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            })
+        return list(reversed(rows))
+
+    def _notice(self, notice: Notice, status: str, impact: str, created: datetime,
+                resolved: datetime | None, started: datetime) -> dict:
+        updates = published_updates(notice, self.now)
+        monitoring = next((u.at for u in updates if u.status == "monitoring"), None)
+        updated = max([created] + [u.at for u in updates] + ([resolved] if resolved else []))
+        return {
+            "id": notice.slug,
+            "name": notice.title,
+            "status": status,
+            "created_at": iso_utc_millis(created),
+            "updated_at": iso_utc_millis(updated),
+            "monitoring_at": iso_utc_millis(monitoring) if monitoring else None,
+            "resolved_at": iso_utc_millis(resolved) if resolved else None,
+            "impact": impact,
+            "shortlink": self.config.url(f"incidents/{notice.slug}/"),
+            "started_at": iso_utc_millis(started),
+            "page_id": self.page_id,
+            "incident_updates": self.incident_updates(notice),
+            "components": [self.component(cid, self.positions[cid]) for cid in affected_component_ids(notice)],
+        }
+
+    def incident(self, incident: Incident) -> dict:
+        updates = published_updates(incident, self.now)
+        created = min([incident.started] + [u.at for u in updates[:1]])
+        resolved = incident.resolved if incident.resolved and incident.resolved <= self.now else None
+        return self._notice(incident, self.incident_status(incident), incident_impact(incident),
+                            created, resolved, incident.started)
+
+    def maintenance(self, maintenance: Maintenance) -> dict:
+        updates = published_updates(maintenance, self.now)
+        status = self.maintenance_status(maintenance)
+        created = updates[0].at if updates else maintenance.scheduled_start
+        resolved = None
+        if self.state.maintenance_states[maintenance.slug] == "completed":
+            resolved = maintenance.actual_end
+        elif maintenance.cancelled:
+            resolved = updates[-1].at if updates else created
+        obj = self._notice(maintenance, status, "maintenance", created, resolved, maintenance.scheduled_start)
+        obj["scheduled_for"] = iso_utc_millis(maintenance.scheduled_start)
+        obj["scheduled_until"] = iso_utc_millis(maintenance.scheduled_end)
+        return obj
+
+    def documents(self) -> dict[str, dict]:
+        page = self.page()
+        incidents = [self.incident(i) for i in self.incidents[:RECENT_LIMIT]]
+        unresolved = [self.incident(i) for i in self.state.active_incidents]
+        active = [self.maintenance(m) for m in self.state.maintenance_in_progress]
+        upcoming = [self.maintenance(m) for m in self.state.upcoming_maintenance]
+        recent = [self.maintenance(m) for m in self.content.maintenances[:RECENT_LIMIT]]
+        components = self.components()
+        return {
+            "summary.json": {"page": page, "components": components, "incidents": unresolved,
+                             "scheduled_maintenances": active + upcoming, "status": self.status()},
+            "status.json": {"page": page, "status": self.status()},
+            "components.json": {"page": page, "components": components},
+            "incidents.json": {"page": page, "incidents": incidents},
+            "incidents/unresolved.json": {"page": page, "incidents": unresolved},
+            "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": recent},
+            "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
+            "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
+            "uptime.json": {"page": page, "components": self.uptime()},
+        }
+
+    def uptime(self) -> list[dict]:
+        """statusgen's own addition: the uptime window of every component, with daily figures."""
+        result = []
+        for component in self.config.components:
+            uptime = self.state.uptime[component.id]
+            result.append({
+                "id": component.id,
+                "name": component.name,
+                "uptime_days": self.config.site.uptime_days,
+                "percent": round(uptime.percent, 3),
+                "slo": uptime.slo,
+                "slo_missed": uptime.slo_missed,
+                "days": [
+                    {"date": day.day.isoformat(),
+                     "percent": None if day.percent is None else round(day.percent, 3),
+                     "downtime_seconds": round(day.downtime_seconds),
+                     "worst_status": day.worst_status,
+                     "incidents": list(day.incidents)}
+                    for day in uptime.days
+                ],
+            })
+        return result
+
+
+def component_changes(notice: Notice) -> list[list[tuple[str, str, str]]]:
+    """For each update (oldest first): (component, old status, new status) of every component
+    the notice affects. An incident sets its statuses with its first update and an in-progress
+    maintenance with its first in_progress/verifying update; `resolved` and `completed` updates
+    return them to operational; an update's own components override in between."""
+    ids = affected_component_ids(notice)
+    given = dict(notice.components)
+    current = {cid: "operational" for cid in ids}
+    applied = False
+    result = []
+    for update in notice.updates:
+        new = dict(current)
+        starts = update.status in ("in_progress", "verifying") if isinstance(notice, Maintenance) else True
+        if starts and not applied:
+            new.update(given)
+            applied = True
+        if update.status in ("resolved", "completed"):
+            new = {cid: "operational" for cid in ids}
+        new.update(dict(update.components))
+        result.append([(cid, current[cid], new[cid]) for cid in ids])
+        current = new
+    return result
+
+
+def _page_id(base_url: str) -> str:
+    parsed = urlparse(base_url)
+    return (parsed.netloc + parsed.path).rstrip("/").replace("/", "-")
+
+
+def encode(document: dict) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render(context) -> dict[str, bytes]:
+    api = StatuspageApi(context)
+    return {f"api/v2/{name}": encode(document) for name, document in api.documents().items()}
