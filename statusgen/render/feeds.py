@@ -1,0 +1,116 @@
+"""Atom and RSS feeds: one entry per update of every incident and maintenance, newest first.
+
+An entry's id is the incident page URL with the update's time as fragment
+(`.../incidents/<slug>/#update-20261120T141000Z`), so adding an update adds one entry and
+changes no other id. Nothing here reads the clock: feedgen's defaults of "now" for the
+feed's and entries' times are always overwritten with times from the content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup, escape
+
+from statusgen.model import Maintenance, Notice, Update
+from statusgen.render.api import EPOCH, affected_component_ids, update_ids
+from statusgen.render.markdown import render_markdown
+
+UPDATE_STATUS_LABELS = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "postmortem": "Postmortem",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "verifying": "Verifying",
+    "completed": "Completed",
+}
+
+class Entry:
+    """One update of one notice, as a feed shows it."""
+
+    def __init__(self, notice: Notice, update: Update, update_id: str, is_last: bool):
+        self.notice, self.update = notice, update
+        self.anchor = "update-" + update_id[len(notice.slug) + 1:]
+        # The update that cancels a window is still written as `scheduled`; say what it means.
+        cancelled = isinstance(notice, Maintenance) and notice.cancelled and is_last
+        self.label = "Cancelled" if cancelled else UPDATE_STATUS_LABELS[update.status]
+
+    @property
+    def sort_key(self):
+        return (-self.update.at.timestamp(), self.notice.slug, self.anchor)
+
+def feed_entries(notices, now: datetime) -> list[Entry]:
+    """Every update published by `now`, newest first."""
+    entries = []
+    for notice in notices:
+        ids = update_ids(notice)
+        last = len(notice.updates) - 1
+        entries += [Entry(notice, update, ids[index], index == last)
+                    for index, update in enumerate(notice.updates) if update.at <= now]
+    return sorted(entries, key=lambda e: e.sort_key)
+
+def entry_content(config, entry: Entry) -> str:
+    names = [config.component(cid).name for cid in affected_component_ids(entry.notice)]
+    affected = Markup("<p><strong>Affected components:</strong> {}</p>").format(
+        Markup(", ").join(escape(name) for name in names)) if names else Markup("")
+    return str(render_markdown(entry.update.message) + Markup("\n") + affected)
+
+def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
+               fallback_updated: datetime) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(config.url(feed_path + "feed.atom"))
+    feed.title(title)
+    feed.subtitle(config.site.description or title)
+    feed.author({"name": config.site.title})
+    feed.link(href=config.url(page_path), rel="alternate")
+    feed.language(config.site.language)
+    feed.generator("statusgen")
+    updated = entries[0].update.at if entries else fallback_updated
+    feed.updated(updated)
+    feed.lastBuildDate(updated)
+    for entry in entries:
+        url = config.url(f"incidents/{entry.notice.slug}/")
+        item = feed.add_entry(order="append")
+        item.id(f"{url}#{entry.anchor}")
+        item.guid(f"{url}#{entry.anchor}", permalink=False)
+        item.title(f"{entry.label}: {entry.notice.title}")
+        item.link(href=url)
+        item.published(entry.update.at)
+        item.updated(entry.update.at)
+        html = entry_content(config, entry)
+        item.description(html)  # sets RSS <description>; must come before content()
+        item.content(html, type="html")
+    return feed
+
+def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
+                 fallback_updated: datetime) -> dict[str, bytes]:
+    feed = build_feed(config, entries, title, page_path, feed_path, fallback_updated)
+    self_atom, self_rss = config.url(feed_path + "feed.atom"), config.url(feed_path + "feed.rss")
+    feed.link(href=self_atom, rel="self")
+    atom = feed.atom_str(pretty=True)
+    # RSS's single <atom:link rel="self"> must name the RSS file itself.
+    feed.link(href=self_rss, rel="self", replace=True)
+    feed.link(href=config.url(page_path), rel="alternate")
+    rss = feed.rss_str(pretty=True)
+    return {feed_path + "feed.atom": atom, feed_path + "feed.rss": rss}
+
+def render(context) -> dict[str, bytes]:
+    config, content, now = context.config, context.content, context.state.now
+    limit = config.site.feed_entries
+    notices = content.incidents + content.maintenances
+    entries = feed_entries(notices, now)
+    # An empty feed still needs an <updated>; the newest published update anywhere is from the
+    # content, and the epoch stands for "nothing yet".
+    newest = entries[0].update.at if entries else EPOCH
+    outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest)
+    for component in config.components:
+        own = [e for e in entries if component.id in affected_component_ids(e.notice)]
+        outputs.update(render_feeds(config, own[:limit], f"{config.site.title}: {component.name}",
+                                    f"components/{component.id}/", f"components/{component.id}/",
+                                    newest))
+    return outputs
+

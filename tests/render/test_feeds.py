@@ -1,0 +1,231 @@
+"""Atom and RSS feeds, built through the CLI and read with feedparser and an XML parser."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from xml.etree import ElementTree
+
+import feedparser
+import html5lib
+
+from tests.conftest import DEMO_NOW
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+NOW = "2026-11-20T15:00:00Z"
+BASE = "https://status.test.example/"
+
+
+def parse(path):
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, f"{path}: {feed.get('bozo_exception')}"
+    return feed
+
+
+def ids(feed) -> list[str]:
+    return [entry.id for entry in feed.entries]
+
+
+API_ERRORS = """
+    title: Elevated error rates
+    components:
+      api: partial_outage
+      web: degraded_performance
+    started: 2026-11-20T14:00:00Z
+    resolved: 2026-11-20T14:50:00Z
+    updates:
+      - at: 2026-11-20T14:05:00Z
+        status: investigating
+        message: We are looking into **errors**.
+      - at: 2026-11-20T14:30:00Z
+        status: identified
+        message: A bad deploy.
+      - at: 2026-11-20T14:50:00Z
+        status: resolved
+        message: Fixed.
+"""
+
+
+def write_corpus(repo) -> None:
+    repo.incident("2026-11-20-api-errors", API_ERRORS)
+    repo.incident("2026-11-19-db-upgrade", """
+        title: Database upgrade
+        type: maintenance
+        components:
+          db: under_maintenance
+        scheduled_start: 2026-11-19T02:00:00Z
+        scheduled_end: 2026-11-19T03:00:00Z
+        updates:
+          - at: 2026-11-18T09:00:00Z
+            status: scheduled
+            message: We will upgrade the database.
+          - at: 2026-11-19T03:00:00Z
+            status: completed
+            message: Done.
+    """)
+
+
+def test_every_demo_feed_parses_and_lists_every_published_update(demo):
+    site = demo.build(DEMO_NOW)
+    now = datetime(2026, 11, 26, 21, tzinfo=timezone.utc)
+    from statusgen.build import check  # the count comes from the incident files themselves
+
+    _, content = check(demo.root)
+    notices = content.incidents + content.maintenances
+    published = sum(1 for n in notices for u in n.updates if u.at <= now)
+    for kind in ("atom", "rss"):
+        site_feed = parse(site / f"feed.{kind}")
+        assert len(site_feed.entries) == published
+        times = [e.published_parsed for e in site_feed.entries]
+        assert times == sorted(times, reverse=True)
+        assert len(set(ids(site_feed))) == published
+        for component in ("api", "dashboard", "auth", "db", "storage", "webhooks", "email", "cdn"):
+            own = parse(site / f"components/{component}/feed.{kind}")
+            expected = sum(1 for n in notices if component in dict(n.components)
+                           for u in n.updates if u.at <= now)
+            assert len(own.entries) == expected, component
+            assert set(ids(own)) <= set(ids(site_feed))
+
+
+def test_entries_carry_title_link_time_and_sanitised_content(repo):
+    write_corpus(repo)
+    site = repo.build(NOW)
+    atom, rss = parse(site / "feed.atom"), parse(site / "feed.rss")
+    assert [e.title for e in atom.entries] == [
+        "Resolved: Elevated error rates",
+        "Identified: Elevated error rates",
+        "Investigating: Elevated error rates",
+        "Completed: Database upgrade",
+        "Scheduled: Database upgrade",
+    ]
+    assert [e.title for e in rss.entries] == [e.title for e in atom.entries]
+    assert ids(atom) == ids(rss)
+    first = atom.entries[0]
+    assert first.id == BASE + "incidents/2026-11-20-api-errors/#update-20261120T145000Z"
+    assert first.link == BASE + "incidents/2026-11-20-api-errors/"
+    assert first.published == first.updated == "2026-11-20T14:50:00+00:00"
+    oldest_incident_update = atom.entries[2]
+    assert "<strong>errors</strong>" in oldest_incident_update.content[0].value
+    assert "Affected components:</strong> API, Website" in oldest_incident_update.content[0].value
+    # The feed's own time is its newest entry's, not the build time.
+    assert atom.feed.updated == "2026-11-20T14:50:00+00:00"
+    assert rss.feed.updated == "Fri, 20 Nov 2026 14:50:00 +0000"
+    assert atom.feed.title == "Test Status"
+
+
+def test_component_feeds_hold_only_that_components_notices(repo):
+    write_corpus(repo)
+    site = repo.build(NOW)
+    db = parse(site / "components/db/feed.atom")
+    assert [e.title for e in db.entries] == ["Completed: Database upgrade", "Scheduled: Database upgrade"]
+    assert db.feed.title == "Test Status: Database"
+    web = parse(site / "components/web/feed.rss")
+    assert [e.title.split(": ")[0] for e in web.entries] == ["Resolved", "Identified", "Investigating"]
+
+
+def test_feeds_are_capped_at_feed_entries_newest_first(repo):
+    write_corpus(repo)
+    config = (repo.root / "statusgen.toml").read_text()
+    repo.write("statusgen.toml", config.replace('uptime_days = 30', 'uptime_days = 30\nfeed_entries = 2'))
+    site = repo.build(NOW)
+    for kind in ("atom", "rss"):
+        feed = parse(site / f"feed.{kind}")
+        assert [e.title for e in feed.entries] == [
+            "Resolved: Elevated error rates", "Identified: Elevated error rates"]
+        api = parse(site / f"components/api/feed.{kind}")
+        assert len(api.entries) == 2
+        db = parse(site / f"components/db/feed.{kind}")
+        assert len(db.entries) == 2
+
+
+def test_adding_an_update_adds_one_entry_and_keeps_every_other_id(repo):
+    write_corpus(repo)
+    site = repo.build("2026-11-21T12:00:00Z")
+    before = {kind: ids(parse(site / f"feed.{kind}")) for kind in ("atom", "rss")}
+    component_before = ids(parse(site / "components/api/feed.atom"))
+    repo.incident("2026-11-20-api-errors", API_ERRORS + """
+      - at: 2026-11-21T10:00:00Z
+        status: postmortem
+        message: The write-up is below.
+    """)
+    site = repo.build("2026-11-21T12:00:00Z")
+    for kind in ("atom", "rss"):
+        after = ids(parse(site / f"feed.{kind}"))
+        assert set(before[kind]) <= set(after)
+        added = set(after) - set(before[kind])
+        assert added == {BASE + "incidents/2026-11-20-api-errors/#update-20261121T100000Z"}
+        assert after[0] in added
+    component_after = ids(parse(site / "components/api/feed.atom"))
+    assert set(component_after) - set(component_before) == {
+        BASE + "incidents/2026-11-20-api-errors/#update-20261121T100000Z"}
+
+
+def test_updates_dated_after_now_are_not_published_yet(repo):
+    write_corpus(repo)
+    site = repo.build("2026-11-20T14:40:00Z")
+    feed = parse(site / "feed.atom")
+    assert [e.title for e in feed.entries][:2] == [
+        "Identified: Elevated error rates", "Investigating: Elevated error rates"]
+
+
+def test_cancelled_window_update_is_titled_cancelled(repo):
+    repo.incident("2026-11-23-api-move", """
+        title: API move
+        type: maintenance
+        components:
+          api: under_maintenance
+        scheduled_start: 2026-11-23T08:00:00Z
+        scheduled_end: 2026-11-23T09:00:00Z
+        cancelled: true
+        updates:
+          - at: 2026-11-17T09:00:00Z
+            status: scheduled
+            message: We will move the API.
+          - at: 2026-11-19T12:00:00Z
+            status: scheduled
+            message: Cancelled.
+    """)
+    feed = parse(repo.build(NOW) / "feed.atom")
+    assert [e.title for e in feed.entries] == ["Cancelled: API move", "Scheduled: API move"]
+
+
+def test_markup_in_titles_and_messages_is_never_live(repo):
+    repo.incident("2026-11-20-html", """
+        title: <script>alert(1)</script>
+        components:
+          api: major_outage
+        started: 2026-11-20T14:00:00Z
+        updates:
+          - at: 2026-11-20T14:05:00Z
+            status: investigating
+            message: "<script>alert(2)</script><img src=x onerror=alert(3)> <a href='javascript:alert(4)'>x</a> ok"
+    """)
+    site = repo.build(NOW)
+    for name in ("feed.atom", "feed.rss", "components/api/feed.atom", "components/api/feed.rss"):
+        raw = (site / name).read_bytes()
+        assert b"<script" not in raw
+        root = ElementTree.fromstring(raw)
+        assert not [el for el in root.iter() if el.tag.split("}")[-1] in ("script", "img")]
+        titles = [el for el in root.iter() if el.tag in ("title", ATOM + "title")]
+        assert "Investigating: <script>alert(1)</script>" in [t.text for t in titles]
+        assert all(t.get("type") in (None, "text") for t in titles)
+        bodies = [el.text for el in root.iter()
+                  if el.tag in (ATOM + "content", "description", "{http://purl.org/rss/1.0/modules/content/}encoded")
+                  and el.text and "ok" in el.text]
+        assert bodies
+        for body in bodies:
+            fragment = html5lib.parseFragment(body, namespaceHTMLElements=False)
+            elements = list(fragment.iter())
+            assert not [el for el in elements if el.tag in ("script", "img")]
+            assert not [name for el in elements for name in el.attrib if name.startswith("on")]
+            assert not [el for el in elements if "javascript:" in el.get("href", "")]
+            assert "alert(2)" not in body
+
+
+def test_feeds_are_byte_identical_across_builds_and_clock_times(repo):
+    write_corpus(repo)
+    names = ["feed.atom", "feed.rss", "components/api/feed.atom", "components/db/feed.rss",
+             "components/web/feed.rss"]
+    first = {n: (repo.build(NOW) / n).read_bytes() for n in names}
+    again = {n: (repo.build(NOW) / n).read_bytes() for n in names}
+    later = {n: (repo.build("2026-11-20T18:00:00Z") / n).read_bytes() for n in names}
+    assert first == again == later
