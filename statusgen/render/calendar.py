@@ -1,0 +1,96 @@
+"""Maintenance windows as iCalendar (maintenance.ics, and one per component).
+
+Every property comes from the content, never the clock, so a calendar client that polls the
+file sees a change only when a window changed:
+
+- UID is `<slug>@<host of base_url>`, stable for the life of the file.
+- DTSTART is the scheduled start; DTEND the actual end (the `completed` time, or the time of a
+  `completed` update), else the scheduled end. Both in UTC.
+- SEQUENCE = (updates published so far - 1) + 1 if the window has a `completed` time other than
+  its scheduled end + 1 if it is cancelled. It never shrinks as a window's file is extended,
+  and every reschedule announced with an update raises it.
+- DTSTAMP and LAST-MODIFIED are the time of the latest published update.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+from icalendar import Calendar, Event
+
+from statusgen.model import Maintenance
+from statusgen.render.api import EPOCH, affected_component_ids, published_updates
+from statusgen.render.markdown import plain_text
+
+PRODID = "-//statusgen//statusgen maintenance calendar//EN"
+REFRESH = timedelta(hours=1)  # a hint to clients on how often to poll
+
+
+def window_end(maintenance: Maintenance) -> datetime:
+    end = maintenance.scheduled_end if maintenance.cancelled else maintenance.actual_end
+    return end if end > maintenance.scheduled_start else maintenance.scheduled_end
+
+
+def sequence(maintenance: Maintenance, now: datetime) -> int:
+    updates = published_updates(maintenance, now)
+    ended_off_schedule = not maintenance.cancelled and maintenance.actual_end != maintenance.scheduled_end
+    return max(len(updates) - 1, 0) + int(ended_off_schedule) + int(maintenance.cancelled)
+
+
+def description(config, maintenance: Maintenance, now: datetime) -> str:
+    updates = published_updates(maintenance, now)
+    # plain_text gives HTML-escaped text; a calendar wants the characters themselves.
+    parts = [html.unescape(plain_text(updates[-1].message))] if updates else []
+    names = [config.component(cid).name for cid in affected_component_ids(maintenance)]
+    if names:
+        parts.append("Affected components: " + ", ".join(names))
+    parts.append(config.url(f"incidents/{maintenance.slug}/"))
+    return "\n\n".join(parts)
+
+
+def event(config, maintenance: Maintenance, now: datetime, host: str) -> Event:
+    updates = published_updates(maintenance, now)
+    modified = updates[-1].at if updates else EPOCH
+    item = Event()
+    item.add("uid", f"{maintenance.slug}@{host}")
+    item.add("dtstamp", modified)
+    item.add("last-modified", modified)
+    item.add("sequence", sequence(maintenance, now))
+    item.add("dtstart", maintenance.scheduled_start)
+    item.add("dtend", window_end(maintenance))
+    prefix = "Cancelled: " if maintenance.cancelled else ""
+    item.add("summary", prefix + maintenance.title)
+    item.add("description", description(config, maintenance, now))
+    item.add("url", config.url(f"incidents/{maintenance.slug}/"))
+    item.add("status", "CANCELLED" if maintenance.cancelled else "CONFIRMED")
+    item.add("transp", "TRANSPARENT")  # a provider's window does not make the reader busy
+    return item
+
+
+def calendar(config, maintenances, now: datetime, name: str) -> bytes:
+    host = urlparse(config.site.base_url).hostname or "localhost"
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-caldesc", f"Planned maintenance on {config.site.title} ({config.site.base_url})")
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for maintenance in sorted(maintenances, key=lambda m: (m.scheduled_start, m.slug)):
+        cal.add_component(event(config, maintenance, now, host))
+    return cal.to_ical()
+
+
+def render(context) -> dict[str, bytes]:
+    config, content, now = context.config, context.content, context.state.now
+    outputs = {"maintenance.ics": calendar(config, content.maintenances, now,
+                                           f"{config.site.title}: maintenance")}
+    for component in config.components:
+        own = [m for m in content.maintenances if component.id in affected_component_ids(m)]
+        outputs[f"components/{component.id}/maintenance.ics"] = calendar(
+            config, own, now, f"{config.site.title}: {component.name} maintenance")
+    return outputs
