@@ -1,0 +1,99 @@
+"""Status badges: SVG images and shields.io endpoint JSON, overall and per component.
+
+The SVGs need no font download: they name common system fonts, and `textLength` makes the
+text fit the computed box whichever font the viewer has. Every colour carries white text at a
+contrast of at least 4.5:1, and the status is always written out, never shown by colour alone.
+"""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import escape
+
+from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
+
+LABEL_COLOUR = "#555555"
+STATUS_COLOURS = {
+    "operational": "#1a7f37",
+    "degraded_performance": "#8a5a00",
+    "partial_outage": "#b04500",
+    "major_outage": "#c4161c",
+    "under_maintenance": "#0860c4",
+}
+INDICATOR_STATUS = {
+    "none": "operational",
+    "minor": "degraded_performance",
+    "major": "partial_outage",
+    "critical": "major_outage",
+    "maintenance": "under_maintenance",
+}
+# shields.io's own colour names, which its users know
+SHIELDS_COLOURS = {
+    "operational": "brightgreen",
+    "degraded_performance": "yellow",
+    "partial_outage": "orange",
+    "major_outage": "red",
+    "under_maintenance": "blue",
+}
+# Approximate advance widths of Verdana at 11px; textLength corrects the rest.
+_NARROW, _WIDE = set("fijlrt.,:;'!|()[] "), set("mwMW@%")
+
+
+def text_width(text: str) -> int:
+    width = 0.0
+    for char in text:
+        if char in _NARROW:
+            width += 4.0
+        elif char in _WIDE:
+            width += 10.5
+        elif char.isupper() or char.isdigit():
+            width += 7.5
+        else:
+            width += 6.6
+    return round(width)
+
+
+def badge_svg(label: str, message: str, colour: str) -> bytes:
+    label_text, message_text = round(text_width(label)), round(text_width(message))
+    label_box, message_box = label_text + 12, message_text + 12
+    total = label_box + message_box
+    title = escape(f"{label}: {message}")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" '
+        f'viewBox="0 0 {total} 20" role="img" aria-label="{title}">'
+        f"<title>{title}</title>"
+        f'<rect width="{label_box}" height="20" fill="{LABEL_COLOUR}"/>'
+        f'<rect x="{label_box}" width="{message_box}" height="20" fill="{colour}"/>'
+        f'<g fill="#ffffff" text-anchor="middle" '
+        f'font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
+        f'<text x="{label_box / 2:g}" y="14" textLength="{label_text}" '
+        f'lengthAdjust="spacingAndGlyphs">{escape(label)}</text>'
+        f'<text x="{label_box + message_box / 2:g}" y="14" textLength="{message_text}" '
+        f'lengthAdjust="spacingAndGlyphs">{escape(message)}</text>'
+        "</g></svg>\n"
+    )
+    return svg.encode("utf-8")
+
+
+def endpoint_json(label: str, message: str, status: str) -> bytes:
+    document = {"schemaVersion": 1, "label": label, "message": message,
+                "color": SHIELDS_COLOURS[status], "cacheSeconds": 300}
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def badge_files(name: str, label: str, message: str, status: str) -> dict[str, bytes]:
+    return {
+        f"badges/{name}.svg": badge_svg(label, message, STATUS_COLOURS[status]),
+        f"badges/{name}.json": endpoint_json(label, message, status),
+    }
+
+
+def render(context) -> dict[str, bytes]:
+    config, state = context.config, context.state
+    outputs = badge_files("status", "status", INDICATOR_DESCRIPTIONS[state.indicator].lower(),
+                          INDICATOR_STATUS[state.indicator])
+    for component in config.components:
+        status = state.component_status[component.id]
+        outputs.update(badge_files(component.id, component.name, STATUS_LABELS[status].lower(), status))
+    return outputs
