@@ -298,5 +298,35 @@ def serve(port: int, now: str | None, root: Path):
         server.stop()
 
 
+@cli.command()
+@root_option
+@click.option("--target", "targets", multiple=True, metavar="NAME",
+              help="Publish only to this target (repeat for several). Default: every [[targets]] entry.")
+@click.option("--dry-run", is_flag=True, help="Print what would be uploaded, deleted and invalidated; change nothing.")
+@click.option("--allow-deletes", is_flag=True,
+              help="Allow deleting more than the target's max_delete_fraction (default 25%) of its objects.")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The built site to publish (default: ROOT/site).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent uploads.")
+def publish(root: Path, targets: tuple[str, ...], dry_run: bool, allow_deletes: bool,
+            site_dir: Path | None, jobs: int):
+    """Upload what changed in the built site to every target (or --target), delete what is gone.
+
+    Each file is compared with the target on a SHA-256 that statusgen stores with it, headers
+    included. Uploads go assets first, then pages, then the index, feeds and API; deletes only
+    after every upload succeeded. Credentials come from the standard AWS credential chain.
+    Exit code 1 if any target failed; the other targets are still published.
+
+    Example:
+
+        statusgen build && statusgen publish --dry-run && statusgen publish
+    """
+    from statusgen.publish import Reporter
+    from statusgen.publish import publish as publish_site
+
+    publish_site(root, site_dir, targets, dry_run=dry_run, allow_deletes=allow_deletes, jobs=jobs,
+                 reporter=Reporter(tty=sys.stdout.isatty()))
+
+
 def main():
     cli(prog_name="statusgen")

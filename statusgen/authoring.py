@@ -1,0 +1,257 @@
+"""Writing incident files: `new incident`, `new maintenance`, `update` and `resolve`.
+
+Every change is validated with the same parser the build uses before anything touches the
+disk, and files are replaced atomically, so a refused change leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from statusgen.config import COMPONENT_STATUSES, Config
+from statusgen.content import INCIDENTS_DIR, incident_files, parse_notice
+from statusgen.errors import Problem, Problems, StatusgenError
+from statusgen.front_matter import FrontMatterEditor, render_scalar, render_value_lines
+from statusgen.model import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES, Incident, Maintenance, Notice
+from statusgen.times import iso_utc
+
+SLUG_MAX = 60
+DEFAULT_MESSAGES = {
+    "investigating": "We are investigating this issue.",
+    "scheduled": "This maintenance is scheduled.",
+    "resolved": "This incident has been resolved.",
+    "completed": "This maintenance has been completed.",
+}
+
+
+def slugify(title: str, fallback: str) -> str:
+    """Lower-case ASCII letters, digits and single dashes, at most SLUG_MAX characters."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        cut = slug[:SLUG_MAX + 1]
+        # Cut at a word boundary when there is one in the second half.
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[SLUG_MAX // 2:] else slug[:SLUG_MAX]
+        slug = slug.strip("-")
+    return slug or fallback
+
+
+def check_components(config: Config, components: tuple[tuple[str, str], ...], required: bool) -> None:
+    problems = []
+    if required and not components:
+        problems.append("--component: missing; expected at least one ID=STATUS, e.g. --component api=partial_outage")
+    seen = set()
+    for component_id, status in components:
+        if component_id not in config.component_ids:
+            problems.append(f"--component: unknown component {component_id!r} in '{component_id}={status}' "
+                            f"(known: {', '.join(config.component_ids)})")
+        elif status not in COMPONENT_STATUSES:
+            problems.append(f"--component: unknown status {status!r} in '{component_id}={status}' "
+                            f"(expected one of: {', '.join(COMPONENT_STATUSES)})")
+        elif component_id in seen:
+            problems.append(f"--component: {component_id!r} given twice; expected each component once")
+        seen.add(component_id)
+    if problems:
+        raise StatusgenError(problems[0] if len(problems) == 1 else [Problem("", "", p) for p in problems])
+
+
+def _check_text(option: str, value: str) -> str:
+    if not value or not value.strip():
+        raise StatusgenError(f"{option}: found {value!r}; expected non-empty text")
+    return value.strip()
+
+
+def _free_path(config: Config, date_prefix: str, slug: str) -> Path:
+    taken = {path.stem for path in incident_files(config.root)}
+    base = f"{date_prefix}-{slug}"
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return Path(config.root) / INCIDENTS_DIR / f"{candidate}.md"
+
+
+def _validated(config: Config, path: Path, text: str) -> Notice:
+    """Parse `text` as the file at `path` would be; raise with every problem if it is invalid."""
+    source = path.relative_to(config.root).as_posix()
+    problems = Problems()
+    notice = parse_notice(source, path.stem, text.encode("utf-8"), config, problems)
+    problems.raise_if_any()
+    assert notice is not None
+    return notice
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a sibling temporary file and rename it over `path`: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _write_new(config: Config, path: Path, text: str) -> Path:
+    try:
+        _validated(config, path, text)
+    except StatusgenError as exc:
+        raise StatusgenError([*exc.problems, Problem("", "", "nothing was written")]) from None
+    write_atomically(path, text)
+    return path
+
+
+def _components_block(components, newline="\n") -> str:
+    return "".join(render_value_lines(cid, status, 2, newline) for cid, status in components)
+
+
+def _first_update(at: datetime, status: str, message: str) -> str:
+    return (f"updates:\n  - at: {iso_utc(at)}\n"
+            + render_value_lines("status", status, 4, "\n")
+            + render_value_lines("message", message, 4, "\n"))
+
+
+def new_incident(config: Config, title: str, components: tuple[tuple[str, str], ...],
+                 message: str | None, at: datetime) -> Path:
+    """Write incidents/<date>-<slug>.md with a first `investigating` update; return its path."""
+    config = _absolute(config)
+    title = _check_text("TITLE", title)
+    check_components(config, components, required=True)
+    message = _check_text("--message", message) if message is not None else DEFAULT_MESSAGES["investigating"]
+    date_prefix = at.astimezone(config.site.tz).strftime("%Y-%m-%d")
+    path = _free_path(config, date_prefix, slugify(title, "incident"))
+    text = ("---\n"
+            f"title: {render_scalar(title)}\n"
+            f"components:\n{_components_block(components)}"
+            f"started: {iso_utc(at)}\n"
+            + _first_update(at, "investigating", message)
+            + "---\n")
+    return _write_new(config, path, text)
+
+
+def new_maintenance(config: Config, title: str, components: tuple[tuple[str, str], ...],
+                    start: datetime, end: datetime, message: str | None, now: datetime) -> Path:
+    """Write incidents/<start date>-<slug>.md with a first `scheduled` update at `now`."""
+    config = _absolute(config)
+    title = _check_text("TITLE", title)
+    check_components(config, components, required=True)
+    if end <= start:
+        raise StatusgenError(f"--end: found {iso_utc(end)}, not after --start ({iso_utc(start)}); "
+                             "expected a later time")
+    message = _check_text("--message", message) if message is not None else DEFAULT_MESSAGES["scheduled"]
+    date_prefix = start.astimezone(config.site.tz).strftime("%Y-%m-%d")
+    path = _free_path(config, date_prefix, slugify(title, "maintenance"))
+    text = ("---\n"
+            f"title: {render_scalar(title)}\n"
+            "type: maintenance\n"
+            f"components:\n{_components_block(components)}"
+            f"scheduled_start: {iso_utc(start)}\n"
+            f"scheduled_end: {iso_utc(end)}\n"
+            + _first_update(now, "scheduled", message)
+            + "---\n")
+    return _write_new(config, path, text)
+
+
+def find_notice_file(config: Config, reference: str) -> Path:
+    """SLUG (a file name without .md) or the file's path, relative to the current folder or the root."""
+    root = Path(config.root).resolve()
+    incidents = root / INCIDENTS_DIR
+    if reference.endswith(".md") or "/" in reference or os.sep in reference:
+        given = Path(reference)
+        candidates = [given, root / given] if not given.is_absolute() else [given]
+        path = next((c.resolve() for c in candidates if c.is_file()), None)
+        if path is None:
+            raise StatusgenError(f"SLUG: no file {reference!r}; expected an incident file's slug or path")
+        if not path.is_relative_to(incidents) or path.suffix != ".md":
+            raise StatusgenError(f"SLUG: {reference!r} is not a .md file in {incidents}; "
+                                 "expected an incident file of this status repository")
+        return path
+    files = [p.resolve() for p in incident_files(root)]
+    matches = [p for p in files if p.stem == reference]
+    if len(matches) > 1:
+        raise StatusgenError(f"SLUG: {reference!r} names several files "
+                             f"({', '.join(p.relative_to(root).as_posix() for p in matches)}); give the path instead")
+    if not matches:
+        close = difflib.get_close_matches(reference, [p.stem for p in files], n=3)
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        raise StatusgenError(f"SLUG: no incident file {reference!r} in {INCIDENTS_DIR}/{hint}")
+    return matches[0]
+
+
+def _load_for_edit(config: Config, path: Path) -> tuple[str, Notice]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise StatusgenError(f"{path.relative_to(config.root).as_posix()}: not UTF-8 text") from None
+    try:
+        notice = _validated(config, path, text)
+    except StatusgenError as exc:
+        raise StatusgenError([*exc.problems, Problem("", "", "fix these first; nothing was written")]) from None
+    return text, notice
+
+
+def add_update(config: Config, reference: str, status: str, message: str, at: datetime,
+               components: tuple[tuple[str, str], ...] = ()) -> Path:
+    """Append an update to the file, keeping everything else in it as written.
+
+    A closing status (`resolved` for an incident, `completed` for maintenance) also sets the
+    matching time field, exactly as `resolve` does, so the file stays valid.
+    """
+    config = _absolute(config)
+    root = config.root
+    path = find_notice_file(config, reference)
+    text, notice = _load_for_edit(config, path)
+    kind = "incident" if isinstance(notice, Incident) else "maintenance"
+    statuses = INCIDENT_UPDATE_STATUSES if kind == "incident" else MAINTENANCE_UPDATE_STATUSES
+    if status not in statuses:
+        raise StatusgenError(f"--status: found {status!r}; expected for {'an' if kind == 'incident' else 'a'} "
+                             f"{kind} one of: {', '.join(statuses)}")
+    message = _check_text("--message", message)
+    check_components(config, components, required=False)
+    source = path.relative_to(root).as_posix()
+    editor = FrontMatterEditor(text, source)
+    editor.set_in_mapping("components", list(components))
+    if isinstance(notice, Incident) and status == "resolved":
+        if notice.resolved is not None:
+            raise StatusgenError(f"{source}: already resolved at {iso_utc(notice.resolved)}; nothing was written")
+        editor.set_top_level("resolved", iso_utc(at), after=("started",))
+    if isinstance(notice, Maintenance) and status == "completed":
+        if any(u.status == "completed" for u in notice.updates):
+            raise StatusgenError(f"{source}: already has a 'completed' update; nothing was written")
+        if notice.completed is None:
+            editor.set_top_level("completed", iso_utc(at), after=("scheduled_end", "scheduled_start"))
+    editor.append_update(iso_utc(at), status, message, list(components))
+    new_text = editor.result()
+    try:
+        _validated(config, path, new_text)
+    except StatusgenError as exc:
+        raise StatusgenError([*exc.problems, Problem("", "", "the change was refused; nothing was written")]) from None
+    write_atomically(path, new_text)
+    return path
+
+
+def resolve(config: Config, reference: str, message: str | None, at: datetime) -> Path:
+    """Close an incident (`resolved`) or a maintenance (`completed`) with a closing update."""
+    config = _absolute(config)
+    path = find_notice_file(config, reference)
+    _, notice = _load_for_edit(config, path)
+    status = "resolved" if isinstance(notice, Incident) else "completed"
+    return add_update(config, str(path), status, message if message is not None else DEFAULT_MESSAGES[status], at)
+
+
+def _absolute(config: Config) -> Config:
+    """Paths in messages are relative to the root; resolving it once keeps them so."""
+    root = Path(config.root).resolve()
+    return config if Path(config.root) == root else replace(config, root=root)
