@@ -229,3 +229,20 @@ def test_feeds_are_byte_identical_across_builds_and_clock_times(repo):
     again = {n: (repo.build(NOW) / n).read_bytes() for n in names}
     later = {n: (repo.build("2026-11-20T18:00:00Z") / n).read_bytes() for n in names}
     assert first == again == later
+
+
+def test_every_address_on_the_subscribe_page_is_a_built_file(demo):
+    import re
+
+    from bs4 import BeautifulSoup
+
+    site = demo.build(DEMO_NOW)
+    page = BeautifulSoup((site / "subscribe/index.html").read_text(encoding="utf-8"), "html.parser")
+    found = set(re.findall(r"(?:https|webcal)://status\.acme\.example/[\w./-]+", page.get_text(" ")))
+    found |= {a["href"] for a in page.find_all("a", href=True)
+              if a["href"].startswith(("https://status.acme.example/", "webcal://status.acme.example/"))}
+    paths = {re.sub(r"^\w+://status\.acme\.example/", "", url) for url in found}
+    machine = {p for p in paths if p.endswith((".atom", ".rss", ".ics", ".json", ".svg"))}
+    assert {"maintenance.ics", "api/v2/summary.json", "components/api/feed.atom", "badges/api.json"} <= machine
+    missing = sorted(p for p in machine if not (site / p).is_file())
+    assert not missing
