@@ -36,12 +36,16 @@ class OverridingLoader(BaseLoader):
     def get_source(self, environment, template):
         if template.startswith(BUILTIN_PREFIX):
             return self.builtin.get_source(environment, template[len(BUILTIN_PREFIX):])
-        if self.override is not None:
-            try:
-                return self.override.get_source(environment, template)
-            except TemplateNotFound:
-                pass
-        return self.builtin.get_source(environment, template)
+        if self.override is None:
+            return self.builtin.get_source(environment, template)
+        try:
+            return self.override.get_source(environment, template)
+        except TemplateNotFound:
+            pass
+        source, filename, builtin_uptodate = self.builtin.get_source(environment, template)
+        # An override added later (while `serve` runs) must replace the cached built-in one.
+        candidate = Path(self.override.searchpath[0], *template.split("/"))
+        return source, filename, lambda: builtin_uptodate() and not candidate.exists()
 
 
 @lru_cache(maxsize=8)

@@ -66,6 +66,19 @@ def test_override_replaces_a_template_and_can_extend_the_original(repo):
     assert css.rstrip().endswith(".house-rule{font-weight:700}") and "prefers-color-scheme" in css
 
 
+def test_an_override_added_between_builds_in_one_process_is_used(repo):
+    repo.write("templates/404.html", "{% extends \"!404.html\" %}{% block title %}First{% endblock %}\n")
+    assert soup(repo.build(), "404.html").title.get_text() == "First"
+    assert "Lost" not in text(soup(repo.root / "site", "index.html"))
+    repo.write("templates/index.html", """
+        {% extends "!index.html" %}
+        {% block content %}<h1>Lost in the index</h1>{% endblock %}
+    """)
+    assert soup(repo.build(), "index.html").h1.get_text() == "Lost in the index"
+    (repo.root / "templates/index.html").unlink()
+    assert soup(repo.build(), "index.html").h1.get_text() == "Test Status"
+
+
 def test_demo_uses_its_footer_override(demo):
     page = soup(demo.build(DEMO_NOW), "index.html")
     assert "on-call team posts an update" in text(one(page, "footer .oncall"))
