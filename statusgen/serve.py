@@ -88,6 +88,8 @@ class Server:
         self.workdir = Path(tempfile.mkdtemp(prefix="statusgen-serve-"))
         self.out = self.workdir / "site"
         self.builds = 0  # successful builds so far
+        self.attempts = 0  # builds tried, successful or not
+        self._attempted = threading.Condition()
         self.last_error: str | None = None
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -102,6 +104,19 @@ class Server:
 
     def rebuild(self) -> bool:
         """Build once; on failure print why and keep what is being served."""
+        try:
+            return self._rebuild()
+        finally:
+            with self._attempted:
+                self.attempts += 1
+                self._attempted.notify_all()
+
+    def wait_for_attempt(self, count: int, timeout: float) -> bool:
+        """Block until at least `count` builds were tried (for tests and tools driving the server)."""
+        with self._attempted:
+            return self._attempted.wait_for(lambda: self.attempts >= count, timeout)
+
+    def _rebuild(self) -> bool:
         self._snapshot = watched_snapshot(self.root)
         try:
             result = build(self.root, self.clock(), self.out)
