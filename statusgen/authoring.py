@@ -222,7 +222,7 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
     check_components(config, components, required=False)
     source = path.relative_to(root).as_posix()
     editor = FrontMatterEditor(text, source)
-    editor.set_in_mapping("components", list(components))
+    editor.set_in_mapping("components", list(components), after=("type", "title"))
     if isinstance(notice, Incident) and status == "resolved":
         if notice.resolved is not None:
             raise StatusgenError(f"{source}: already resolved at {iso_utc(notice.resolved)}; nothing was written")

@@ -51,6 +51,7 @@ class _Edit:
     start: int
     end: int
     text: str
+    last: bool = False  # a new top-level key at the very end: after any item added to a list there
 
 
 class FrontMatterEditor:
@@ -102,10 +103,10 @@ class FrontMatterEditor:
         newline = self.yaml.find("\n", index)
         return len(self.yaml) if newline == -1 else newline + 1
 
-    def _insert_lines(self, at: int, lines: str) -> None:
+    def _insert_lines(self, at: int, lines: str, last: bool = False) -> None:
         if at == len(self.yaml) and self.yaml and not self.yaml.endswith("\n"):
             lines = self.newline + lines
-        self.edits.append(_Edit(at, at, lines))
+        self.edits.append(_Edit(at, at, lines, last))
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -127,9 +128,9 @@ class FrontMatterEditor:
             if anchor_node is not None:
                 self._insert_lines(self._line_after(self._end(anchor_node)), line)
                 return
-        self._insert_lines(len(self.yaml), line)
+        self._insert_lines(len(self.yaml), line, last=True)
 
-    def set_in_mapping(self, key: str, entries: list[tuple[str, str]]) -> None:
+    def set_in_mapping(self, key: str, entries: list[tuple[str, str]], after: tuple[str, ...] = ()) -> None:
         """Set `key.<sub>: value` for each entry of a top-level mapping (e.g. components)."""
         if not entries:
             return
@@ -140,7 +141,11 @@ class FrontMatterEditor:
             indent = (self.root.value[0][0].start_mark.column if self.root.value else 0) + 2
             block = "".join(render_value_lines(k, v, indent, self.newline) for k, v in entries)
             if node is None:
-                self._insert_lines(len(self.yaml), f"{key}:{self.newline}{block}")
+                anchor = next((n for n in (self._value(self.root, a) for a in after) if n is not None), None)
+                if anchor is not None:
+                    self._insert_lines(self._line_after(self._end(anchor)), f"{key}:{self.newline}{block}")
+                else:
+                    self._insert_lines(len(self.yaml), f"{key}:{self.newline}{block}", last=True)
             else:  # `components:` or `components: null` -> a block under the key
                 self.edits.append(_Edit(node.start_mark.index, node.end_mark.index,
                                         self.newline + block.removesuffix(self.newline)))
@@ -207,7 +212,8 @@ class FrontMatterEditor:
         new_yaml = self.yaml
         # From the end, so earlier positions stay valid; of two insertions at one place the one
         # asked for first must end up first, so it is applied last.
-        ordered = sorted(enumerate(self.edits), key=lambda pair: (pair[1].start, pair[1].end, pair[0]), reverse=True)
+        ordered = sorted(enumerate(self.edits), reverse=True,
+                         key=lambda pair: (pair[1].start, pair[1].end, pair[1].last, pair[0]))
         for _, edit in ordered:
             new_yaml = new_yaml[:edit.start] + edit.text + new_yaml[edit.end:]
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 
@@ -346,3 +347,53 @@ def test_atomic_write_leaves_no_temporary_files(repo):
     assert run(repo, "resolve", "2026-11-20-api", "--at", "2026-11-20T15:00Z").exit_code == 0
     assert incident_files(repo) == ["2026-11-20-api.md"]
     assert os.stat(repo.root / "incidents/2026-11-20-api.md").st_mode & 0o777 == 0o600
+
+
+def only_insertions(old: str, new: str, replaced: int = 0) -> list[str]:
+    """The lines `new` adds to `old`; fails if any original line is gone, except `replaced` of them."""
+    import difflib
+
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    added, changed = [], 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        if tag == "insert":
+            added += new_lines[j1:j2]
+        elif tag == "replace":
+            changed += i2 - i1
+            added += new_lines[j1:j2]
+        elif tag == "delete":
+            raise AssertionError(f"lines removed: {old_lines[i1:i2]}")
+    assert changed == replaced, (changed, new)
+    return added
+
+
+LAYOUTS = {
+    "no components key": ("title: T\nstarted: 2026-11-20T14:00:00Z\nupdates:\n"
+                          "    -   at: 2026-11-20T14:05:00Z\n        status: investigating\n        message: >-\n"
+                          "            Folded\n            text.\n", 0),
+    "empty flow components": ("title: T\ncomponents: {}\nstarted: 2026-11-20T14:00:00Z\nupdates:\n"
+                              "  - {at: 2026-11-20T14:05:00Z, status: investigating, message: x}\n", 1),
+    "null components with comment": ("title: T\ncomponents:   # none yet\nstarted: 2026-11-20T14:00:00Z\n"
+                                     "updates:\n  - at: 2026-11-20T14:05:00Z\n    status: investigating\n"
+                                     "    message: 'x'  # quoted\n", 1),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_update_copes_with_other_layouts(repo, layout):
+    front, replaced = LAYOUTS[layout]
+    original = f"---\n{front}---\nBody\n---\nnot front matter\n"
+    path = repo.write("incidents/2026-11-20-t.md", original)
+    result = run(repo, "update", "2026-11-20-t", "--status", "resolved", "--message", "Fixed.\nFor good.",
+                 "--at", "2026-11-20T15:00Z", "--component", "api=operational")
+    assert result.exit_code == 0, result.output
+    new = path.read_text(encoding="utf-8")
+    only_insertions(original, new, replaced)
+    assert new.endswith("---\nBody\n---\nnot front matter\n")
+    data = front_matter(path)
+    assert data["components"] == {"api": "operational"}
+    assert data["resolved"] == "2026-11-20T15:00:00Z"
+    assert data["updates"][-1]["message"].strip() == "Fixed.\nFor good."
+    assert data["updates"][-1]["components"] == {"api": "operational"}
+    assert len(data["updates"]) == 2
+    assert run(repo, "check").exit_code == 0

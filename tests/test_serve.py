@@ -170,3 +170,37 @@ def test_rebuilds_when_a_scheduled_change_comes_due_without_any_edit(repo):
         assert indicator(url) == "maintenance"
     finally:
         srv.stop()
+
+
+def test_the_serve_command_runs_until_interrupted(repo):
+    import os
+    import queue
+    import re
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statusgen", "serve", "--root", str(repo.root), "--port", "0",
+         "--now", "2026-11-20T15:00:00Z"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        output = []
+        while not any("Serving" in line for line in output):
+            output.append(lines.get(timeout=DEADLINE_SECONDS))
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)", output[-1])
+        assert match, output
+        assert indicator(match.group(1)) == "minor"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=DEADLINE_SECONDS) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not (repo.root / "site").exists()
