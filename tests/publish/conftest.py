@@ -3,6 +3,7 @@ to build sites and look inside buckets through boto3 over HTTP."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import threading
@@ -78,6 +79,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_url():
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the failures
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
