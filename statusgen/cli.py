@@ -183,7 +183,9 @@ def new_incident(title: str, components, message: str | None, at: str | None, ro
 
     Example:
 
-        statusgen new incident "Elevated API errors" --component api=partial_outage --message "Some requests fail."
+    \b
+        statusgen new incident "Elevated API errors" \\
+            --component api=partial_outage --message "Some requests fail."
     """
     from statusgen.authoring import new_incident as write_incident
 
@@ -206,7 +208,10 @@ def new_maintenance(title: str, components, start: str, end: str, message: str |
 
     Example:
 
-        statusgen new maintenance "Database upgrade" --component db=under_maintenance --start 2026-12-01T02:00 --end 2026-12-01T04:00
+    \b
+        statusgen new maintenance "Database upgrade" \\
+            --component db=under_maintenance \\
+            --start 2026-12-01T02:00 --end 2026-12-01T04:00
     """
     from statusgen.authoring import new_maintenance as write_maintenance
 
@@ -220,8 +225,8 @@ def new_maintenance(title: str, components, start: str, end: str, message: str |
 @cli.command()
 @click.argument("slug")
 @click.option("--status", required=True,
-              help="Incident: investigating|identified|monitoring|resolved|postmortem. "
-                   "Maintenance: scheduled|in_progress|verifying|completed.")
+              help="For an incident: investigating, identified, monitoring, resolved or postmortem; "
+                   "for maintenance: scheduled, in_progress, verifying or completed.")
 @click.option("--message", required=True, help="The update's text (Markdown).")
 @click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
 @component_option(required=False)
@@ -235,7 +240,9 @@ def update(slug: str, status: str, message: str, at: str | None, components, roo
 
     Example:
 
-        statusgen update 2026-11-20-elevated-api-errors --status identified --message "A bad deploy; rolling back."
+    \b
+        statusgen update 2026-11-20-elevated-api-errors \\
+            --status identified --message "A bad deploy; rolling back."
     """
     from statusgen.authoring import add_update
 
@@ -257,7 +264,9 @@ def resolve(slug: str, message: str | None, at: str | None, root: Path):
 
     Example:
 
-        statusgen resolve 2026-11-20-elevated-api-errors --message "Error rates are back to normal."
+    \b
+        statusgen resolve 2026-11-20-elevated-api-errors \\
+            --message "Error rates are back to normal."
     """
     from statusgen.authoring import resolve as close_notice
 
