@@ -153,7 +153,14 @@ class Server:
     def _watch(self) -> None:
         while not self._stopped.wait(self.interval):
             due = self._next_change is not None and self.clock() >= self._next_change
-            if due or watched_snapshot(self.root) != self._snapshot:
+            current = watched_snapshot(self.root)
+            if current != self._snapshot:
+                changed = sorted(k for k in current.keys() | self._snapshot.keys()
+                                 if current.get(k) != self._snapshot.get(k))
+                self.echo(f"Changed: {', '.join(changed)}")
+                self.rebuild()
+            elif due:
+                self.echo("A scheduled start or end is due; rebuilding")
                 self.rebuild()
 
     def wait(self) -> None:

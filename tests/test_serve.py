@@ -102,6 +102,7 @@ def test_a_failed_rebuild_keeps_the_last_good_site_and_reports_why(repo, server)
     assert "incidents/2026-11-20-api.md: components.apii: unknown component 'apii'" in server.last_error
     assert any(m.startswith("Error: ") and "apii" in m for m in server.messages)
     assert "Still serving the last good build." in server.messages
+    assert "Changed: incidents/2026-11-20-api.md" in server.messages
     assert server.builds == builds
     assert indicator(url) == "minor"
 
