@@ -34,7 +34,7 @@ def encode_manifest(manifest: Manifest) -> bytes:
     }
     document = {"format": _FORMAT, "version": _VERSION, "files": files,
                 "pending_invalidations": sorted(manifest.pending_invalidations)}
-    return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def decode_manifest(data: bytes | None) -> Manifest | None:
