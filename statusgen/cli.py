@@ -291,7 +291,7 @@ def serve(port: int, now: str | None, root: Path):
 
         statusgen serve --port 8000
     """
-    from statusgen.serve import Server, wall_clock
+    from statusgen.serve import Server, run_until_stopped, wall_clock
 
     config = _config(root)
     # A fixed time only when asked for; otherwise each rebuild reads the clock anew.
@@ -299,12 +299,7 @@ def serve(port: int, now: str | None, root: Path):
     server = Server(root, port=port, clock=(lambda: fixed) if fixed else wall_clock, echo=click.echo)
     server.start()
     click.echo(f"Serving {root.resolve()} at {server.url} (Ctrl-C to stop)")
-    try:
-        server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    run_until_stopped(server)
 
 
 @cli.command()

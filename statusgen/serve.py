@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
@@ -140,9 +141,14 @@ class Server:
         return False
 
     def start(self) -> str:
-        self.rebuild()
         handler = partial(_Handler, directory=str(self.out))
-        self._httpd = ThreadingHTTPServer((HOST, self.port), handler)
+        try:
+            self._httpd = ThreadingHTTPServer((HOST, self.port), handler)
+        except OSError as exc:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise StatusgenError(f"--port: cannot listen on {HOST}:{self.port} ({exc.strerror}); "
+                                 "expected a free port, or 0 for any") from None
+        self.rebuild()
         self._httpd.daemon_threads = True
         self._threads = [threading.Thread(target=self._httpd.serve_forever, name="statusgen-http", daemon=True),
                          threading.Thread(target=self._watch, name="statusgen-watch", daemon=True)]
@@ -176,3 +182,19 @@ class Server:
         for thread in self._threads:
             thread.join()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def run_until_stopped(server: Server) -> None:
+    """Serve until Ctrl-C or SIGTERM, then shut down and remove the temporary preview."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()

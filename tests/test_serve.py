@@ -173,7 +173,8 @@ def test_rebuilds_when_a_scheduled_change_comes_due_without_any_edit(repo):
         srv.stop()
 
 
-def test_the_serve_command_runs_until_interrupted(repo):
+@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+def test_the_serve_command_runs_until_interrupted_and_cleans_up(repo, tmp_path, stop_signal):
     import os
     import queue
     import re
@@ -183,11 +184,13 @@ def test_the_serve_command_runs_until_interrupted(repo):
     import threading
 
     repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "statusgen", "serve", "--root", str(repo.root), "--port", "0",
          "--now", "2026-11-20T15:00:00Z"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(private_tmp)},
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
@@ -198,10 +201,22 @@ def test_the_serve_command_runs_until_interrupted(repo):
         match = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)", output[-1])
         assert match, output
         assert indicator(match.group(1)) == "minor"
-        process.send_signal(signal.SIGINT)
+        assert any(private_tmp.iterdir())  # the preview is built in a temporary folder...
+        process.send_signal(getattr(signal, stop_signal))
         assert process.wait(timeout=DEADLINE_SECONDS) == 0
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert not (repo.root / "site").exists()
+    assert list(private_tmp.iterdir()) == []  # ...removed on the way out
+    assert not (repo.root / "site").exists()
+
+
+def test_a_port_in_use_is_a_clear_error(repo, server):
+    url = server.start()
+    port = url.rsplit(":", 1)[1].strip("/")
+    result = repo.run("serve", "--root", str(repo.root), "--port", port)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: --port: cannot listen on 127.0.0.1:{port} (")
+    assert "expected a free port, or 0 for any" in result.output
