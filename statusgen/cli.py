@@ -126,7 +126,8 @@ def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
 
     moment = resolve_now(now, load_config(root).site.tz)
     result = build_site(root, moment, out, use_cache=not no_cache)
-    click.echo(f"Built {result.files} files ({result.bytes / 1024:.0f} KiB) into {result.out_dir}")
+    click.echo(f"Built {result.files} files ({result.bytes / 1024:.0f} KiB) into {result.out_dir}: "
+               f"{result.rendered} pages rendered, {result.written} files changed")
     if result.next_change is not None:
         from statusgen.times import iso_utc
 

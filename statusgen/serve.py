@@ -18,7 +18,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from statusgen.build import build, write_site
+from statusgen.build import build
+from statusgen.write import write_site
 from statusgen.config import CONFIG_FILE
 from statusgen.content import INCIDENTS_DIR
 from statusgen.errors import StatusgenError
@@ -120,7 +121,8 @@ class Server:
     def _rebuild(self) -> bool:
         self._snapshot = watched_snapshot(self.root)
         try:
-            result = build(self.root, self.clock(), self.out)
+            # One process: forking a worker pool from this threaded server is not safe.
+            result = build(self.root, self.clock(), self.out, jobs=1)
         except StatusgenError as exc:
             message = str(exc)
         except Exception as exc:  # a broken template override must not stop the preview

@@ -212,7 +212,7 @@ class DirectoryBucket:
         self.description = f"{directory}{os.sep}"
 
     def _file(self, path: str) -> Path:
-        from statusgen.build import safe_output_path
+        from statusgen.write import safe_output_path
 
         return safe_output_path(self.directory, path)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from statusgen.config import Config
 from statusgen.errors import Problem, StatusgenError
 from statusgen.model import Content
+from statusgen.render.pages import PendingPage
 from statusgen.state import SiteState
 
 
@@ -18,25 +19,17 @@ class RenderContext:
 
 
 def _renderers():
-    # Imported here so that each module can be worked on (and fail to import) on its own.
-    from statusgen.render import html
+    from statusgen.render import api, badges, calendar, feeds, html
 
-    renderers = [html.render_pages]
-    for name in ("feeds", "calendar", "api", "badges"):
-        try:
-            module = __import__(f"statusgen.render.{name}", fromlist=["render"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"statusgen.render.{name}":
-                raise
-            continue
-        renderers.append(module.render)
-    return renderers
+    return [html.render_pages, feeds.render, calendar.render, api.render, badges.render]
 
 
-def render_site(config: Config, content: Content, state: SiteState) -> dict[str, bytes]:
-    """Every output file of the site. Two outputs to one path is an error, never an overwrite."""
+def render_site(config: Config, content: Content, state: SiteState) -> dict[str, bytes | PendingPage]:
+    """Every output file of the site, as bytes or as a page to render when it is needed.
+
+    Two outputs to one path is an error, never an overwrite."""
     context = RenderContext(config, content, state)
-    outputs: dict[str, bytes] = {}
+    outputs: dict[str, bytes | PendingPage] = {}
     clashes = []
     for renderer in _renderers():
         for path, data in renderer(context).items():

@@ -17,8 +17,9 @@ from statusgen.render import RenderContext
 from statusgen.render.theme import (
     day_percent, environment, override_dir, static_file, theme_assets,
 )
+from statusgen.render.pages import KeyedRenderer, PendingPage
 from statusgen.render.views import (
-    IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, UPDATE_LABELS, group_by_month, mean_time_to_resolve,
+    IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, UPDATE_LABELS, Page, group_by_month, mean_time_to_resolve,
     month_index, month_of, notice_view, paginate, status_schedule,
 )
 from statusgen.state import STATUS_LABELS
@@ -37,7 +38,7 @@ API_FILES = (
 )
 
 
-def render_pages(context: RenderContext) -> dict[str, bytes]:
+def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     config, content, state = context.config, context.content, context.state
     tz = config.site.tz
     env = environment(override_dir(config.root))
@@ -84,10 +85,11 @@ def render_pages(context: RenderContext) -> dict[str, bytes]:
 
     history = paginate(past, PER_PAGE, "history/index.html", "history/page/{}/index.html")
     months = month_index(history, tz)
+    history_links = page_links(history)
     for page in history:
         previous = month_of(history[page.number - 2].items[-1].start, tz) if page.number > 1 else None
         pages.append((page.path, "history.html", {
-            "page": page, "pages": history, "months": months,
+            "page": page, "pages": history_links, "months": months,
             "month_groups": group_by_month(page.items, tz, previous),
         }))
 
@@ -98,6 +100,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes]:
         listed = by_component[component.id]
         first = f"components/{component.id}/index.html"
         component_pages = paginate(listed, PER_PAGE, first, f"components/{component.id}/page/{{}}/index.html")
+        links = page_links(component_pages)
         mttr = mean_time_to_resolve(listed)
         resolved_count = sum(1 for v in listed if v.kind == "incident" and v.end is not None)
         for page in component_pages:
@@ -105,17 +108,19 @@ def render_pages(context: RenderContext) -> dict[str, bytes]:
                 "component": component,
                 "uptime": state.uptime[component.id],
                 "page": page,
-                "pages": component_pages,
+                "pages": links,
                 "mttr": mttr,
                 "resolved_count": resolved_count,
             }))
 
     pages.append(("subscribe/index.html", "subscribe.html", {"api_files": API_FILES}))
 
-    outputs: dict[str, bytes] = {}
+    renderer = KeyedRenderer(env, shared)
+    outputs: dict[str, bytes | PendingPage] = {}
     for path, template, extra in pages:
-        outputs[path] = _render(env, template, shared, extra, path, _relative_root(path))
-    outputs["404.html"] = _render(env, "404.html", shared, {}, "404.html", urlparse(config.site.base_url).path)
+        outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path)})
+    outputs["404.html"] = renderer.page("404.html", {"page_path": "404.html",
+                                                     "root": urlparse(config.site.base_url).path})
     outputs["sitemap.xml"] = sitemap([config.url(path) if path != "index.html" else config.url()
                                       for path, _, _ in pages])
     outputs["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.url('sitemap.xml')}\n".encode()
@@ -135,9 +140,9 @@ def _relative_root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def _render(env, template: str, shared: dict, extra: dict, path: str, root: str) -> bytes:
-    html = env.get_template(template).render(**shared, **extra, page_path=path, root=root)
-    return html.encode("utf-8")
+def page_links(pages: list[Page]) -> tuple[Page, ...]:
+    """The pages without their items: what a pager needs, and cheap to hash into every page's key."""
+    return tuple(Page(page.number, page.path, ()) for page in pages)
 
 
 def sitemap(urls: list[str]) -> bytes:

@@ -52,7 +52,11 @@ class NoticeView:
     components: tuple[tuple[Component, str], ...]  # (component, its status during the notice)
     start: datetime  # started, or scheduled start
     end: datetime | None  # resolved, or the actual end of a maintenance; None while ongoing
-    body: Markup
+    body_source: str  # Markdown; rendered where a page shows it (possibly in a worker process)
+
+    @property
+    def body(self) -> Markup:
+        return render_markdown(self.body_source) if self.body_source.strip() else Markup("")
 
     @property
     def slug(self) -> str:
@@ -94,7 +98,7 @@ class NoticeView:
 
 def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
     components = tuple((config.component(cid), status) for cid, status in notice.components)
-    body = render_markdown(notice.body) if notice.body.strip() else Markup("")
+    body = notice.body
     current = state.state_of(notice)
     if isinstance(notice, Maintenance):
         end = notice.actual_end if current == "completed" else None

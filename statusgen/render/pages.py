@@ -1,0 +1,126 @@
+"""Pages rendered on demand, each with a key that hashes every input its template can read.
+
+A template can only read the names its source (and the templates it extends, imports or
+includes) leaves undeclared, so a page's key is: statusgen's version, the source of each of
+those templates, and the pickled value of each of those names. Equal keys mean equal bytes,
+which lets a build reuse the previous file instead of rendering again. When the key cannot be
+computed (a dynamic template name, a value that does not pickle) the page is always rendered.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+from jinja2 import Environment, meta
+
+from statusgen import __version__
+from statusgen.cache import digest
+
+# Below this many pages a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass(frozen=True)
+class PendingPage:
+    key: str | None  # None: cannot be cached, always render
+    render: Callable[[], bytes]
+
+
+class KeyedRenderer:
+    """Renders templates with a shared context and computes each page's input key."""
+
+    def __init__(self, env: Environment, shared: dict):
+        self.env, self.shared = env, shared
+        self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
+        self._shared_digests: dict[str, str | None] = {}
+
+    def page(self, template: str, extra: dict) -> PendingPage:
+        return PendingPage(self._key(template, extra), lambda: self.render(template, extra))
+
+    def render(self, template: str, extra: dict) -> bytes:
+        return self.env.get_template(template).render(**self.shared, **extra).encode("utf-8")
+
+    def _key(self, template: str, extra: dict) -> str | None:
+        closure = self._template_closure(template)
+        if closure is None:
+            return None
+        names, sources = closure
+        parts = [__version__, sources]
+        for name in sorted(names):
+            if name in extra:
+                value_digest = _value_digest(extra[name])
+            elif name in self.shared:
+                if name not in self._shared_digests:
+                    self._shared_digests[name] = _value_digest(self.shared[name])
+                value_digest = self._shared_digests[name]
+            else:
+                value_digest = "-"  # undefined: the template fails or tests for it, the same each time
+            if value_digest is None:
+                return None
+            parts += [name, value_digest]
+        return digest(*parts)
+
+    def _template_closure(self, template: str):
+        """(names the template and everything it pulls in may read, digest of their sources)."""
+        if template not in self._closure:
+            names: set[str] = set()
+            sources: list[str] = []
+            pending, seen = [template], set()
+            try:
+                while pending:
+                    name = pending.pop()
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    source, _, _ = self.env.loader.get_source(self.env, name)
+                    sources += [name, source]
+                    ast = self.env.parse(source)
+                    names |= meta.find_undeclared_variables(ast)
+                    for referenced in meta.find_referenced_templates(ast):
+                        if referenced is None:
+                            raise LookupError("dynamic template name")
+                        pending.append(referenced)
+                self._closure[template] = (frozenset(names), digest(*sources))
+            except LookupError:
+                self._closure[template] = None
+        return self._closure[template]
+
+
+def _value_digest(value) -> str | None:
+    try:
+        return digest(pickle.dumps(value, protocol=5))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+_JOBS: list[Callable[[], bytes]] = []
+
+
+def _render_range(bounds: tuple[int, int]) -> list[bytes]:
+    start, end = bounds
+    return [_JOBS[i]() for i in range(start, end)]
+
+
+def render_all(renders: list[Callable[[], bytes]], jobs: int | None = None) -> list[bytes]:
+    """Call every render function, on several cores when there are enough of them.
+
+    Workers are forked, so they start with this process's templates, content and state and
+    receive only index ranges; what comes back is bytes.
+    """
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(renders) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [render() for render in renders]
+    global _JOBS
+    _JOBS = renders
+    try:
+        size = max(1, len(renders) // (jobs * 8))
+        ranges = [(i, min(i + size, len(renders))) for i in range(0, len(renders), size)]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [data for chunk in pool.map(_render_range, ranges) for data in chunk]
+    finally:
+        _JOBS = []

@@ -1,0 +1,186 @@
+"""Writing the rendered site to disk, all or nothing.
+
+Two ways, same result:
+- a full write renders into a temporary sibling folder and swaps it in;
+- an incremental write, used when the previous build's manifest says exactly what is on disk
+  and few files changed, replaces just those files in place and removes the ones that are gone,
+  undoing everything if any step fails.
+Either way, a file whose bytes did not change keeps its inode and timestamp (which `serve`,
+rsync-style tools and publishing benefit from), and a pending page whose input key matches the
+file recorded in the manifest, still untouched on disk, is reused without rendering.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from statusgen.errors import StatusgenError
+from statusgen.render.pages import PendingPage, render_all
+
+# Above this share of changed files, one fresh folder is cheaper than many replacements.
+INCREMENTAL_LIMIT = 0.2
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    files: int
+    bytes: int
+    rendered: int  # pages rendered (the others were reused)
+    written: int  # files whose bytes changed
+    manifest: dict  # path -> (page key or None, size, mtime_ns, inode) of each file on disk
+
+
+def safe_output_path(base: Path, relative: str) -> Path:
+    """Refuse any output path that is absolute or climbs out of the output directory."""
+    parts = relative.split("/")
+    if relative.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
+        raise StatusgenError(f"refusing to write {relative!r}: outside the output directory")
+    return base.joinpath(*parts)
+
+
+def write_site(outputs: dict[str, bytes | PendingPage], out: Path, previous: dict | None = None,
+               jobs: int | None = None) -> WriteResult:
+    out = Path(out).resolve()
+    previous = previous or {}
+    targets = {relative: safe_output_path(out, relative) for relative in outputs}
+    to_render = [relative for relative, item in outputs.items() if isinstance(item, PendingPage)
+                 and not _reusable(item.key, previous.get(relative), targets[relative])]
+    rendered = dict(zip(to_render, render_all([outputs[r].render for r in to_render], jobs)))
+    contents = {relative: rendered.get(relative, item if isinstance(item, bytes) else None)
+                for relative, item in outputs.items()}  # None: reuse the file on disk
+    changed = [r for r, data in contents.items() if data is not None and not _same_bytes(targets[r], data)]
+    if previous and out.is_dir() and len(changed) <= INCREMENTAL_LIMIT * len(outputs):
+        _write_in_place(out, targets, contents, changed)
+    else:
+        _write_and_swap(out, contents, set(changed))
+    manifest, total = {}, 0
+    for relative, item in outputs.items():
+        stat = targets[relative].stat()
+        total += stat.st_size
+        key = item.key if isinstance(item, PendingPage) else None
+        manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return WriteResult(len(outputs), total, len(to_render), len(changed), manifest)
+
+
+def _write_and_swap(out: Path, contents: dict[str, bytes | None], changed: set[str]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        made: set[Path] = set()
+        for relative in sorted(contents):
+            target = safe_output_path(staging, relative)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if relative in changed:
+                target.write_bytes(contents[relative])
+            else:
+                _link_or_copy(safe_output_path(out, relative), target)
+        os.chmod(staging, 0o755)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _write_in_place(out: Path, targets: dict[str, Path], contents: dict[str, bytes | None],
+                    changed: list[str]) -> None:
+    """Replace changed files and remove stray ones; on any failure put every old file back."""
+    expected = set(targets.values())
+    stray = [path for path in _files_under(out) if path not in expected]
+    undo: list[tuple[Path, bytes | None]] = []  # (path, its old bytes or None if it was new)
+    try:
+        for relative in changed:
+            target = targets[relative]
+            old = target.read_bytes() if target.exists() else None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            undo.append((target, old))
+            _atomic_write(target, contents[relative])
+        for path in stray:
+            undo.append((path, path.read_bytes()))
+            path.unlink()
+    except BaseException:
+        for path, old in reversed(undo):
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write(path, old)
+        raise
+    for path in stray:
+        _remove_empty_parents(path.parent, out)
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found, pending = [], [folder]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                else:
+                    found.append(Path(entry.path))
+    return found
+
+
+def _remove_empty_parents(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _reusable(key: str | None, recorded, path: Path) -> bool:
+    if key is None or recorded is None or recorded[0] != key:
+        return False
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:])
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    try:
+        staging.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
