@@ -51,16 +51,21 @@ document.querySelectorAll('body *').forEach(function (el) {
     wide.push(name + ' (right edge ' + Math.round(r.right) + 'px)');
   }
 });
-return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide: wide.slice(0, 10)};
+return {scrollWidth: document.documentElement.scrollWidth, width: limit, wide: wide.slice(0, 10)};
 """
 
 
 def horizontal_overflow(driver) -> list[str]:
-    """Whether the page scrolls sideways, and which elements stick out if it does."""
+    """Whether the page scrolls sideways, and which elements stick out if it does.
+
+    Compared with the root's clientWidth, not window.innerWidth: in phone emulation Chromium
+    widens the layout viewport (and innerWidth) to fit content that is too wide, which would
+    hide exactly the overflow this looks for.
+    """
     layout = driver.execute_script(OVERFLOW_JS)
-    if layout["scrollWidth"] <= layout["innerWidth"]:
+    if layout["scrollWidth"] <= layout["width"]:
         return []
-    return [f"page is {layout['scrollWidth']}px wide in a {layout['innerWidth']}px viewport; "
+    return [f"page is {layout['scrollWidth']}px wide in a {layout['width']}px viewport; "
             f"sticking out: {', '.join(layout['wide']) or 'nothing measurable'}"]
 
 
@@ -266,3 +271,16 @@ def budget_problems(weight: PageWeight, max_bytes: int = PAGE_BYTES_BUDGET,
         problems.append(f"{len(weight.requests)} requests, budget {max_requests}: {weight.requests}")
     problems += [f"web font: {font}" for font in weight.fonts]
     return problems
+
+
+def weigh(browser, site_dir: Path, path: str, view=None) -> PageWeight:
+    """Load one page from a server of its own: a new origin, so even the favicon is fetched anew."""
+    from tests.browser.harness import StaticServer, View
+
+    with StaticServer(site_dir) as server:
+        load = browser.load(server.url(path), view or View(), wait_for_favicon=True)
+        weight = page_weight(load, site_dir, server.origin)
+        loaded_faces = browser.driver.execute_script("return document.fonts.size")
+    if loaded_faces:
+        weight.fonts.append(f"{loaded_faces} font face(s) in document.fonts")
+    return weight

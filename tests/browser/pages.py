@@ -9,7 +9,10 @@ MISSING_PAGE = "incidents/no-such-incident/index.html"
 
 
 def page_path(site, kind: str) -> str:
-    """Site-relative path of one page of the given type (a missing page for 404)."""
+    """Site-relative path of one page of the given type (a missing page for 404).
+
+    site: anything with the demo's `config` and `content`.
+    """
     notices = site.content.notices  # newest first
     if kind == "index":
         return "index.html"
