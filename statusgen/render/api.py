@@ -68,6 +68,13 @@ class StatuspageApi:
                           for g in self.config.groups}
         self.incidents = tuple(i for i in self.content.incidents if i.started <= self.now)
         self.notices = self.incidents + self.content.maintenances
+        self.updated_at = last_change(self.notices, self.now)
+        # when each component's status or notices last changed, at or before now
+        self.moments_by_component = {cid: [] for cid in self.config.component_ids}
+        for notice in self.notices:
+            published = [m for m in _moments(notice) if m <= self.now]
+            for cid in affected_component_ids(notice):
+                self.moments_by_component[cid] += published
         self.positions = {c["id"]: c["position"] for c in self.components() if not c["group"]}
 
     def page(self) -> dict:
@@ -77,7 +84,7 @@ class StatuspageApi:
             "name": site.title,
             "url": site.base_url.rstrip("/"),
             "time_zone": site.timezone,
-            "updated_at": iso_utc_millis(last_change(self.notices, self.now)),
+            "updated_at": iso_utc_millis(self.updated_at),
         }
 
     def status(self) -> dict:
@@ -86,11 +93,9 @@ class StatuspageApi:
     # -- components ----------------------------------------------------------------------------
 
     def _component_times(self, component_ids) -> tuple[str, str]:
-        touching = [n for n in self.notices if set(affected_component_ids(n)) & set(component_ids)]
-        moments = sorted(m for n in touching for m in _moments(n) if m <= self.now)
-        fallback = last_change(self.notices, self.now)
-        created = moments[0] if moments else fallback
-        updated = moments[-1] if moments else fallback
+        moments = [m for cid in component_ids for m in self.moments_by_component[cid]]
+        created = min(moments, default=self.updated_at)
+        updated = max(moments, default=self.updated_at)
         return iso_utc_millis(created), iso_utc_millis(updated)
 
     def component(self, component_id: str, position: int) -> dict:

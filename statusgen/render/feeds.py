@@ -29,35 +29,44 @@ UPDATE_STATUS_LABELS = {
     "completed": "Completed",
 }
 
+
 class Entry:
     """One update of one notice, as a feed shows it."""
 
-    def __init__(self, notice: Notice, update: Update, update_id: str, is_last: bool):
-        self.notice, self.update = notice, update
+    def __init__(self, notice: Notice, update: Update, update_id: str, is_last: bool,
+                 components: tuple[str, ...]):
+        self.notice, self.update, self.components = notice, update, components
         self.anchor = "update-" + update_id[len(notice.slug) + 1:]
         # The update that cancels a window is still written as `scheduled`; say what it means.
         cancelled = isinstance(notice, Maintenance) and notice.cancelled and is_last
         self.label = "Cancelled" if cancelled else UPDATE_STATUS_LABELS[update.status]
+        self.html = ""  # set by feed_entries, once for every feed that shows the entry
 
     @property
     def sort_key(self):
         return (-self.update.at.timestamp(), self.notice.slug, self.anchor)
 
-def feed_entries(notices, now: datetime) -> list[Entry]:
+
+def feed_entries(config, notices, now: datetime) -> list[Entry]:
     """Every update published by `now`, newest first."""
     entries = []
     for notice in notices:
         ids = update_ids(notice)
         last = len(notice.updates) - 1
-        entries += [Entry(notice, update, ids[index], index == last)
+        components = affected_component_ids(notice)
+        entries += [Entry(notice, update, ids[index], index == last, components)
                     for index, update in enumerate(notice.updates) if update.at <= now]
+    for entry in entries:
+        entry.html = entry_content(config, entry)
     return sorted(entries, key=lambda e: e.sort_key)
 
+
 def entry_content(config, entry: Entry) -> str:
-    names = [config.component(cid).name for cid in affected_component_ids(entry.notice)]
+    names = [config.component(cid).name for cid in entry.components]
     affected = Markup("<p><strong>Affected components:</strong> {}</p>").format(
         Markup(", ").join(escape(name) for name in names)) if names else Markup("")
     return str(render_markdown(entry.update.message) + Markup("\n") + affected)
+
 
 def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
                fallback_updated: datetime) -> FeedGenerator:
@@ -81,10 +90,10 @@ def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_pa
         item.link(href=url)
         item.published(entry.update.at)
         item.updated(entry.update.at)
-        html = entry_content(config, entry)
-        item.description(html)  # sets RSS <description>; must come before content()
-        item.content(html, type="html")
+        item.description(entry.html)  # sets RSS <description>; must come before content()
+        item.content(entry.html, type="html")
     return feed
+
 
 def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
                  fallback_updated: datetime) -> dict[str, bytes]:
@@ -98,17 +107,18 @@ def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_
     rss = feed.rss_str(pretty=True)
     return {feed_path + "feed.atom": atom, feed_path + "feed.rss": rss}
 
+
 def render(context) -> dict[str, bytes]:
     config, content, now = context.config, context.content, context.state.now
     limit = config.site.feed_entries
     notices = content.incidents + content.maintenances
-    entries = feed_entries(notices, now)
+    entries = feed_entries(config, notices, now)
     # An empty feed still needs an <updated>; the newest published update anywhere is from the
     # content, and the epoch stands for "nothing yet".
     newest = entries[0].update.at if entries else EPOCH
     outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest)
     for component in config.components:
-        own = [e for e in entries if component.id in affected_component_ids(e.notice)]
+        own = [e for e in entries if component.id in e.components]
         outputs.update(render_feeds(config, own[:limit], f"{config.site.title}: {component.name}",
                                     f"components/{component.id}/", f"components/{component.id}/",
                                     newest))
