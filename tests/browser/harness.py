@@ -59,7 +59,7 @@ FAKE_CLOCK_JS = """
   window.clearInterval = function (id) { timers = timers.filter(function (t) { return t.id !== id; }); };
   window.__clock = {
     now: now,
-    intervals: function () { return timers.length; },
+    intervals: function () { return timers.map(function (t) { return t.ms; }); },
     advance: function (ms) {
       offset += ms;
       var t = now();
