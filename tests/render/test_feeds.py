@@ -246,3 +246,12 @@ def test_every_address_on_the_subscribe_page_is_a_built_file(demo):
     assert {"maintenance.ics", "api/v2/summary.json", "components/api/feed.atom", "badges/api.json"} <= machine
     missing = sorted(p for p in machine if not (site / p).is_file())
     assert not missing
+
+
+def test_a_site_with_no_notices_has_valid_empty_feeds(repo):
+    site = repo.build(NOW)
+    for name in ("feed.atom", "feed.rss", "components/db/feed.atom", "components/db/feed.rss"):
+        feed = parse(site / name)
+        assert feed.entries == []
+    # No content yet: the feed's time is the epoch, never the build's clock.
+    assert parse(site / "feed.atom").feed.updated == "1970-01-01T00:00:00+00:00"
