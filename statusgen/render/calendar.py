@@ -69,8 +69,9 @@ def event(config, maintenance: Maintenance, now: datetime, host: str) -> Event:
     return item
 
 
-def calendar(config, maintenances, now: datetime, name: str) -> bytes:
-    host = urlparse(config.site.base_url).hostname or "localhost"
+def calendar(config, events: list[bytes], name: str) -> bytes:
+    """A VCALENDAR around already serialised VEVENTs (each window is serialised once, however
+    many calendars list it)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -80,17 +81,20 @@ def calendar(config, maintenances, now: datetime, name: str) -> bytes:
     cal.add("x-wr-caldesc", f"Planned maintenance on {config.site.title} ({config.site.base_url})")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    for maintenance in sorted(maintenances, key=lambda m: (m.scheduled_start, m.slug)):
-        cal.add_component(event(config, maintenance, now, host))
-    return cal.to_ical()
+    text = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    return text[:-len(end)] + b"".join(events) + end
 
 
 def render(context) -> dict[str, bytes]:
     config, content, now = context.config, context.content, context.state.now
-    outputs = {"maintenance.ics": calendar(config, content.maintenances, now,
+    host = urlparse(config.site.base_url).hostname or "localhost"
+    ordered = sorted(content.maintenances, key=lambda m: (m.scheduled_start, m.slug))
+    events = {m.slug: event(config, m, now, host).to_ical() for m in ordered}
+    outputs = {"maintenance.ics": calendar(config, [events[m.slug] for m in ordered],
                                            f"{config.site.title}: maintenance")}
     for component in config.components:
-        own = [m for m in content.maintenances if component.id in affected_component_ids(m)]
+        own = [events[m.slug] for m in ordered if component.id in affected_component_ids(m)]
         outputs[f"components/{component.id}/maintenance.ics"] = calendar(
-            config, own, now, f"{config.site.title}: {component.name} maintenance")
+            config, own, f"{config.site.title}: {component.name} maintenance")
     return outputs

@@ -40,7 +40,13 @@ class Entry:
         # The update that cancels a window is still written as `scheduled`; say what it means.
         cancelled = isinstance(notice, Maintenance) and notice.cancelled and is_last
         self.label = "Cancelled" if cancelled else UPDATE_STATUS_LABELS[update.status]
-        self.html = ""  # set by feed_entries, once for every feed that shows the entry
+        self._html: str | None = None
+
+    def html(self, config) -> str:
+        """Rendered on first use: only the entries some feed shows, once for all such feeds."""
+        if self._html is None:
+            self._html = entry_content(config, self)
+        return self._html
 
     @property
     def sort_key(self):
@@ -56,8 +62,6 @@ def feed_entries(config, notices, now: datetime) -> list[Entry]:
         components = affected_component_ids(notice)
         entries += [Entry(notice, update, ids[index], index == last, components)
                     for index, update in enumerate(notice.updates) if update.at <= now]
-    for entry in entries:
-        entry.html = entry_content(config, entry)
     return sorted(entries, key=lambda e: e.sort_key)
 
 
@@ -90,8 +94,8 @@ def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_pa
         item.link(href=url)
         item.published(entry.update.at)
         item.updated(entry.update.at)
-        item.description(entry.html)  # sets RSS <description>; must come before content()
-        item.content(entry.html, type="html")
+        item.description(entry.html(config))  # sets RSS <description>; must come before content()
+        item.content(entry.html(config), type="html")
     return feed
 
 
