@@ -22,6 +22,13 @@ PAGE_BYTES_BUDGET = 60 * 1024
 PAGE_REQUESTS_BUDGET = 4
 
 
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `npm ci` at the project root "
+                                "(python3 dev.py test does it)")
+    return path
+
+
 # -- network and console --------------------------------------------------------------------
 
 def foreign_requests(load: PageLoad, origin: str) -> list[str]:
@@ -91,7 +98,7 @@ def axe_violations(driver, impacts: tuple[str, ...] = ("serious", "critical")) -
     """
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
     if not driver.execute_script("return typeof window.axe === 'object'"):
-        driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
+        driver.execute_script(_require(AXE_JS).read_text(encoding="utf-8"))
     violations = driver.execute_async_script(AXE_RUN_JS)
     if isinstance(violations, dict):
         raise RuntimeError(f"axe-core failed: {violations['error']}")
@@ -201,7 +208,7 @@ def status_text_problems(driver, attribute: str, labels: dict[str, str]) -> list
 def vnu_messages(paths: list[Path]) -> list[dict]:
     """The Nu Html Checker's messages for the given HTML and SVG files (one Java start for all)."""
     result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always", "--also-check-svg", *map(str, paths)],
+        ["java", "-jar", str(_require(VNU_JAR)), "--format", "json", "--exit-zero-always", "--also-check-svg", *map(str, paths)],
         capture_output=True, text=True, check=True, timeout=600,
     )
     return json.loads(result.stderr or result.stdout)["messages"]
@@ -227,6 +234,7 @@ class PageWeight:
     """What one page load costs: HTML+CSS+JS bytes (uncompressed), every request, web fonts."""
     url: str
     requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     bytes_by_type: dict[str, int] = field(default_factory=dict)
     fonts: list[str] = field(default_factory=list)
 
@@ -244,6 +252,8 @@ def page_weight(load: PageLoad, site_dir: Path, origin: str) -> PageWeight:
     weight = PageWeight(load.url)
     for request in load.requests:
         weight.requests.append(request.url)
+        if request.error or (request.status or 0) >= 400:
+            weight.failed.append(f"{request.url} ({request.error or request.status})")
         if request.type == "Font":
             weight.fonts.append(request.url)
         if not request.url.startswith(origin + "/"):

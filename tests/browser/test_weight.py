@@ -16,6 +16,10 @@ def test_index_within_budget(demo_site, demo_browser):
     on_disk = (demo_site.dir / "index.html").stat().st_size
     assert weight.bytes_by_type["Document"] == on_disk
     assert budget_problems(weight, PAGE_BYTES_BUDGET, PAGE_REQUESTS_BUDGET) == []
+    # Every request counted succeeded, the favicon among them (a missing one would be a 404 each visit).
+    assert weight.failed == []
+    favicon = demo_site.dir / "favicon.svg"
+    assert favicon.is_file() and any(url.endswith("/favicon.svg") for url in weight.requests)
 
 
 @pytest.mark.parametrize("kind", PAGE_TYPES)
@@ -24,3 +28,5 @@ def test_no_page_uses_web_fonts_or_more_requests(demo_site, demo_browser, kind):
     weight = weigh(demo_browser, demo_site.dir, page_path(demo_site, kind))
     assert weight.fonts == []
     assert len(weight.requests) <= PAGE_REQUESTS_BUDGET, weight.requests
+    expected_failures = [f"{weight.url} (404)"] if kind == "404" else []
+    assert weight.failed == expected_failures
