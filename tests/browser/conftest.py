@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,7 @@ class DemoSite:
         return self.server.url(path)
 
 
-def _parse(moment: str):
-    from datetime import datetime
+def _parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
