@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from statusgen.errors import StatusgenError
-from statusgen.render.pages import PendingPage, render_all
+from statusgen.render.pages import PendingPage, resolve_pages
 
 # Above this share of changed files, one fresh folder is cheaper than many replacements.
 INCREMENTAL_LIMIT = 0.2
@@ -47,23 +47,23 @@ def write_site(outputs: dict[str, bytes | PendingPage], out: Path, previous: dic
     out = Path(out).resolve()
     previous = previous or {}
     targets = {relative: safe_output_path(out, relative) for relative in outputs}
-    to_render = [relative for relative, item in outputs.items() if isinstance(item, PendingPage)
-                 and not _reusable(item.key, previous.get(relative), targets[relative])]
-    rendered = dict(zip(to_render, render_all([outputs[r].render for r in to_render], jobs)))
-    contents = {relative: rendered.get(relative, item if isinstance(item, bytes) else None)
-                for relative, item in outputs.items()}  # None: reuse the file on disk
+    pending = [relative for relative, item in outputs.items() if isinstance(item, PendingPage)]
+    resolved = resolve_pages([(outputs[r], _key_on_disk(previous.get(r), targets[r])) for r in pending], jobs)
+    keys = dict(zip(pending, (key for key, _ in resolved)))
+    contents = {relative: item for relative, item in outputs.items() if isinstance(item, bytes)}
+    contents.update(zip(pending, (data for _, data in resolved)))  # None: reuse the file on disk
+    rendered = sum(1 for _, data in resolved if data is not None)
     changed = [r for r, data in contents.items() if data is not None and not _same_bytes(targets[r], data)]
     if previous and out.is_dir() and len(changed) <= INCREMENTAL_LIMIT * len(outputs):
         _write_in_place(out, targets, contents, changed)
     else:
         _write_and_swap(out, contents, set(changed))
     manifest, total = {}, 0
-    for relative, item in outputs.items():
+    for relative in outputs:
         stat = targets[relative].stat()
         total += stat.st_size
-        key = item.key if isinstance(item, PendingPage) else None
-        manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    return WriteResult(len(outputs), total, len(to_render), len(changed), manifest)
+        manifest[relative] = (keys.get(relative), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return WriteResult(len(outputs), total, rendered, len(changed), manifest)
 
 
 def _write_and_swap(out: Path, contents: dict[str, bytes | None], changed: set[str]) -> None:
@@ -145,14 +145,15 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def _reusable(key: str | None, recorded, path: Path) -> bool:
-    if key is None or recorded is None or recorded[0] != key:
-        return False
+def _key_on_disk(recorded, path: Path) -> str | None:
+    """The key of the page the previous build wrote at `path`, if that file is still untouched."""
+    if recorded is None or recorded[0] is None:
+        return None
     try:
         stat = path.stat()
     except OSError:
-        return False
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:])
+        return None
+    return recorded[0] if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:]) else None
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -27,7 +27,7 @@ PARALLEL_THRESHOLD = 400
 
 @dataclass(frozen=True)
 class PendingPage:
-    key: str | None  # None: cannot be cached, always render
+    key: Callable[[], str | None]  # None: cannot be cached, always render
     render: Callable[[], bytes]
 
 
@@ -40,7 +40,7 @@ class KeyedRenderer:
         self._shared_digests: dict[str, str | None] = {}
 
     def page(self, template: str, extra: dict) -> PendingPage:
-        return PendingPage(self._key(template, extra), lambda: self.render(template, extra))
+        return PendingPage(lambda: self._key(template, extra), lambda: self.render(template, extra))
 
     def render(self, template: str, extra: dict) -> bytes:
         return self.env.get_template(template).render(**self.shared, **extra).encode("utf-8")
@@ -98,29 +98,40 @@ def _value_digest(value) -> str | None:
         return None
 
 
-_JOBS: list[Callable[[], bytes]] = []
+_JOBS: list[tuple[PendingPage, str | None]] = []
 
 
-def _render_range(bounds: tuple[int, int]) -> list[bytes]:
+def _resolve(page: PendingPage, recorded_key: str | None) -> tuple[str | None, bytes | None]:
+    key = page.key()
+    if key is not None and key == recorded_key:
+        return key, None
+    return key, page.render()
+
+
+def _resolve_range(bounds: tuple[int, int]) -> list[tuple[str | None, bytes | None]]:
     start, end = bounds
-    return [_JOBS[i]() for i in range(start, end)]
+    return [_resolve(*_JOBS[i]) for i in range(start, end)]
 
 
-def render_all(renders: list[Callable[[], bytes]], jobs: int | None = None) -> list[bytes]:
-    """Call every render function, on several cores when there are enough of them.
+def resolve_pages(jobs_list: list[tuple[PendingPage, str | None]],
+                  jobs: int | None = None) -> list[tuple[str | None, bytes | None]]:
+    """For each (page, key of the file on disk): the page's key, and its bytes unless the key
+    matches (None: reuse the file). Both the keys and the rendering are spread over several
+    cores when there are enough pages.
 
     Workers are forked, so they start with this process's templates, content and state and
-    receive only index ranges; what comes back is bytes.
+    receive only index ranges; what comes back is keys and bytes.
     """
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs <= 1 or len(renders) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return [render() for render in renders]
+    if (jobs <= 1 or len(jobs_list) < PARALLEL_THRESHOLD
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [_resolve(page, recorded) for page, recorded in jobs_list]
     global _JOBS
-    _JOBS = renders
+    _JOBS = jobs_list
     try:
-        size = max(1, len(renders) // (jobs * 8))
-        ranges = [(i, min(i + size, len(renders))) for i in range(0, len(renders), size)]
+        size = max(1, len(jobs_list) // (jobs * 8))
+        ranges = [(i, min(i + size, len(jobs_list))) for i in range(0, len(jobs_list), size)]
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [data for chunk in pool.map(_render_range, ranges) for data in chunk]
+            return [result for chunk in pool.map(_resolve_range, ranges) for result in chunk]
     finally:
         _JOBS = []
