@@ -70,11 +70,13 @@ class StatuspageApi:
         self.notices = self.incidents + self.content.maintenances
         self.updated_at = last_change(self.notices, self.now)
         # when each component's status or notices last changed, at or before now
-        self.moments_by_component = {cid: [] for cid in self.config.component_ids}
+        moments: dict[str, list[datetime]] = {cid: [] for cid in self.config.component_ids}
         for notice in self.notices:
             published = [m for m in _moments(notice) if m <= self.now]
             for cid in affected_component_ids(notice):
-                self.moments_by_component[cid] += published
+                moments[cid] += published
+        # (first, last) moment per component: component objects appear in many documents
+        self.span_by_component = {cid: (min(found), max(found)) for cid, found in moments.items() if found}
         self.positions = {c["id"]: c["position"] for c in self.components() if not c["group"]}
 
     def page(self) -> dict:
@@ -93,9 +95,9 @@ class StatuspageApi:
     # -- components ----------------------------------------------------------------------------
 
     def _component_times(self, component_ids) -> tuple[str, str]:
-        moments = [m for cid in component_ids for m in self.moments_by_component[cid]]
-        created = min(moments, default=self.updated_at)
-        updated = max(moments, default=self.updated_at)
+        spans = [self.span_by_component[cid] for cid in component_ids if cid in self.span_by_component]
+        created = min((first for first, _ in spans), default=self.updated_at)
+        updated = max((last for _, last in spans), default=self.updated_at)
         return iso_utc_millis(created), iso_utc_millis(updated)
 
     def component(self, component_id: str, position: int) -> dict:
