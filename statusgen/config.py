@@ -14,6 +14,7 @@ from statusgen.errors import Problems, StatusgenError
 
 CONFIG_FILE = "statusgen.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+RESERVED_COMPONENT_IDS = {"status"}
 COMPONENT_STATUSES = (
     "operational",
     "degraded_performance",
@@ -275,7 +276,10 @@ def _parse_components(problems: Problems, file: str, items: list[dict], group_id
             known = ", ".join(sorted(group_ids)) or "none defined"
             problems.add(file, f"components[{index}].group", f"unknown group {group!r} (known: {known})")
         slo = r.number("slo", 0.0, 100.0, None)
-        if component_id in seen:
+        if component_id in RESERVED_COMPONENT_IDS:
+            problems.add(file, f"components[{index}].id", f"found {component_id!r}, which is reserved "
+                                                          "(badges/status.svg is the overall badge); expected another id")
+        elif component_id in seen:
             problems.add(file, f"components[{index}].id", f"duplicate component id {component_id!r}; expected unique ids")
         elif component_id and name:
             seen.add(component_id)

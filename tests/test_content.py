@@ -161,6 +161,7 @@ CONFIG_CASES = {
     "plain http base_url": ('base_url = "https://status.test.example/"', 'base_url = "http://status.test.example/"',
                             "site.base_url: found 'http://status.test.example/'; expected an absolute https URL"),
     "bad component id": ('id = "api"', 'id = "API"', "components[0].id: found 'API'"),
+    "reserved component id": ('id = "api"', 'id = "status"', "components[0].id: found 'status', which is reserved"),
     "slo out of range": ("slo = 99.9", "slo = 120", "components[0].slo: found 120; expected a number from 0.0 to 100.0"),
     "unknown setting": ("uptime_days = 30", "uptime_days = 30\nuptim_days = 4",
                         "site.uptim_days: unknown setting 'uptim_days'"),

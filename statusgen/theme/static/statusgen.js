@@ -13,9 +13,12 @@
   var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   var locale = document.documentElement.lang || undefined;
 
+  // The build's own form, "26 Nov 2026, 16:25 EST", in the reader's zone.
   function formatAbsolute(date, timeZone) {
-    return new Intl.DateTimeFormat(locale, {day: "numeric", month: "short", year: "numeric", hour: "2-digit",
-      minute: "2-digit", timeZoneName: "short", timeZone: timeZone}).format(date);
+    var parts = {}, list = new Intl.DateTimeFormat(locale, {day: "numeric", month: "short", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short", timeZone: timeZone}).formatToParts(date);
+    for (var i = 0; i < list.length; i++) parts[list[i].type] = list[i].value;
+    return parts.day + " " + parts.month + " " + parts.year + ", " + parts.hour + ":" + parts.minute + " " + parts.timeZoneName;
   }
 
   function formatRelative(date, now) {
