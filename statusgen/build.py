@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from statusgen.cache import BuildCache
+from statusgen.cache import BuildCache, Memo
 from statusgen.config import Config, load_config
 from statusgen.content import load_content
 from statusgen.model import Content
@@ -39,11 +39,14 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     cache = BuildCache.for_root(root) if use_cache else BuildCache.disabled()
     config, content = check(root, cache)
     state = derive_state(config, content, now)
-    outputs = render_site(config, content, state)
+    memo = Memo(cache.load("renders"))
+    outputs = render_site(config, content, state, memo)
     out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
     previous = cache.load("site")
     reusable = previous.get("files", {}) if previous.get("out") == str(out) else {}
     result = write_site(outputs, out, reusable, jobs)
     cache.save("site", {"out": str(out), "files": result.manifest})
+    if memo.changed:
+        cache.save("renders", memo.used)
     return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
                        next_change(content, now), state)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from typing import Callable
 import tempfile
 from pathlib import Path
 
@@ -66,3 +67,28 @@ class BuildCache:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def pickled_digest(*values) -> str:
+    """A key for values made of the model's frozen records, tuples, strings and times."""
+    return digest(__version__, pickle.dumps(values, protocol=5))
+
+
+class Memo:
+    """Results of pure computations from the previous build, by a key hashing all their inputs.
+
+    Only entries used by this build are kept for the next one, so it never grows without bound.
+    """
+
+    def __init__(self, previous: dict | None = None):
+        self.previous = previous or {}
+        self.used: dict = {}
+
+    def get(self, key: str, compute: Callable[[], object]):
+        value = self.previous[key] if key in self.previous else compute()
+        self.used[key] = value
+        return value
+
+    @property
+    def changed(self) -> bool:
+        return self.used.keys() != self.previous.keys()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from statusgen.cache import Memo
 from statusgen.config import Config
 from statusgen.errors import Problem, StatusgenError
 from statusgen.model import Content
@@ -16,6 +17,7 @@ class RenderContext:
     config: Config
     content: Content
     state: SiteState
+    memo: Memo = field(default_factory=Memo)  # results of the previous build, by input digest
 
 
 def _renderers():
@@ -24,11 +26,12 @@ def _renderers():
     return [html.render_pages, feeds.render, calendar.render, api.render, badges.render]
 
 
-def render_site(config: Config, content: Content, state: SiteState) -> dict[str, bytes | PendingPage]:
+def render_site(config: Config, content: Content, state: SiteState,
+                memo: Memo | None = None) -> dict[str, bytes | PendingPage]:
     """Every output file of the site, as bytes or as a page to render when it is needed.
 
     Two outputs to one path is an error, never an overwrite."""
-    context = RenderContext(config, content, state)
+    context = RenderContext(config, content, state, memo or Memo())
     outputs: dict[str, bytes | PendingPage] = {}
     clashes = []
     for renderer in _renderers():

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from icalendar import Calendar, Event
 
+from statusgen.cache import pickled_digest
 from statusgen.model import Maintenance
 from statusgen.render.api import EPOCH, affected_component_ids, published_updates
 from statusgen.render.markdown import plain_text
@@ -90,7 +91,13 @@ def render(context) -> dict[str, bytes]:
     config, content, now = context.config, context.content, context.state.now
     host = urlparse(config.site.base_url).hostname or "localhost"
     ordered = sorted(content.maintenances, key=lambda m: (m.scheduled_start, m.slug))
-    events = {m.slug: event(config, m, now, host).to_ical() for m in ordered}
+    names = {c.id: c.name for c in config.components}
+
+    def serialised(m: Maintenance) -> bytes:
+        key = pickled_digest("vevent", host, config.site.base_url, names, m, len(published_updates(m, now)))
+        return context.memo.get(key, lambda: event(config, m, now, host).to_ical())
+
+    events = {m.slug: serialised(m) for m in ordered}
     outputs = {"maintenance.ics": calendar(config, [events[m.slug] for m in ordered],
                                            f"{config.site.title}: maintenance")}
     for component in config.components:

@@ -13,6 +13,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
+from statusgen.cache import Memo, pickled_digest
 from statusgen.model import Maintenance, Notice, Update
 from statusgen.render.api import EPOCH, affected_component_ids, update_ids
 from statusgen.render.markdown import render_markdown
@@ -100,7 +101,14 @@ def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_pa
 
 
 def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
-                 fallback_updated: datetime) -> dict[str, bytes]:
+                 fallback_updated: datetime, memo: Memo) -> dict[str, bytes]:
+    key = pickled_digest("feeds", config.site, config.components, title, page_path, feed_path, fallback_updated,
+                         [(e.notice.slug, e.notice.title, e.update, e.anchor, e.label, e.components) for e in entries])
+    return memo.get(key, lambda: _render_feeds(config, entries, title, page_path, feed_path, fallback_updated))
+
+
+def _render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
+                  fallback_updated: datetime) -> dict[str, bytes]:
     feed = build_feed(config, entries, title, page_path, feed_path, fallback_updated)
     self_atom, self_rss = config.url(feed_path + "feed.atom"), config.url(feed_path + "feed.rss")
     feed.link(href=self_atom, rel="self")
@@ -120,11 +128,11 @@ def render(context) -> dict[str, bytes]:
     # An empty feed still needs an <updated>; the newest published update anywhere is from the
     # content, and the epoch stands for "nothing yet".
     newest = entries[0].update.at if entries else EPOCH
-    outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest)
+    outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest, context.memo)
     for component in config.components:
         own = [e for e in entries if component.id in e.components]
         outputs.update(render_feeds(config, own[:limit], f"{config.site.title}: {component.name}",
                                     f"components/{component.id}/", f"components/{component.id}/",
-                                    newest))
+                                    newest, context.memo))
     return outputs
 
