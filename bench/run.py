@@ -3,6 +3,7 @@
     python bench/run.py            # N = 100, 1000, 10000
     python bench/run.py --quick    # N = 100 only (CI)
     python bench/run.py 2000 5000  # chosen sizes
+    python bench/run.py --workdir /dev/shm   # another disk (default: the system temp folder)
 
 Columns: cold build seconds (no cache, no site), no-change rebuild seconds, one-new-update
 rebuild seconds, peak memory of the build process (max RSS, MB; with a process pool, of the
@@ -13,6 +14,7 @@ as a trend, they are not asserted anywhere.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -82,12 +84,18 @@ def run(n: int, workdir: Path) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [100] if "--quick" in argv else [int(a) for a in argv if a.isdigit()] or [100, 1000, 10000]
-    print(f"statusgen build benchmark, {os.cpu_count()} cores, --now {NOW_TEXT}")
+    parser = argparse.ArgumentParser(description="statusgen build benchmark")
+    parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000, 10000])
+    parser.add_argument("--quick", action="store_true", help="N = 100 only (CI)")
+    parser.add_argument("--workdir", help="where to generate and build (default: the system temp folder)")
+    args = parser.parse_args(argv)
+    sizes = [100] if args.quick else args.sizes
+    print(f"statusgen build benchmark, {os.cpu_count()} cores, --now {NOW_TEXT}, "
+          f"in {args.workdir or tempfile.gettempdir()}")
     header = f"{'N':>7} {'cold s':>8} {'no-change s':>12} {'one-update s':>13} {'peak MB':>8} {'files':>7} {'MB':>7} {'index KB':>9}"
     print(header)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="statusgen-bench-", dir=args.workdir) as tmp:
         for n in sizes:
             row = run(n, Path(tmp))
             rows.append(row)
