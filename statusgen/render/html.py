@@ -26,6 +26,7 @@ from statusgen.state import STATUS_LABELS
 
 PER_PAGE = 50
 RECENT_ON_INDEX = 5
+UPCOMING_ON_INDEX = 10  # the soonest; the calendar and the API list them all
 API_FILES = (
     ("api/v2/summary.json", "Everything on the front page: status, components, unresolved incidents, maintenance"),
     ("api/v2/status.json", "The overall indicator and its description"),
@@ -76,7 +77,8 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     pages.append(("index.html", "index.html", {
         "active": [views[i.slug] for i in state.active_incidents],
         "in_progress": [views[m.slug] for m in state.maintenance_in_progress],
-        "upcoming": [views[m.slug] for m in state.upcoming_maintenance],
+        "upcoming": [views[m.slug] for m in state.upcoming_maintenance[:UPCOMING_ON_INDEX]],
+        "more_upcoming": max(0, len(state.upcoming_maintenance) - UPCOMING_ON_INDEX),
         "recent": recent,
         "ungrouped": [c for c in config.components if c.group is None],
         "groups": [(group, members) for group, members in groups if members],

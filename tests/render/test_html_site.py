@@ -256,3 +256,26 @@ def test_two_builds_in_separate_processes_are_byte_identical(demo, tmp_path):
     assert outputs[0].keys() == outputs[1].keys()
     assert [p for p in outputs[0] if outputs[0][p] != outputs[1][p]] == []
     assert "index.html" in outputs[0] and "sitemap.xml" in outputs[0]
+
+
+def test_index_lists_only_the_ten_soonest_maintenance_windows(repo):
+    from bs4 import BeautifulSoup
+
+    for day in range(1, 13):
+        repo.incident(f"2026-12-{day:02d}-window", f"""
+            title: Window {day}
+            type: maintenance
+            components:
+              db: under_maintenance
+            scheduled_start: 2026-12-{day:02d}T02:00:00Z
+            scheduled_end: 2026-12-{day:02d}T04:00:00Z
+            updates:
+              - at: 2026-11-20T09:00:00Z
+                status: scheduled
+                message: Planned.
+            """)
+    repo.build("2026-11-21T00:00:00Z")
+    soup = BeautifulSoup(repo.read("index.html"), "html5lib")
+    listed = [a["data-incident"] for a in soup.select("[data-maintenance-state=scheduled]")]
+    assert listed == [f"2026-12-{day:02d}-window" for day in range(1, 11)]
+    assert "2 more scheduled" in soup.get_text()
