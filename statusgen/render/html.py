@@ -108,7 +108,9 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         for page in component_pages:
             pages.append((page.path, "component.html", {
                 "component": component,
-                "uptime": state.uptime[component.id],
+                # only the first page shows the current status and uptime
+                "status": state.component_status[component.id] if page.number == 1 else None,
+                "uptime": state.uptime[component.id] if page.number == 1 else None,
                 "page": page,
                 "pages": links,
                 "mttr": mttr,
