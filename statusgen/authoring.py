@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import replace
 from datetime import datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 from statusgen.config import COMPONENT_STATUSES, Config
 from statusgen.content import INCIDENTS_DIR, incident_files, parse_notice
 from statusgen.errors import Problem, Problems, StatusgenError
+from statusgen.files import atomic_write
 from statusgen.front_matter import FrontMatterEditor, render_scalar, render_value_lines
 from statusgen.model import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES, Incident, Maintenance, Notice
 from statusgen.times import iso_utc
@@ -88,20 +88,7 @@ def _validated(config: Config, path: Path, text: str) -> Notice:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write a sibling temporary file and rename it over `path`: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text.encode("utf-8"), durable=True)
 
 
 def _write_new(config: Config, path: Path, text: str) -> Path:

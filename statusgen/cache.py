@@ -7,13 +7,12 @@ statusgen version, so a new version starts empty. An unreadable cache file count
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-from typing import Callable
-import tempfile
 from pathlib import Path
+from typing import Callable
 
 from statusgen import __version__
+from statusgen.files import atomic_write
 
 CACHE_DIR = ".statusgen-cache"
 
@@ -59,14 +58,7 @@ class BuildCache:
         gitignore = self.directory / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("*\n")
-        fd, temp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self._path(name))
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write(self._path(name), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def pickled_digest(*values) -> str:

@@ -12,7 +12,6 @@ from frontmatter.default_handlers import YAMLHandler
 from statusgen.cache import BuildCache, digest
 from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, Config
 from statusgen.errors import Problems
-from statusgen.times import parse_time
 from statusgen.model import (
     IMPACTS,
     INCIDENT_UPDATE_STATUSES,
@@ -24,6 +23,7 @@ from statusgen.model import (
     Update,
     sort_newest_first,
 )
+from statusgen.times import parse_time
 
 INCIDENTS_DIR = "incidents"
 INCIDENT_KEYS = {"title", "type", "components", "started", "resolved", "impact", "updates"}

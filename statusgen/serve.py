@@ -19,10 +19,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from statusgen.build import build
-from statusgen.write import write_site
 from statusgen.config import CONFIG_FILE
 from statusgen.content import INCIDENTS_DIR
 from statusgen.errors import StatusgenError
+from statusgen.write import write_site
 
 HOST = "127.0.0.1"  # never all interfaces: a preview of unpublished incidents is not for the network
 WATCHED_DIRS = (INCIDENTS_DIR, "templates")

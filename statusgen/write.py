@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from statusgen.errors import StatusgenError
+from statusgen.files import atomic_write
 from statusgen.render.pages import PendingPage, resolve_pages
 
 # Above this share of changed files, one fresh folder is cheaper than many replacements.
@@ -134,15 +135,7 @@ def _remove_empty_parents(folder: Path, stop: Path) -> None:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, data)
 
 
 def _key_on_disk(recorded, path: Path) -> str | None:

@@ -32,7 +32,7 @@ def maintenance(repo, slug, components, start, end, extra="", updates=()):
     lines += [f"scheduled_start: {start}", f"scheduled_end: {end}"]
     if extra:
         lines.append(extra)
-    ups = [f"  - at: 2026-11-01T00:00:00Z\n    status: scheduled\n    message: m"]
+    ups = ["  - at: 2026-11-01T00:00:00Z\n    status: scheduled\n    message: m"]
     ups += [f"  - at: {t}\n    status: {s}\n    message: m" for t, s in updates]
     repo.incident(slug, "\n".join(lines) + "\nupdates:\n" + "\n".join(ups))
 

@@ -19,7 +19,13 @@ from statusgen.publish.cdn import invalidate_cloudfront
 from statusgen.publish.headers import cache_control, content_type
 from statusgen.publish.manifest import Manifest, decode_manifest, encode_manifest
 from statusgen.publish.plan import (
-    LocalFile, Plan, Stored, make_plan, merge_invalidations, paths_to_inspect, trusted_records,
+    LocalFile,
+    Plan,
+    Stored,
+    make_plan,
+    merge_invalidations,
+    paths_to_inspect,
+    trusted_records,
 )
 from statusgen.publish.report import Reporter, TargetResult
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from statusgen.config import Target
 from statusgen.errors import StatusgenError
+from statusgen.files import atomic_write
 from statusgen.publish.headers import MANIFEST_CACHE, content_type
 from statusgen.publish.manifest import MANIFEST_NAME
 from statusgen.publish.plan import LocalFile, RemoteObject, Stored
@@ -261,16 +261,7 @@ class DirectoryBucket:
     def _write(self, file: Path, data: bytes) -> None:
         # Write then rename, so a reader (or an interrupted publish) never sees half a file.
         with _os_errors(f"writing {file}"):
-            file.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=".statusgen-tmp-", dir=file.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, file)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            atomic_write(file, data)
 
 
 @contextmanager

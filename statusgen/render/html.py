@@ -14,13 +14,27 @@ from xml.sax.saxutils import escape as xml_escape
 from markupsafe import Markup
 
 from statusgen.render import RenderContext
-from statusgen.render.theme import (
-    day_percent, environment, override_dir, static_file, theme_assets,
-)
 from statusgen.render.pages import KeyedRenderer, PendingPage
+from statusgen.render.theme import (
+    day_percent,
+    environment,
+    override_dir,
+    static_file,
+    theme_assets,
+)
 from statusgen.render.views import (
-    IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, UPDATE_LABELS, Page, group_by_month, mean_time_to_resolve,
-    month_index, month_of, notice_view, paginate, status_schedule,
+    IMPACT_LABELS,
+    INDICATOR_ICONS,
+    STATUS_ICONS,
+    UPDATE_LABELS,
+    Page,
+    group_by_month,
+    mean_time_to_resolve,
+    month_index,
+    month_of,
+    notice_view,
+    paginate,
+    status_schedule,
 )
 from statusgen.state import STATUS_LABELS
 

@@ -15,8 +15,14 @@ from statusgen.config import Component, Config
 from statusgen.model import Content, Incident, Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.state import (
-    INDICATOR_DESCRIPTIONS, SiteState, component_statuses, incident_impact, incident_is_active,
-    maintenance_state, next_change, overall_indicator,
+    INDICATOR_DESCRIPTIONS,
+    SiteState,
+    component_statuses,
+    incident_impact,
+    incident_is_active,
+    maintenance_state,
+    next_change,
+    overall_indicator,
 )
 from statusgen.times import iso_utc
 

@@ -6,7 +6,11 @@ import pytest
 
 from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 from tests.browser.checks import (
-    axe_violations, focus_indicator_problems, outline_problems, skip_link_problems, status_text_problems,
+    axe_violations,
+    focus_indicator_problems,
+    outline_problems,
+    skip_link_problems,
+    status_text_problems,
 )
 from tests.browser.harness import DESKTOP, PHONE, View
 from tests.browser.pages import PAGE_TYPES, page_path

@@ -14,8 +14,17 @@ import pytest
 
 from statusgen.state import STATUS_LABELS
 from tests.browser.checks import (
-    axe_violations, budget_problems, console_errors, focus_indicator_problems, foreign_requests,
-    horizontal_overflow, outline_problems, skip_link_problems, status_text_problems, vnu_errors, weigh,
+    axe_violations,
+    budget_problems,
+    console_errors,
+    focus_indicator_problems,
+    foreign_requests,
+    horizontal_overflow,
+    outline_problems,
+    skip_link_problems,
+    status_text_problems,
+    vnu_errors,
+    weigh,
 )
 from tests.browser.harness import PHONE, StaticServer, View
 

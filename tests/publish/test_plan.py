@@ -7,8 +7,18 @@ import pytest
 from statusgen.publish.headers import cache_control, content_type, is_fingerprinted
 from statusgen.publish.manifest import Manifest, decode_manifest, encode_manifest
 from statusgen.publish.plan import (
-    CONTENT_CHANGED, HEADERS_CHANGED, NEW, UNVERIFIED, LocalFile, RemoteObject, Stored,
-    invalidation_paths, make_plan, merge_invalidations, paths_to_inspect, trusted_records,
+    CONTENT_CHANGED,
+    HEADERS_CHANGED,
+    NEW,
+    UNVERIFIED,
+    LocalFile,
+    RemoteObject,
+    Stored,
+    invalidation_paths,
+    make_plan,
+    merge_invalidations,
+    paths_to_inspect,
+    trusted_records,
 )
 
 HTML = "text/html; charset=utf-8"

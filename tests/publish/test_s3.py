@@ -7,7 +7,14 @@ import json
 from statusgen.publish import Reporter, publish
 from statusgen.publish.headers import GROUP_NAMES, upload_group
 from tests.publish.conftest import (
-    BASE_SITE, EXPECTED_HEADERS, SECRET, Recorder, add_targets, s3_target, site_bytes, write_site,
+    BASE_SITE,
+    EXPECTED_HEADERS,
+    SECRET,
+    Recorder,
+    add_targets,
+    s3_target,
+    site_bytes,
+    write_site,
 )
 
 BUCKET = "status-site"
