@@ -19,7 +19,13 @@ from statusgen.content import INCIDENTS_DIR, incident_files, parse_notice
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.files import atomic_write
 from statusgen.front_matter import FrontMatterEditor, render_scalar, render_value_lines
-from statusgen.model import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES, Incident, Maintenance, Notice
+from statusgen.model import (
+    INCIDENT_UPDATE_STATUSES,
+    MAINTENANCE_UPDATE_STATUSES,
+    Incident,
+    Maintenance,
+    Notice,
+)
 from statusgen.times import iso_utc
 
 SLUG_MAX = 60

@@ -10,9 +10,10 @@ from statusgen.cache import BuildCache, Memo
 from statusgen.config import Config, load_config
 from statusgen.content import load_content
 from statusgen.model import Content
-from statusgen.render import render_site
+from statusgen.render import RenderContext, merge_outputs, render_files, render_pages
+from statusgen.render.pages import PageResolver, PendingPage
 from statusgen.state import SiteState, derive_state, next_change
-from statusgen.write import write_site
+from statusgen.write import recorded_keys, write_site
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,16 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     config, content = check(root, cache)
     state = derive_state(config, content, now)
     memo = Memo(cache.load("renders"))
-    outputs = render_site(config, content, state, memo)
+    context = RenderContext(config, content, state, memo)
     out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
     previous = cache.load("site")
     reusable = previous.get("files", {}) if previous.get("out") == str(out) else {}
-    result = write_site(outputs, out, reusable, jobs)
+    site = render_pages(context)
+    pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
+    with PageResolver(pending, recorded_keys(pending, out, reusable), jobs) as pages:
+        files = render_files(context)  # while the pages render in other processes
+        site.update(pages.results())
+    result = write_site(merge_outputs(site, files), out, reusable)
     cache.save("site", {"out": str(out), "files": result.manifest})
     if memo.changed:
         cache.save("renders", memo.used)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
-from statusgen.render.pages import PendingPage, resolve_pages
+from statusgen.render.pages import RenderedPage
 
 # Above this share of changed files, one fresh folder is cheaper than many replacements.
 INCREMENTAL_LIMIT = 0.2
@@ -43,28 +43,31 @@ def safe_output_path(base: Path, relative: str) -> Path:
     return base.joinpath(*parts)
 
 
-def write_site(outputs: dict[str, bytes | PendingPage], out: Path, previous: dict | None = None,
-               jobs: int | None = None) -> WriteResult:
+def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: dict | None = None) -> WriteResult:
+    """Write every output; a RenderedPage without data reuses the file already on disk."""
     out = Path(out).resolve()
-    previous = previous or {}
     targets = {relative: safe_output_path(out, relative) for relative in outputs}
-    pending = [relative for relative, item in outputs.items() if isinstance(item, PendingPage)]
-    resolved = resolve_pages([(outputs[r], _key_on_disk(previous.get(r), targets[r])) for r in pending], jobs)
-    keys = dict(zip(pending, (key for key, _ in resolved)))
-    contents = {relative: item for relative, item in outputs.items() if isinstance(item, bytes)}
-    contents.update(zip(pending, (data for _, data in resolved)))  # None: reuse the file on disk
-    rendered = sum(1 for _, data in resolved if data is not None)
+    contents = {relative: item.data if isinstance(item, RenderedPage) else item
+                for relative, item in outputs.items()}  # None: reuse the file on disk
+    rendered = sum(1 for item in outputs.values() if isinstance(item, RenderedPage) and item.data is not None)
     changed = [r for r, data in contents.items() if data is not None and not _same_bytes(targets[r], data)]
     if previous and out.is_dir() and len(changed) <= INCREMENTAL_LIMIT * len(outputs):
         _write_in_place(out, targets, contents, changed)
     else:
         _write_and_swap(out, contents, set(changed))
     manifest, total = {}, 0
-    for relative in outputs:
+    for relative, item in outputs.items():
         stat = targets[relative].stat()
         total += stat.st_size
-        manifest[relative] = (keys.get(relative), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        key = item.key if isinstance(item, RenderedPage) else None
+        manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
     return WriteResult(len(outputs), total, rendered, len(changed), manifest)
+
+
+def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
+    """For each path, the key of the page the previous build wrote there, if that file is untouched."""
+    out = Path(out).resolve()
+    return {relative: _key_on_disk(previous.get(relative), safe_output_path(out, relative)) for relative in paths}
 
 
 def _write_and_swap(out: Path, contents: dict[str, bytes | None], changed: set[str]) -> None:

@@ -20,22 +20,29 @@ class RenderContext:
     memo: Memo = field(default_factory=Memo)  # results of the previous build, by input digest
 
 
-def _renderers():
-    from statusgen.render import api, badges, calendar, feeds, html
+def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
+    """The HTML site: its pages pending (rendered when needed, maybe in parallel), assets as bytes."""
+    from statusgen.render import html
 
-    return [html.render_pages, feeds.render, calendar.render, api.render, badges.render]
+    return html.render_pages(context)
 
 
-def render_site(config: Config, content: Content, state: SiteState,
-                memo: Memo | None = None) -> dict[str, bytes | PendingPage]:
-    """Every output file of the site, as bytes or as a page to render when it is needed.
+def render_files(context: RenderContext) -> dict[str, bytes]:
+    """Feeds, calendars, the JSON API and badges."""
+    from statusgen.render import api, badges, calendar, feeds
 
-    Two outputs to one path is an error, never an overwrite."""
-    context = RenderContext(config, content, state, memo or Memo())
-    outputs: dict[str, bytes | PendingPage] = {}
+    outputs: dict[str, bytes] = {}
+    for renderer in (feeds.render, calendar.render, api.render, badges.render):
+        outputs = merge_outputs(outputs, renderer(context))
+    return outputs
+
+
+def merge_outputs(*parts: dict) -> dict:
+    """One {path: output} for the whole site. Two outputs to one path is an error, never an overwrite."""
+    outputs: dict = {}
     clashes = []
-    for renderer in _renderers():
-        for path, data in renderer(context).items():
+    for part in parts:
+        for path, data in part.items():
             if path in outputs:
                 clashes.append(path)
             outputs[path] = data

@@ -98,40 +98,64 @@ def _value_digest(value) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class RenderedPage:
+    key: str | None
+    data: bytes | None  # None: the file on disk already holds these bytes (its key matched)
+
+
 _JOBS: list[tuple[PendingPage, str | None]] = []
 
 
-def _resolve(page: PendingPage, recorded_key: str | None) -> tuple[str | None, bytes | None]:
+def _resolve(page: PendingPage, recorded_key: str | None) -> RenderedPage:
     key = page.key()
     if key is not None and key == recorded_key:
-        return key, None
-    return key, page.render()
+        return RenderedPage(key, None)
+    return RenderedPage(key, page.render())
 
 
-def _resolve_range(bounds: tuple[int, int]) -> list[tuple[str | None, bytes | None]]:
+def _resolve_range(bounds: tuple[int, int]) -> list[RenderedPage]:
     start, end = bounds
     return [_resolve(*_JOBS[i]) for i in range(start, end)]
 
 
-def resolve_pages(jobs_list: list[tuple[PendingPage, str | None]],
-                  jobs: int | None = None) -> list[tuple[str | None, bytes | None]]:
-    """For each (page, key of the file on disk): the page's key, and its bytes unless the key
-    matches (None: reuse the file). Both the keys and the rendering are spread over several
-    cores when there are enough pages.
+class PageResolver:
+    """Computes each pending page's key and renders it unless the file on disk has that key.
 
-    Workers are forked, so they start with this process's templates, content and state and
-    receive only index ranges; what comes back is keys and bytes.
+    With enough pages the work goes to forked worker processes, started on entering the
+    `with` block, so the caller can do other work (feeds, calendars, the API) meanwhile. The
+    workers start with this process's templates, content and state and receive only index
+    ranges; what comes back is keys and bytes.
     """
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if (jobs <= 1 or len(jobs_list) < PARALLEL_THRESHOLD
-            or "fork" not in multiprocessing.get_all_start_methods()):
-        return [_resolve(page, recorded) for page, recorded in jobs_list]
-    global _JOBS
-    _JOBS = jobs_list
-    try:
-        size = max(1, len(jobs_list) // (jobs * 8))
-        ranges = [(i, min(i + size, len(jobs_list))) for i in range(0, len(jobs_list), size)]
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(_resolve_range, ranges) for result in chunk]
-    finally:
+
+    def __init__(self, pages: dict[str, PendingPage], recorded_keys: dict[str, str | None],
+                 jobs: int | None = None):
+        self.paths = list(pages)
+        self.work = [(pages[path], recorded_keys.get(path)) for path in self.paths]
+        jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.parallel = (jobs > 1 and len(self.work) >= PARALLEL_THRESHOLD
+                         and "fork" in multiprocessing.get_all_start_methods())
+        self.jobs, self.pool, self.futures = jobs, None, []
+
+    def __enter__(self) -> "PageResolver":
+        if self.parallel:
+            global _JOBS
+            _JOBS = self.work
+            size = max(1, len(self.work) // (self.jobs * 8))
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+            self.futures = [self.pool.submit(_resolve_range, (i, min(i + size, len(self.work))))
+                            for i in range(0, len(self.work), size)]
+        return self
+
+    def results(self) -> dict[str, RenderedPage]:
+        if self.parallel:
+            resolved = [page for future in self.futures for page in future.result()]
+        else:
+            resolved = [_resolve(page, recorded) for page, recorded in self.work]
+        return dict(zip(self.paths, resolved))
+
+    def __exit__(self, *exc) -> None:
+        global _JOBS
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
         _JOBS = []

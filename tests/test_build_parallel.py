@@ -1,0 +1,25 @@
+"""A site large enough for the worker processes builds exactly as in one process."""
+
+from __future__ import annotations
+
+import sys
+
+from statusgen.build import build
+from statusgen.render.pages import PARALLEL_THRESHOLD
+from tests.conftest import PROJECT_ROOT
+from tests.test_build_cache import snapshot
+
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+from generate import NOW, generate  # noqa: E402
+
+
+def test_parallel_build_equals_serial_build_and_reuses_pages(tmp_path):
+    root = generate(tmp_path / "big", 450)
+    serial = build(root, NOW, tmp_path / "serial", use_cache=False, jobs=1)
+    parallel = build(root, NOW, tmp_path / "parallel", use_cache=True, jobs=2)
+    assert parallel.rendered == serial.rendered > PARALLEL_THRESHOLD
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
+    # the same build again reuses every page, in parallel too
+    again = build(root, NOW, tmp_path / "parallel", use_cache=True, jobs=2)
+    assert again.rendered == 0 and again.written == 0
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
