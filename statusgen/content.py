@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -23,6 +24,7 @@ from statusgen.model import (
     Update,
     sort_newest_first,
 )
+from statusgen.parallel import forked_map
 from statusgen.times import parse_time
 
 INCIDENTS_DIR = "incidents"
@@ -56,6 +58,7 @@ def load_content(config: Config, cache: BuildCache | None = None) -> Content:
     cached = cache.load("content")
     fresh: dict[str, Notice] = {}
     settings = repr((config.component_ids, config.site.timezone))
+    files = []  # (key, source, slug, raw) in file order
     for path in incident_files(config.root):
         source = path.relative_to(config.root).as_posix()
         slug = path.stem
@@ -64,8 +67,13 @@ def load_content(config: Config, cache: BuildCache | None = None) -> Content:
             continue
         seen[slug] = source
         raw = path.read_bytes()
-        key = digest(settings, source, raw)
-        notice = cached.get(key) or parse_notice(source, slug, raw, config, problems)
+        files.append((digest(settings, source, raw), source, slug, raw))
+    to_parse = [item for item in files if item[0] not in cached]
+    parsed = dict(zip((item[0] for item in to_parse),
+                      forked_map([partial(_parse, source, slug, raw, config) for _, source, slug, raw in to_parse])))
+    for key, source, _, _ in files:
+        notice, found = parsed[key] if key in parsed else (cached[key], [])
+        problems.items.extend(found)
         if notice is not None:
             notices.append(notice)
             fresh[key] = notice
@@ -77,6 +85,11 @@ def load_content(config: Config, cache: BuildCache | None = None) -> Content:
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
         maintenances=tuple(n for n in ordered if isinstance(n, Maintenance)),
     )
+
+
+def _parse(source: str, slug: str, raw: bytes, config: Config) -> tuple[Notice | None, list]:
+    problems = Problems()
+    return parse_notice(source, slug, raw, config, problems), problems.items
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

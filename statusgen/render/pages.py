@@ -9,17 +9,16 @@ computed (a dynamic template name, a value that does not pickle) the page is alw
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from jinja2 import Environment, meta
 
 from statusgen import __version__
 from statusgen.cache import digest
+from statusgen.parallel import ForkedMap
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -104,9 +103,6 @@ class RenderedPage:
     data: bytes | None  # None: the file on disk already holds these bytes (its key matched)
 
 
-_JOBS: list[tuple[PendingPage, str | None]] = []
-
-
 def _resolve(page: PendingPage, recorded_key: str | None) -> RenderedPage:
     key = page.key()
     if key is not None and key == recorded_key:
@@ -114,48 +110,19 @@ def _resolve(page: PendingPage, recorded_key: str | None) -> RenderedPage:
     return RenderedPage(key, page.render())
 
 
-def _resolve_range(bounds: tuple[int, int]) -> list[RenderedPage]:
-    start, end = bounds
-    return [_resolve(*_JOBS[i]) for i in range(start, end)]
-
-
-class PageResolver:
+class PageResolver(ForkedMap):
     """Computes each pending page's key and renders it unless the file on disk has that key.
 
-    With enough pages the work goes to forked worker processes, started on entering the
-    `with` block, so the caller can do other work (feeds, calendars, the API) meanwhile. The
-    workers start with this process's templates, content and state and receive only index
-    ranges; what comes back is keys and bytes.
+    With enough pages the work goes to worker processes (statusgen.parallel), started on
+    entering the `with` block, so the caller can do other work (feeds, calendars, the API)
+    meanwhile.
     """
 
     def __init__(self, pages: dict[str, PendingPage], recorded_keys: dict[str, str | None],
                  jobs: int | None = None):
         self.paths = list(pages)
-        self.work = [(pages[path], recorded_keys.get(path)) for path in self.paths]
-        jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-        self.parallel = (jobs > 1 and len(self.work) >= PARALLEL_THRESHOLD
-                         and "fork" in multiprocessing.get_all_start_methods())
-        self.jobs, self.pool, self.futures = jobs, None, []
-
-    def __enter__(self) -> "PageResolver":
-        if self.parallel:
-            global _JOBS
-            _JOBS = self.work
-            size = max(1, len(self.work) // (self.jobs * 8))
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
-            self.futures = [self.pool.submit(_resolve_range, (i, min(i + size, len(self.work))))
-                            for i in range(0, len(self.work), size)]
-        return self
+        super().__init__([partial(_resolve, pages[path], recorded_keys.get(path)) for path in self.paths],
+                         jobs, PARALLEL_THRESHOLD)
 
     def results(self) -> dict[str, RenderedPage]:
-        if self.parallel:
-            resolved = [page for future in self.futures for page in future.result()]
-        else:
-            resolved = [_resolve(page, recorded) for page, recorded in self.work]
-        return dict(zip(self.paths, resolved))
-
-    def __exit__(self, *exc) -> None:
-        global _JOBS
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-        _JOBS = []
+        return dict(zip(self.paths, super().results()))
