@@ -129,9 +129,14 @@ def render(context) -> dict[str, bytes]:
     # content, and the epoch stands for "nothing yet".
     newest = entries[0].update.at if entries else EPOCH
     outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest, context.memo)
+    by_component: dict[str, list[Entry]] = {c.id: [] for c in config.components}
+    for entry in entries:  # one pass, newest first, each component's list stops at the limit
+        for component_id in entry.components:
+            if len(by_component[component_id]) < limit:
+                by_component[component_id].append(entry)
     for component in config.components:
-        own = [e for e in entries if component.id in e.components]
-        outputs.update(render_feeds(config, own[:limit], f"{config.site.title}: {component.name}",
+        own = by_component[component.id]
+        outputs.update(render_feeds(config, own, f"{config.site.title}: {component.name}",
                                     f"components/{component.id}/", f"components/{component.id}/",
                                     newest, context.memo))
     return outputs
