@@ -7,7 +7,7 @@ from datetime import datetime
 
 from statusgen.config import Config
 from statusgen.model import Content, Incident, Maintenance
-from statusgen.uptime import ComponentUptime, component_uptime
+from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
 
 # Worst first is the larger number.
 STATUS_SEVERITY = {
@@ -113,6 +113,7 @@ def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
     upcoming = tuple(sorted((m for m in content.maintenances if states[m.slug] == "scheduled"),
                             key=lambda m: (m.scheduled_start, m.slug)))
     statuses = component_statuses(config, active, in_progress)
+    intervals = intervals_by_component(content, now)
     return SiteState(
         now=now,
         indicator=overall_indicator(statuses, active, in_progress),
@@ -121,7 +122,7 @@ def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
         maintenance_in_progress=in_progress,
         upcoming_maintenance=upcoming,
         maintenance_states=states,
-        uptime={c.id: component_uptime(config, content, c.id, now) for c in config.components},
+        uptime={c.id: component_uptime(config, content, c.id, now, intervals) for c in config.components},
     )
 
 
