@@ -37,16 +37,21 @@ class WriteResult:
 
 def safe_output_path(base: Path, relative: str) -> Path:
     """Refuse any output path that is absolute or climbs out of the output directory."""
+    return Path(_joined(str(base), relative))
+
+
+def _joined(base: str, relative: str) -> str:
+    """`base/relative` as text (a site has thousands of paths: no Path objects on the hot path)."""
     parts = relative.split("/")
     if relative.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
         raise StatusgenError(f"refusing to write {relative!r}: outside the output directory")
-    return base.joinpath(*parts)
+    return os.path.join(base, *parts)
 
 
 def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: dict | None = None) -> WriteResult:
     """Write every output; a RenderedPage without data reuses the file already on disk."""
     out = Path(out).resolve()
-    targets = {relative: safe_output_path(out, relative) for relative in outputs}
+    targets = {relative: _joined(str(out), relative) for relative in outputs}
     contents = {relative: item.data if isinstance(item, RenderedPage) else item
                 for relative, item in outputs.items()}  # None: reuse the file on disk
     rendered = sum(1 for item in outputs.values() if isinstance(item, RenderedPage) and item.data is not None)
@@ -57,7 +62,7 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: di
         _write_and_swap(out, contents, set(changed))
     manifest, total = {}, 0
     for relative, item in outputs.items():
-        stat = targets[relative].stat()
+        stat = os.stat(targets[relative])
         total += stat.st_size
         key = item.key if isinstance(item, RenderedPage) else None
         manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
@@ -66,8 +71,8 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: di
 
 def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
     """For each path, the key of the page the previous build wrote there, if that file is untouched."""
-    out = Path(out).resolve()
-    return {relative: _key_on_disk(previous.get(relative), safe_output_path(out, relative)) for relative in paths}
+    out = str(Path(out).resolve())
+    return {relative: _key_on_disk(previous.get(relative), _joined(out, relative)) for relative in paths}
 
 
 def _write_and_swap(out: Path, contents: dict[str, bytes | None], changed: set[str]) -> None:
@@ -91,15 +96,15 @@ def _write_and_swap(out: Path, contents: dict[str, bytes | None], changed: set[s
         raise
 
 
-def _write_in_place(out: Path, targets: dict[str, Path], contents: dict[str, bytes | None],
+def _write_in_place(out: Path, targets: dict[str, str], contents: dict[str, bytes | None],
                     changed: list[str]) -> None:
     """Replace changed files and remove stray ones; on any failure put every old file back."""
     expected = set(targets.values())
-    stray = [path for path in _files_under(out) if path not in expected]
+    stray = [Path(path) for path in _files_under(str(out)) if path not in expected]
     undo: list[tuple[Path, bytes | None]] = []  # (path, its old bytes or None if it was new)
     try:
         for relative in changed:
-            target = targets[relative]
+            target = Path(targets[relative])
             old = target.read_bytes() if target.exists() else None
             target.parent.mkdir(parents=True, exist_ok=True)
             undo.append((target, old))
@@ -119,15 +124,12 @@ def _write_in_place(out: Path, targets: dict[str, Path], contents: dict[str, byt
         _remove_empty_parents(path.parent, out)
 
 
-def _files_under(folder: Path) -> list[Path]:
+def _files_under(folder: str) -> list[str]:
     found, pending = [], [folder]
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(Path(entry.path))
-                else:
-                    found.append(Path(entry.path))
+                (pending if entry.is_dir(follow_symlinks=False) else found).append(entry.path)
     return found
 
 
@@ -141,27 +143,28 @@ def _atomic_write(target: Path, data: bytes) -> None:
     atomic_write(target, data)
 
 
-def _key_on_disk(recorded, path: Path) -> str | None:
+def _key_on_disk(recorded, path: str) -> str | None:
     """The key of the page the previous build wrote at `path`, if that file is still untouched."""
     if recorded is None or recorded[0] is None:
         return None
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return recorded[0] if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:]) else None
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_or_copy(source: Path | str, target: Path | str) -> None:
     try:
         os.link(source, target)
     except OSError:
