@@ -8,38 +8,21 @@ clock), and every object is built with a fixed key order, so the same input give
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlparse
 
-from statusgen.model import Incident, Maintenance, Notice, Update
+from statusgen.model import Incident, Maintenance, Notice
+from statusgen.render.notices import (
+    EPOCH,
+    affected_component_ids,
+    published_updates,
+    update_ids,
+)
 from statusgen.state import incident_impact, incident_is_active, worst_status
 from statusgen.times import iso_utc_millis
 
 RECENT_LIMIT = 50  # Statuspage lists "the 50 most recent" incidents and maintenances
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 CLOSING_STATUSES = ("resolved", "postmortem")
-
-
-def published_updates(notice: Notice, now: datetime) -> tuple[Update, ...]:
-    return tuple(update for update in notice.updates if update.at <= now)
-
-
-def update_ids(notice: Notice) -> list[str]:
-    """Stable ids from the update times; a second update at the same second gets a -2 suffix."""
-    ids, seen = [], {}
-    for update in notice.updates:
-        stamp = update.at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        seen[stamp] = seen.get(stamp, 0) + 1
-        ids.append(f"{notice.slug}-{stamp}" + (f"-{seen[stamp]}" if seen[stamp] > 1 else ""))
-    return ids
-
-
-def affected_component_ids(notice: Notice) -> tuple[str, ...]:
-    """The notice's components, then any that only an update names, each once."""
-    ids = list(notice.component_ids)
-    for update in notice.updates:
-        ids += [component_id for component_id, _ in update.components if component_id not in ids]
-    return tuple(ids)
 
 
 def _moments(notice: Notice) -> list[datetime]:

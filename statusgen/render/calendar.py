@@ -22,8 +22,8 @@ from icalendar import Calendar, Event
 
 from statusgen.cache import pickled_digest
 from statusgen.model import Maintenance
-from statusgen.render.api import EPOCH, affected_component_ids, published_updates
 from statusgen.render.markdown import plain_text
+from statusgen.render.notices import EPOCH, affected_component_ids, published_updates
 
 PRODID = "-//statusgen//statusgen maintenance calendar//EN"
 REFRESH = timedelta(hours=1)  # a hint to clients on how often to poll

@@ -15,8 +15,8 @@ from markupsafe import Markup, escape
 
 from statusgen.cache import Memo, pickled_digest
 from statusgen.model import Maintenance, Notice, Update
-from statusgen.render.api import EPOCH, affected_component_ids, update_ids
 from statusgen.render.markdown import render_markdown
+from statusgen.render.notices import EPOCH, affected_component_ids, update_ids
 
 UPDATE_STATUS_LABELS = {
     "investigating": "Investigating",
