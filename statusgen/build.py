@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 from statusgen.cache import BuildCache, Memo
@@ -13,7 +14,7 @@ from statusgen.model import Content
 from statusgen.render import RenderContext, merge_outputs, render_files, render_pages
 from statusgen.render.pages import PageResolver, PendingPage
 from statusgen.state import SiteState, derive_state, next_change
-from statusgen.write import recorded_keys, write_site
+from statusgen.write import recorded_keys, write_fresh, write_site
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,13 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
     with PageResolver(pending, recorded_keys(pending, out, reusable), jobs) as pages:
         files = render_files(context)  # while the pages render in other processes
-        site.update(pages.results())
-    result = write_site(merge_outputs(site, files), out, reusable)
+        outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
+        if reusable:
+            outputs.update(pages.results())
+            result = write_site(outputs, out, reusable)
+        else:  # nothing to reuse: write each page as it arrives, while later ones still render
+            ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
+            result = write_fresh(out, chain(ready, pages.iter_results()))
     cache.save("site", {"out": str(out), "files": result.manifest})
     if memo.changed:
         cache.save("renders", memo.used)

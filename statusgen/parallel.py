@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 _WORK: list[Callable[[], object]] = []
 
@@ -48,10 +48,17 @@ class ForkedMap:
                             for i in range(0, len(self.work), size)]
         return self
 
-    def results(self) -> list:
+    def iter_results(self) -> Iterator:
+        """The values in order, each as soon as it (and those before it) are done."""
         if self.jobs:
-            return [value for future in self.futures for value in future.result()]
-        return [function() for function in self.work]
+            for future in self.futures:
+                yield from future.result()
+        else:
+            for function in self.work:
+                yield function()
+
+    def results(self) -> list:
+        return list(self.iter_results())
 
     def __exit__(self, *exc) -> None:
         global _WORK

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
@@ -67,6 +68,45 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: di
         key = item.key if isinstance(item, RenderedPage) else None
         manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
     return WriteResult(len(outputs), total, rendered, len(changed), manifest)
+
+
+def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]]) -> WriteResult:
+    """Write a whole site into a new folder and swap it in, each file as soon as it is ready
+    (pages can arrive from worker processes while earlier ones are written). A file with the
+    same bytes as the one it replaces is linked from it, keeping its timestamp."""
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    base, old_base = str(staging), str(out)
+    manifest, total, rendered, written = {}, 0, 0, 0
+    try:
+        made: set[str] = set()
+        for relative, item in items:
+            data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
+            if data is None:
+                raise ValueError(f"{relative}: a page to reuse, but there is no previous build to reuse")
+            rendered += isinstance(item, RenderedPage)
+            target, old = _joined(base, relative), _joined(old_base, relative)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            if _same_bytes(old, data):
+                _link_or_copy(old, target)
+            else:
+                with open(target, "wb") as handle:
+                    handle.write(data)
+                written += 1
+            stat = os.stat(target)
+            total += stat.st_size
+            # Recorded as the file will be once swapped in: a rename keeps inode and time.
+            manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        os.chmod(staging, 0o755)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return WriteResult(len(manifest), total, rendered, written, manifest)
 
 
 def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:

@@ -23,3 +23,24 @@ def test_parallel_build_equals_serial_build_and_reuses_pages(tmp_path):
     again = build(root, NOW, tmp_path / "parallel", use_cache=True, jobs=2)
     assert again.rendered == 0 and again.written == 0
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
+
+
+def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path):
+    from click.testing import CliRunner
+
+    from statusgen.cli import cli
+
+    root = generate(tmp_path / "big", 450)
+    site = root / "site"
+    site.mkdir()
+    (site / "index.html").write_text("previous build")
+    (root / "templates").mkdir()
+    (root / "templates" / "incident.html").write_text('{% extends "!incident.html" %}{% block title %}{{ 1 // 0 }}{% endblock %}')
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--now", "2026-11-26T12:00:00Z"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "template incident.html: rendering incidents/" in result.output
+    assert "ZeroDivisionError" in result.output
+    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert (site / "index.html").read_text() == "previous build"
+    assert sorted(p.name for p in root.iterdir()) == [".statusgen-cache", "incidents", "site", "statusgen.toml", "templates"]

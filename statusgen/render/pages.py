@@ -12,12 +12,13 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Callable, Iterator
 
-from jinja2 import Environment, meta
+from jinja2 import Environment, TemplateSyntaxError, meta
 
 from statusgen import __version__
 from statusgen.cache import digest
+from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
 
 # Below this many pages a process pool costs more than it saves.
@@ -42,7 +43,13 @@ class KeyedRenderer:
         return PendingPage(lambda: self._key(template, extra), lambda: self.render(template, extra))
 
     def render(self, template: str, extra: dict) -> bytes:
-        return self.env.get_template(template).render(**self.shared, **extra).encode("utf-8")
+        try:
+            return self.env.get_template(template).render(**self.shared, **extra).encode("utf-8")
+        except TemplateSyntaxError as exc:
+            raise StatusgenError(f"template {exc.name or template}: line {exc.lineno}: {exc.message}") from None
+        except Exception as exc:  # a template override that fails while rendering is the user's to fix
+            raise StatusgenError(f"template {template}: rendering {extra.get('page_path')} failed: "
+                                 f"{type(exc).__name__}: {exc}") from None
 
     def _key(self, template: str, extra: dict) -> str | None:
         closure = self._template_closure(template)
@@ -124,5 +131,8 @@ class PageResolver(ForkedMap):
         super().__init__([partial(_resolve, pages[path], recorded_keys.get(path)) for path in self.paths],
                          jobs, PARALLEL_THRESHOLD)
 
+    def iter_results(self) -> Iterator[tuple[str, RenderedPage]]:
+        return zip(self.paths, super().iter_results())
+
     def results(self) -> dict[str, RenderedPage]:
-        return dict(zip(self.paths, super().results()))
+        return dict(self.iter_results())
