@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 INCIDENT_UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
@@ -85,9 +86,9 @@ class Content:
     incidents: tuple[Incident, ...]  # sorted by start, newest first, then slug
     maintenances: tuple[Maintenance, ...]  # sorted by scheduled start, newest first, then slug
 
-    @property
+    @cached_property
     def notices(self) -> tuple[Notice, ...]:
-        """Incidents and maintenance together, newest first."""
+        """Incidents and maintenance together, newest first (sorted once: many outputs ask)."""
         return sort_newest_first(self.incidents + self.maintenances)
 
 

@@ -193,14 +193,18 @@ def status_schedule(config: Config, content: Content, now: datetime,
     Only the clock changes these (a maintenance starting or ending, a recorded end time), so the
     page can switch on time while it stays open, until the next build.
     """
+    # Only what has not ended by now can be active or in progress later.
+    incidents = tuple(i for i in content.incidents if i.resolved is None or i.resolved > now)
+    maintenances = tuple(m for m in content.maintenances if not m.cancelled and m.actual_end > now)
+    pending = Content(incidents, maintenances)
     changes = []
-    previous = component_statuses(config, _active(content, now), _in_progress(content, now))
+    previous = component_statuses(config, _active(pending, now), _in_progress(pending, now))
     moment = now
     for _ in range(limit):
-        moment = next_change(content, moment)
+        moment = next_change(pending, moment)
         if moment is None:
             break
-        active, in_progress = _active(content, moment), _in_progress(content, moment)
+        active, in_progress = _active(pending, moment), _in_progress(pending, moment)
         statuses = component_statuses(config, active, in_progress)
         indicator = overall_indicator(statuses, active, in_progress)
         changed = {cid: status for cid, status in statuses.items() if previous[cid] != status}
