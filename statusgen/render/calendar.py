@@ -100,8 +100,9 @@ def render(context) -> dict[str, bytes]:
     events = {m.slug: serialised(m) for m in ordered}
     outputs = {"maintenance.ics": calendar(config, [events[m.slug] for m in ordered],
                                            f"{config.site.title}: maintenance")}
+    affected = {m.slug: affected_component_ids(m) for m in ordered}
     for component in config.components:
-        own = [events[m.slug] for m in ordered if component.id in affected_component_ids(m)]
+        own = [events[m.slug] for m in ordered if component.id in affected[m.slug]]
         outputs[f"components/{component.id}/maintenance.ics"] = calendar(
             config, own, f"{config.site.title}: {component.name} maintenance")
     return outputs
