@@ -55,7 +55,9 @@ def load_content(config: Config, cache: BuildCache | None = None) -> Content:
     notices: list[Notice] = []
     seen: dict[str, str] = {}
     cache = cache or BuildCache.disabled()
-    cached = cache.load("content")
+    # Sixteen shards by the key's first hex digit: one changed file rewrites a sixteenth of it.
+    shards = {digit: cache.load(f"content-{digit}") for digit in "0123456789abcdef"}
+    cached = {key: notice for shard in shards.values() for key, notice in shard.items()}
     fresh: dict[str, Notice] = {}
     settings = repr((config.component_ids, config.site.timezone))
     files = []  # (key, source, slug, raw) in file order
@@ -78,8 +80,10 @@ def load_content(config: Config, cache: BuildCache | None = None) -> Content:
             notices.append(notice)
             fresh[key] = notice
     problems.raise_if_any()
-    if fresh.keys() != cached.keys():
-        cache.save("content", fresh)
+    for digit, shard in shards.items():
+        kept = {key: notice for key, notice in fresh.items() if key[0] == digit}
+        if kept.keys() != shard.keys():
+            cache.save(f"content-{digit}", kept)
     ordered = sort_newest_first(notices)
     return Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
