@@ -57,10 +57,9 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: di
                 for relative, item in outputs.items()}  # None: reuse the file on disk
     rendered = sum(1 for item in outputs.values() if isinstance(item, RenderedPage) and item.data is not None)
     changed = [r for r, data in contents.items() if data is not None and not _same_bytes(targets[r], data)]
-    if previous and out.is_dir() and len(changed) <= INCREMENTAL_LIMIT * len(outputs):
-        _write_in_place(out, targets, contents, changed)
-    else:
-        _write_and_swap(out, contents, set(changed))
+    if not (previous and out.is_dir() and len(changed) <= INCREMENTAL_LIMIT * len(outputs)):
+        return write_fresh(out, outputs.items())
+    _write_in_place(out, targets, contents, changed)
     manifest, total = {}, 0
     for relative, item in outputs.items():
         stat = os.stat(targets[relative])
@@ -73,7 +72,8 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: di
 def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]]) -> WriteResult:
     """Write a whole site into a new folder and swap it in, each file as soon as it is ready
     (pages can arrive from worker processes while earlier ones are written). A file with the
-    same bytes as the one it replaces is linked from it, keeping its timestamp."""
+    same bytes as the one it replaces, or a page whose key matched it, is linked from it,
+    keeping its timestamp."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -83,15 +83,13 @@ def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]]) ->
         made: set[str] = set()
         for relative, item in items:
             data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
-            if data is None:
-                raise ValueError(f"{relative}: a page to reuse, but there is no previous build to reuse")
-            rendered += isinstance(item, RenderedPage)
+            rendered += isinstance(item, RenderedPage) and data is not None
             target, old = _joined(base, relative), _joined(old_base, relative)
             folder = os.path.dirname(target)
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
-            if _same_bytes(old, data):
+            if data is None or _same_bytes(old, data):
                 _link_or_copy(old, target)
             else:
                 with open(target, "wb") as handle:
@@ -113,27 +111,6 @@ def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
     """For each path, the key of the page the previous build wrote there, if that file is untouched."""
     out = str(Path(out).resolve())
     return {relative: _key_on_disk(previous.get(relative), _joined(out, relative)) for relative in paths}
-
-
-def _write_and_swap(out: Path, contents: dict[str, bytes | None], changed: set[str]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        made: set[Path] = set()
-        for relative in sorted(contents):
-            target = safe_output_path(staging, relative)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if relative in changed:
-                target.write_bytes(contents[relative])
-            else:
-                _link_or_copy(safe_output_path(out, relative), target)
-        os.chmod(staging, 0o755)
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _write_in_place(out: Path, targets: dict[str, str], contents: dict[str, bytes | None],

@@ -26,7 +26,6 @@ from statusgen.render.markdown import render_markdown
 from statusgen.times import iso_utc
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
-STATIC_DIR = THEME_DIR / "static"
 BUILTIN_PREFIX = "!"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
