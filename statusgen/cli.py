@@ -333,5 +333,59 @@ def publish(root: Path, targets: tuple[str, ...], dry_run: bool, allow_deletes: 
                  reporter=Reporter(tty=sys.stdout.isatty()))
 
 
+@cli.group("import")
+def import_():
+    """Bring the history of a cState, Statusfy or Statuspage site into this repository.
+
+    Components and groups are added to statusgen.toml (created if there is none) and every
+    incident and maintenance becomes a file in incidents/. Everything is checked before
+    anything is written; no existing file is replaced unless --force. A summary lists every
+    value that statusgen's format had no place for.
+
+    Example:
+
+        statusgen import statuspage https://status.example.com/
+    """
+
+
+def _import_options(command):
+    command = click.option("--force", is_flag=True,
+                           help="Replace incident files that this import writes and that already exist.")(command)
+    command = click.option("--timezone", help="IANA zone for times written without an offset "
+                                              "(default: the site's, else UTC).")(command)
+    return root_option(command)
+
+
+def _finish_import(root: Path, plan, force: bool) -> None:
+    from statusgen.importers import import_plan, report_lines
+
+    for line in report_lines(import_plan(root, plan, force=force)):
+        click.echo(line)
+
+
+@import_.command("statuspage")
+@click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_URL...")
+@_import_options
+def import_statuspage(sources: tuple[str, ...], force: bool, timezone: str | None, root: Path):
+    """Import a Statuspage-compatible page from its API v2: a live URL or folders of saved files.
+
+    Reads components.json, incidents.json and scheduled-maintenances.json. The API lists only
+    the 50 newest incidents: give several saved exports (folders, or files named incidents*.json)
+    to import a longer history; they are merged, the newest copy of each incident winning. Only
+    a URL touches the network.
+
+    Example:
+
+    \b
+        statusgen import statuspage https://status.example.com/
+        statusgen import statuspage exports/2025/ exports/2026/
+    """
+    from statusgen.importers import timezone_for
+    from statusgen.importers.statuspage import read_statuspage
+
+    tz, name = timezone_for(root, timezone)
+    _finish_import(root, read_statuspage(sources, tz, name), force)
+
+
 def main():
     cli(prog_name="statusgen")

@@ -1,0 +1,416 @@
+"""Statuspage's public API v2 (a live page, or saved exports) -> an ImportPlan.
+
+Reads components.json (groups and components), incidents.json (every incident_update, with
+affected_components' old and new statuses when present) and scheduled-maintenances.json.
+Several saved exports are merged, the newest copy of each incident winning, because the API
+lists only the 50 newest incidents.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from datetime import tzinfo
+from pathlib import Path
+from urllib.parse import urlparse
+
+from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS, is_loopback_host
+from statusgen.errors import Problems, StatusgenError
+from statusgen.importers.common import (
+    DATE_SLUG,
+    ImportPlan,
+    Leftover,
+    NewComponent,
+    NewGroup,
+    NewNotice,
+    NewUpdate,
+    SiteDefaults,
+    dated_slug,
+    format_time,
+    make_id,
+    settle_incident,
+    settle_maintenance,
+    source_time,
+    to_markdown,
+    unique_slugs,
+    valid_timezone,
+)
+from statusgen.model import IMPACTS, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
+
+API_FILES = ("components.json", "incidents.json", "scheduled-maintenances.json")
+UPTIME_FILE = "uptime.json"  # a statusgen page's own addition: carries each component's SLO
+FETCH_TIMEOUT = 30
+IMPACT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
+                 "none": "degraded_performance"}
+EMPTY_MESSAGES = {
+    "investigating": "We are investigating this issue.",
+    "identified": "The issue has been identified.",
+    "monitoring": "A fix has been implemented and we are monitoring the results.",
+    "resolved": "This incident has been resolved.",
+    "postmortem": "A postmortem has been published.",
+    "scheduled": "This maintenance is scheduled.",
+    "in_progress": "This maintenance is in progress.",
+    "verifying": "The maintenance is being verified.",
+    "completed": "This maintenance has been completed.",
+}
+# Fields with no place in statusgen's format, reported when set to something other than the default.
+NOTABLE = {"scheduled_remind_prior": (None, False), "scheduled_auto_in_progress": (None, False),
+           "scheduled_auto_completed": (None, False), "postmortem_published_at": (None,),
+           "reminder_intervals": (None, "", "[]")}
+
+
+def is_url(reference: str) -> bool:
+    return urlparse(reference).scheme in ("http", "https")
+
+
+def api_base(url: str) -> str:
+    """The api/v2/ folder of a page, whether given the page, the folder or one of its files."""
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    for name in API_FILES + ("summary.json",):
+        if url.endswith("/" + name):
+            url = url[: -len(name)]
+    url = url.rstrip("/") + "/"
+    return url if url.endswith("/api/v2/") else url + "api/v2/"
+
+
+def _fetch(url: str, problems: Problems):
+    parsed = urlparse(url)
+    if parsed.scheme == "http" and not is_loopback_host(parsed.hostname):
+        problems.add(url, "", "plain http is only allowed for localhost; expected an https URL")
+        return None
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "statusgen-import"})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        problems.add(url, "", f"the server answered {exc.code} {exc.reason}; expected the JSON document")
+        return None
+    except (urllib.error.URLError, OSError) as exc:
+        problems.add(url, "", f"could not be fetched ({getattr(exc, 'reason', exc)})")
+        return None
+    return _decode(url, raw, problems)
+
+
+def _decode(name: str, raw: bytes, problems: Problems):
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.add(name, "", f"not valid JSON ({exc}); expected a Statuspage API v2 document")
+        return None
+
+
+def load_documents(references: tuple[str, ...], problems: Problems) -> list[tuple[str, str, dict]]:
+    """(kind, name, document) for every components/incidents/maintenance document found."""
+    documents = []
+    for reference in references:
+        if is_url(reference):
+            base = api_base(reference)
+            for name in API_FILES:
+                data = _fetch(base + name, problems)
+                if data is not None:
+                    documents.append((name.removesuffix(".json"), base + name, data))
+            uptime = _fetch(base + UPTIME_FILE, Problems())  # absent on Statuspage itself
+            if uptime is not None:
+                documents.append(("uptime", base + UPTIME_FILE, uptime))
+            continue
+        folder = Path(reference)
+        if folder.is_file():
+            folder, only = folder.parent, folder.name
+        else:
+            only = None
+        if not folder.is_dir():
+            problems.add(reference, "", "not found; expected a folder of saved API files, or an http(s) URL")
+            continue
+        found = 0
+        for kind in ("components", "incidents", "scheduled-maintenances"):
+            for path in sorted(folder.glob(f"{kind}*.json")):
+                if only and path.name != only:
+                    continue
+                data = _decode(path.as_posix(), path.read_bytes(), problems)
+                if data is not None:
+                    documents.append((kind, path.as_posix(), data))
+                    found += 1
+        if not found:
+            problems.add(reference, "", "holds no components.json, incidents.json or scheduled-maintenances.json")
+        elif (folder / UPTIME_FILE).is_file() and not only:
+            uptime = _decode((folder / UPTIME_FILE).as_posix(), (folder / UPTIME_FILE).read_bytes(), problems)
+            if uptime is not None:
+                documents.append(("uptime", (folder / UPTIME_FILE).as_posix(), uptime))
+    return documents
+
+
+class _Reader:
+    def __init__(self, tz: tzinfo, problems: Problems):
+        self.tz, self.problems = tz, problems
+        self.leftovers: list[Leftover] = []
+        self.component_ids: dict[str, str] = {}  # Statuspage id -> statusgen id
+        self.reported: set[tuple[str, str]] = set()
+
+    def components(self, entries: list[tuple[str, dict]],
+                   slos: dict[str, float]) -> tuple[tuple[NewGroup, ...], tuple[NewComponent, ...]]:
+        groups: dict[str, NewGroup] = {}
+        group_of: dict[str, str] = {}
+        taken_groups: set[str] = set()
+        for name, item in entries:
+            if item.get("group"):
+                gid = _unique(_readable_id(item) or make_id(str(item.get("name") or ""), "group"), taken_groups)
+                groups[item["id"]] = NewGroup(gid, str(item.get("name") or gid), item.get("description") or None)
+                for member in item.get("components") or []:
+                    group_of[member] = item["id"]
+        components, taken = [], set(RESERVED_COMPONENT_IDS)
+        for name, item in entries:
+            if item.get("group"):
+                continue
+            title = str(item.get("name") or item.get("id"))
+            cid = _unique(_readable_id(item) or make_id(title, "component"), taken)
+            self.component_ids[item["id"]] = cid
+            parent = item.get("group_id") or group_of.get(item["id"])
+            group = groups[parent].id if parent in groups else None
+            slo = slos.get(item["id"])
+            components.append(NewComponent(cid, title, group, item.get("description") or None,
+                                           float(slo) if isinstance(slo, (int, float)) and not isinstance(slo, bool)
+                                           else None))
+            where = f"{Path(name).name}: {title}"
+            if item.get("only_show_if_degraded"):
+                self.leftovers.append(Leftover(where, "only_show_if_degraded", "true; statusgen always shows components"))
+            if item.get("showcase") is False:
+                self.leftovers.append(Leftover(where, "showcase", "false; statusgen shows every component's uptime"))
+            if item.get("start_date"):
+                self.leftovers.append(Leftover(where, "start_date", f"{item['start_date']!r}; no place in statusgen"))
+        used_groups = {c.group for c in components}
+        return tuple(g for g in groups.values() if g.id in used_groups), tuple(components)
+
+    def _updates(self, source: str, item: dict, statuses: tuple[str, ...]) -> list[tuple[NewUpdate, list]]:
+        result = []
+        for index, raw in enumerate(item.get("incident_updates") or []):
+            field = f"incident_updates[{index}]"
+            status = raw.get("status")
+            if status not in statuses:
+                self.problems.add(source, f"{field}.status", f"found {status!r}; expected one of: {', '.join(statuses)}")
+                continue
+            at = source_time(self.problems, source, f"{field}.display_at",
+                             raw.get("display_at") or raw.get("created_at"), self.tz)
+            if at is None:
+                continue
+            message = to_markdown(str(raw.get("body") or ""))
+            if not message:
+                message = EMPTY_MESSAGES[status]
+                self.leftovers.append(Leftover(source, f"{field}.body", f"empty; used {message!r}"))
+            result.append((NewUpdate(at, status, message), raw.get("affected_components") or []))
+        return sorted(result, key=lambda pair: pair[0].at)
+
+    def _known(self, source: str, code: str, name: str | None) -> str | None:
+        if code in self.component_ids:
+            return self.component_ids[code]
+        if (source, code) not in self.reported:
+            self.reported.add((source, code))
+            self.leftovers.append(Leftover(source, "components", f"{name or code!r} is not in components.json "
+                                                                 "(removed?); left out"))
+        return None
+
+    def _notable(self, source: str, item: dict) -> None:
+        for key, defaults in NOTABLE.items():
+            value = item.get(key)
+            if value not in defaults and str(value) not in defaults:
+                self.leftovers.append(Leftover(source, key, f"{value!r}; no place in statusgen"))
+
+    def incident(self, item: dict, source: str) -> NewNotice | None:
+        self._notable(source, item)
+        started = source_time(self.problems, source, "started_at", item.get("started_at") or item.get("created_at"), self.tz)
+        pairs = self._updates(source, item, INCIDENT_UPDATE_STATUSES)
+        title = str(item.get("name") or "").strip()
+        if not title:
+            self.problems.add(source, "name", "missing; expected the incident's title")
+        if not pairs:
+            self.problems.add(source, "incident_updates", "none; expected at least one update")
+        impact = item.get("impact")
+        if impact not in IMPACTS:
+            self.problems.add(source, "impact", f"found {impact!r}; expected one of: {', '.join(IMPACTS)}")
+        if started is None or not pairs or not title or impact not in IMPACTS:
+            return None
+        resolved = None
+        if item.get("status") in ("resolved", "postmortem"):
+            resolved = source_time(self.problems, source, "resolved_at", item.get("resolved_at"), self.tz) \
+                if item.get("resolved_at") else None
+            if resolved is None:
+                resolved = next((u.at for u, _ in reversed(pairs) if u.status == "resolved"), pairs[-1][0].at)
+        components, updates = self._timeline(source, item, pairs, impact, closing="resolved")
+        if item.get("postmortem_body"):
+            body = to_markdown(str(item["postmortem_body"]))
+        else:
+            body = ""
+        notice = NewNotice(slug="", source=source, title=title, kind="incident", components=components,
+                           updates=updates, body=body, started=started, resolved=resolved, impact=impact)
+        return settle_incident(notice, self.leftovers)
+
+    def _timeline(self, source: str, item: dict, pairs, impact: str, closing: str):
+        """Top-level statuses (at the first update) and each later update's changes."""
+        if not any(affected for _, affected in pairs):
+            fallback = IMPACT_STATUS.get(impact, "under_maintenance")
+            listed = [c for c in (item.get("components") or []) if isinstance(c, dict)]
+            ids = [cid for c in listed if (cid := self._known(source, c.get("id"), c.get("name")))]
+            if ids:
+                self.leftovers.append(Leftover(source, "components", f"no statuses over time in the export; "
+                                                                     f"each set to {fallback} (from impact {impact!r})"))
+            return tuple((cid, fallback) for cid in dict.fromkeys(ids)), tuple(u for u, _ in pairs)
+        current: dict[str, str] = {}
+        top: dict[str, str] = {}
+        updates = []
+        for index, (update, affected) in enumerate(pairs):
+            changes: dict[str, str] = {}
+            for entry in affected:
+                cid = self._known(source, entry.get("code"), entry.get("name"))
+                new = entry.get("new_status")
+                if cid is None:
+                    continue
+                if new not in COMPONENT_STATUSES:
+                    self.problems.add(source, "affected_components.new_status",
+                                      f"found {new!r}; expected one of: {', '.join(COMPONENT_STATUSES)}")
+                    continue
+                if index == 0:
+                    top[cid] = new
+                elif current.get(cid) != new and not (update.status == closing and new == "operational"):
+                    changes[cid] = new
+                current[cid] = new
+            updates.append(NewUpdate(update.at, update.status, update.message, tuple(changes.items())))
+        return tuple(top.items()), tuple(updates)
+
+    def maintenance(self, item: dict, source: str) -> NewNotice | None:
+        self._notable(source, item)
+        start = source_time(self.problems, source, "scheduled_for", item.get("scheduled_for"), self.tz)
+        end = source_time(self.problems, source, "scheduled_until", item.get("scheduled_until"), self.tz)
+        pairs = self._updates(source, item, MAINTENANCE_UPDATE_STATUSES)
+        title = str(item.get("name") or "").strip()
+        if not title:
+            self.problems.add(source, "name", "missing; expected the maintenance's title")
+        if not pairs:
+            self.problems.add(source, "incident_updates", "none; expected at least one update")
+        if start and end and end <= start:
+            self.problems.add(source, "scheduled_until", f"found {item.get('scheduled_until')!r}, not after "
+                                                         "scheduled_for; expected a later time")
+        if start is None or end is None or end <= start or not pairs or not title:
+            return None
+        statuses: dict[str, str] = {}
+        for _, affected in pairs:
+            for entry in affected:
+                cid = self._known(source, entry.get("code"), entry.get("name"))
+                if cid and entry.get("new_status") in COMPONENT_STATUSES and entry["new_status"] != "operational":
+                    statuses.setdefault(cid, entry["new_status"])
+        for listed in item.get("components") or []:
+            if isinstance(listed, dict):
+                cid = self._known(source, listed.get("id"), listed.get("name"))
+                if cid:
+                    statuses.setdefault(cid, "under_maintenance")
+        completed, cancelled = None, False
+        if item.get("status") == "completed" and item.get("resolved_at"):
+            completed = source_time(self.problems, source, "resolved_at", item["resolved_at"], self.tz)
+            if completed is not None and completed < start:
+                # Statuspage has no "cancelled": a window completed before it began never ran.
+                self.leftovers.append(Leftover(source, "status", f"completed at {format_time(completed)}, before "
+                                                                 "its start; imported as cancelled"))
+                completed, cancelled = None, True
+        notice = NewNotice(slug="", source=source, title=title, kind="maintenance",
+                           components=tuple(statuses.items()), updates=tuple(u for u, _ in pairs),
+                           scheduled_start=start, scheduled_end=end, completed=completed, cancelled=cancelled)
+        return settle_maintenance(notice, self.leftovers)
+
+
+def _readable_id(item: dict) -> str | None:
+    """The source's own id when a person chose it (as on a statusgen page), not Statuspage's
+    generated ones like '8kbf7d35c070', so component URLs stay the same."""
+    ident = str(item.get("id") or "")
+    if ID_PATTERN.match(ident) and ("-" in ident or not any(ch.isdigit() for ch in ident)):
+        return ident
+    return None
+
+
+def _unique(candidate: str, taken: set[str]) -> str:
+    result, number = candidate, 2
+    while result in taken:
+        result, number = f"{candidate}-{number}", number + 1
+    taken.add(result)
+    return result
+
+
+def _newest(items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """One copy per id: the one updated last (several exports overlap)."""
+    best: dict[str, tuple[str, dict]] = {}
+    for name, item in items:
+        key = str(item.get("id"))
+        if key not in best or str(item.get("updated_at") or "") > str(best[key][1].get("updated_at") or ""):
+            best[key] = (name, item)
+    return list(best.values())
+
+
+def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str | None) -> ImportPlan:
+    problems = Problems()
+    documents = load_documents(references, problems)
+    problems.raise_if_any()
+    reader = _Reader(tz, problems)
+    component_entries: dict[str, tuple[str, dict]] = {}
+    incidents: list[tuple[str, dict]] = []
+    maintenances: list[tuple[str, dict]] = []
+    page: dict = {}
+    slos: dict[str, float] = {}
+    for kind, name, data in documents:
+        if not isinstance(data, dict):
+            problems.add(name, "", "expected a JSON object with 'page' and the listed items")
+            continue
+        if kind == "uptime":
+            slos.update({c["id"]: c.get("slo") for c in data.get("components") or []
+                         if isinstance(c, dict) and c.get("id") and c.get("slo") is not None})
+            continue
+        page = page or (data.get("page") if isinstance(data.get("page"), dict) else {})
+        key = {"components": "components", "incidents": "incidents",
+               "scheduled-maintenances": "scheduled_maintenances"}[kind]
+        items = data.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("id") for i in items):
+            problems.add(name, key, f"expected a list of objects with an 'id' under {key!r}")
+            continue
+        if kind == "components":
+            for item in items:
+                component_entries.setdefault(item["id"], (name, item))
+        else:
+            (incidents if kind == "incidents" else maintenances).extend((name, item) for item in items)
+    if not component_entries and not problems:
+        problems.add(", ".join(references), "", "no components.json found; expected one with the page's components")
+    problems.raise_if_any()
+    groups, components = reader.components(list(component_entries.values()), slos)
+    notices, suffixes = [], {}
+    for name, item in _newest(incidents):
+        source = f"{Path(name).name}: {item['id']}"
+        notice = reader.incident(item, source)
+        if notice is not None:
+            notices.append(_with_slug(notice, item))
+            suffixes[source] = str(item["id"])
+    for name, item in _newest(maintenances):
+        source = f"{Path(name).name}: {item['id']}"
+        notice = reader.maintenance(item, source)
+        if notice is not None:
+            notices.append(_with_slug(notice, item))
+            suffixes[source] = str(item["id"])
+    problems.raise_if_any()
+    base_url = str(page.get("url") or "").rstrip("/") + "/"
+    leftovers = reader.leftovers
+    if urlparse(base_url).scheme != "https":
+        leftovers.append(Leftover("page", "url", f"{page.get('url')!r} is not an https URL; "
+                                                 "set site.base_url in statusgen.toml"))
+        base_url = "https://status.example.com/"
+    zone = timezone_name or str(page.get("time_zone") or "UTC")
+    if not valid_timezone(zone):
+        leftovers.append(Leftover("page", "time_zone", f"{zone!r} is not an IANA time zone; used UTC"))
+        zone = "UTC"
+    site = SiteDefaults(title=str(page.get("name") or "Status"), base_url=base_url, timezone=zone)
+    return ImportPlan("Statuspage", "statuspage", site, groups, components,
+                      tuple(unique_slugs(notices, suffixes)), tuple(leftovers))
+
+
+def _with_slug(notice: NewNotice, item: dict) -> NewNotice:
+    ident = str(item["id"])
+    if DATE_SLUG.match(ident):
+        return replace(notice, slug=ident)  # a statusgen page's own slug
+    moment = notice.started or notice.scheduled_start
+    # The date as the source wrote it (its own offset), so the name never depends on --timezone.
+    return replace(notice, slug=dated_slug(moment, notice.title, notice.kind))

@@ -1,0 +1,230 @@
+"""An ImportPlan -> statusgen.toml entries and incidents/*.md, validated in full before anything is written.
+
+statusgen.toml is only ever appended to (the user's comments and layout stay as they are) or
+created. Incident files are written only where no file is, or where the same bytes already
+are (a re-run), or with `force` where this import's own file names are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from statusgen.build import check
+from statusgen.config import CONFIG_FILE, ID_PATTERN
+from statusgen.content import INCIDENT_KEYS, INCIDENTS_DIR, incident_files
+from statusgen.errors import Problem, Problems, StatusgenError
+from statusgen.files import atomic_write
+from statusgen.front_matter import render_scalar, render_value_lines
+from statusgen.importers.common import ImportPlan, NewComponent, NewGroup, NewNotice, format_time
+
+# Imported history is never pushed to subscribers as news, once the format can say so.
+SUPPORTS_NOTIFY = "notify" in INCIDENT_KEYS
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan: ImportPlan
+    config_created: bool
+    groups_added: tuple[str, ...]
+    components_added: tuple[str, ...]
+    written: tuple[str, ...]  # paths relative to the root
+    unchanged: tuple[str, ...]
+
+
+def toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _toml_blocks(groups: list[NewGroup], components: list[NewComponent]) -> str:
+    lines: list[str] = []
+    for group in groups:
+        lines += ["", "[[groups]]", f"id = {toml_string(group.id)}", f"name = {toml_string(group.name)}"]
+        if group.description:
+            lines.append(f"description = {toml_string(group.description)}")
+    for component in components:
+        lines += ["", "[[components]]", f"id = {toml_string(component.id)}", f"name = {toml_string(component.name)}"]
+        if component.group:
+            lines.append(f"group = {toml_string(component.group)}")
+        if component.description:
+            lines.append(f"description = {toml_string(component.description)}")
+        if component.slo is not None:
+            lines.append(f"slo = {component.slo!r}")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _new_config_text(plan: ImportPlan, groups, components) -> str:
+    site = plan.site
+    head = [f"# Created by `statusgen import {plan.command}` from a {plan.source} site.", "", "[site]",
+            f"title = {toml_string(site.title)}", f"base_url = {toml_string(site.base_url)}"]
+    if site.description:
+        head.append(f"description = {toml_string(site.description)}")
+    head.append(f"timezone = {toml_string(site.timezone)}")
+    return "\n".join(head) + "\n" + _toml_blocks(groups, components)
+
+
+def _merge_config(plan: ImportPlan, existing_text: str | None) -> tuple[str, ImportPlan, list, list, Problems]:
+    """The new statusgen.toml text, the plan with ids mapped onto existing components of the same
+    name, and what was added."""
+    problems = Problems()
+    existing: dict = {}
+    if existing_text is not None:
+        try:
+            existing = tomllib.loads(existing_text)
+        except tomllib.TOMLDecodeError as exc:
+            raise StatusgenError(f"{CONFIG_FILE}: invalid TOML: {exc}; nothing was written") from None
+    old_groups = {g.get("id"): g.get("name") for g in existing.get("groups", []) if isinstance(g, dict)}
+    old_components = {c.get("id"): c.get("name") for c in existing.get("components", []) if isinstance(c, dict)}
+    by_name = {str(name).casefold(): cid for cid, name in old_components.items() if isinstance(name, str)}
+    group_by_name = {str(name).casefold(): gid for gid, name in old_groups.items() if isinstance(name, str)}
+
+    group_ids = {g.id: group_by_name.get(g.name.casefold(), g.id) for g in plan.groups}
+    component_ids = {c.id: by_name.get(c.name.casefold(), c.id) for c in plan.components}
+    new_groups, new_components = [], []
+    for group in plan.groups:
+        gid = group_ids[group.id]
+        if gid in old_groups:
+            if old_groups[gid] != group.name:
+                problems.add(CONFIG_FILE, f"groups.{gid}", f"already named {old_groups[gid]!r}; the import "
+                                                           f"wants the id {gid!r} for {group.name!r}")
+            continue
+        new_groups.append(replace(group, id=gid))
+    for component in plan.components:
+        cid = component_ids[component.id]
+        if cid in old_components:
+            if old_components[cid] != component.name:
+                problems.add(CONFIG_FILE, f"components.{cid}", f"already named {old_components[cid]!r}; the "
+                                                               f"import wants the id {cid!r} for {component.name!r}")
+            continue
+        group = group_ids.get(component.group) if component.group else None
+        new_components.append(replace(component, id=cid, group=group))
+
+    def remap(pairs):
+        return tuple((component_ids.get(cid, cid), status) for cid, status in pairs)
+
+    notices = tuple(replace(n, components=remap(n.components),
+                            updates=tuple(replace(u, components=remap(u.components)) for u in n.updates))
+                    for n in plan.notices)
+    plan = replace(plan, notices=notices)
+    if existing_text is None:
+        text = _new_config_text(plan, new_groups, new_components)
+    else:
+        blocks = _toml_blocks(new_groups, new_components)
+        text = existing_text
+        if blocks:
+            text += ("" if text.endswith("\n") or not text else "\n")
+            text += f"\n# Added by `statusgen import {plan.command}` from a {plan.source} site." + blocks
+    return text, plan, new_groups, new_components, problems
+
+
+def _status_map(key: str, pairs, indent: int) -> str:
+    if not pairs:
+        return ""
+    pad = " " * indent
+    return f"{pad}{key}:\n" + "".join(f"{pad}  {cid}: {status}\n" for cid, status in pairs)
+
+
+def render_notice(notice: NewNotice) -> str:
+    lines = ["---\n", render_value_lines("title", notice.title, 0, "\n")]
+    if notice.kind == "maintenance":
+        lines.append("type: maintenance\n")
+    lines.append(_status_map("components", notice.components, 0))
+    if notice.kind == "incident":
+        lines.append(f"started: {format_time(notice.started)}\n")
+        if notice.resolved is not None:
+            lines.append(f"resolved: {format_time(notice.resolved)}\n")
+        if notice.impact is not None:
+            lines.append(f"impact: {notice.impact}\n")
+    else:
+        lines.append(f"scheduled_start: {format_time(notice.scheduled_start)}\n")
+        lines.append(f"scheduled_end: {format_time(notice.scheduled_end)}\n")
+        if notice.completed is not None:
+            lines.append(f"completed: {format_time(notice.completed)}\n")
+        if notice.cancelled:
+            lines.append("cancelled: true\n")
+    if SUPPORTS_NOTIFY:
+        lines.append("notify: false\n")
+    lines.append("updates:\n")
+    for update in notice.updates:
+        lines.append(f"  - at: {format_time(update.at)}\n")
+        lines.append(f"    status: {update.status}\n")
+        lines.append(render_value_lines("message", update.message.strip(), 4, "\n"))
+        lines.append(_status_map("components", update.components, 4))
+    lines.append("---\n")
+    if notice.body.strip():
+        lines.append(notice.body.strip() + "\n")
+    return "".join(lines)
+
+
+def _check_slug(notice: NewNotice, problems: Problems) -> bool:
+    if not ID_PATTERN.match(notice.slug) or len(notice.slug) > 120:
+        problems.add(notice.source, "slug", f"derived {notice.slug!r}; expected lower-case letters, digits and '-'")
+        return False
+    return True
+
+
+def import_plan(root: Path, plan: ImportPlan, force: bool = False) -> ImportResult:
+    """Validate the whole repository as it would be after the import, then write; or raise with
+    every problem and write nothing."""
+    root = Path(root).resolve()
+    config_path = root / CONFIG_FILE
+    existing_text = config_path.read_text(encoding="utf-8") if config_path.exists() else None
+    config_text, plan, new_groups, new_components, problems = _merge_config(plan, existing_text)
+
+    existing_files = {p.relative_to(root).as_posix(): p for p in incident_files(root)}
+    existing_slugs = {Path(rel).stem: rel for rel in existing_files}
+    planned: dict[str, str] = {}
+    to_write, unchanged = {}, []
+    for notice in plan.notices:
+        if not _check_slug(notice, problems):
+            continue
+        relative = f"{INCIDENTS_DIR}/{notice.slug}.md"
+        text = render_notice(notice)
+        planned[relative] = text
+        other = existing_slugs.get(notice.slug)
+        if other is not None and other != relative:
+            problems.add(other, "slug", f"{notice.slug!r} is taken; the import of {notice.source} would write "
+                                        f"{relative}; rename one of them")
+        elif relative in existing_files:
+            if existing_files[relative].read_bytes() == text.encode("utf-8"):
+                unchanged.append(relative)
+            elif force:
+                to_write[relative] = text
+            else:
+                problems.add(relative, "", f"exists and differs from what the import of {notice.source} would "
+                                           "write; expected no file there (--force replaces it)")
+        else:
+            to_write[relative] = text
+    problems.raise_if_any()
+    _validate(root, config_text, existing_files, planned)
+    if existing_text != config_text:
+        atomic_write(config_path, config_text.encode("utf-8"), durable=True)
+    for relative, text in sorted(to_write.items()):
+        atomic_write(root / relative, text.encode("utf-8"), durable=True)
+    (root / INCIDENTS_DIR).mkdir(exist_ok=True)
+    return ImportResult(plan, existing_text is None, tuple(g.id for g in new_groups),
+                        tuple(c.id for c in new_components), tuple(sorted(to_write)), tuple(sorted(unchanged)))
+
+
+def _validate(root: Path, config_text: str, existing_files: dict[str, Path], planned: dict[str, str]) -> None:
+    """`statusgen check` on the repository as it would be: links to the files that stay, the new ones written."""
+    with tempfile.TemporaryDirectory(prefix="statusgen-import-") as scratch:
+        scratch_root = Path(scratch)
+        (scratch_root / CONFIG_FILE).write_text(config_text, encoding="utf-8")
+        (scratch_root / INCIDENTS_DIR).mkdir()
+        for relative, path in existing_files.items():
+            if relative not in planned:
+                target = scratch_root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(path, target)
+        for relative, text in planned.items():
+            (scratch_root / relative).write_text(text, encoding="utf-8")
+        try:
+            check(scratch_root)
+        except StatusgenError as exc:
+            raise StatusgenError([*exc.problems, Problem("", "", "the imported files would not pass "
+                                                                 "`statusgen check`; nothing was written")]) from None
