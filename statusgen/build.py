@@ -28,10 +28,10 @@ class BuildResult:
     state: SiteState
 
 
-def check(root: Path, cache: BuildCache | None = None) -> tuple[Config, Content]:
+def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None) -> tuple[Config, Content]:
     """Validate configuration and every incident file; raise StatusgenError listing all problems."""
     config = load_config(root)
-    return config, load_content(config, cache)
+    return config, load_content(config, cache, jobs)
 
 
 def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: bool = True,
@@ -39,7 +39,7 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     """Build the site as of `now`. With the cache, pages whose inputs are unchanged since the
     last build into the same folder are not rendered again; the output is the same either way."""
     cache = BuildCache.for_root(root) if use_cache else BuildCache.disabled()
-    config, content = check(root, cache)
+    config, content = check(root, cache, jobs)
     state = derive_state(config, content, now)
     memo = Memo(cache.load("renders"))
     context = RenderContext(config, content, state, memo)

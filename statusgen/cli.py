@@ -282,11 +282,12 @@ def resolve(slug: str, message: str | None, at: str | None, root: Path):
 @click.option("--now", help="Build as of this fixed time instead of the clock.")
 @root_option
 def serve(port: int, now: str | None, root: Path):
-    """Build the site, serve it on http://127.0.0.1:PORT/ and rebuild when files change.
+    """Build the site, serve it on http://127.0.0.1:PORT/, rebuild and reload open pages on change.
 
     Watches statusgen.toml, incidents/ and templates/. When a rebuild fails the errors are
-    printed and the last good build stays up. Serves on the loopback interface only, from a
-    temporary folder: site/ is not touched. Stop with Ctrl-C.
+    printed and every page shows them (file and field) until a build succeeds. Serves on the
+    loopback interface only, to loopback host names only, from a temporary folder: site/ is
+    not touched. Stop with Ctrl-C.
 
     Example:
 

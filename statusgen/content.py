@@ -45,7 +45,7 @@ def incident_files(root: Path) -> list[Path]:
     return sorted((Path(root) / INCIDENTS_DIR).rglob("*.md"))
 
 
-def load_content(config: Config, cache: BuildCache | None = None) -> Content:
+def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None) -> Content:
     """Read and validate every incident file; raise StatusgenError listing all problems.
 
     With a cache, a file whose bytes (and the settings its validation reads) are unchanged
@@ -72,7 +72,7 @@ def load_content(config: Config, cache: BuildCache | None = None) -> Content:
         files.append((digest(settings, source, raw), source, slug, raw))
     to_parse = [item for item in files if item[0] not in cached]
     parsed = dict(zip((item[0] for item in to_parse),
-                      forked_map([partial(_parse, source, slug, raw, config) for _, source, slug, raw in to_parse])))
+                      forked_map([partial(_parse, source, slug, raw, config) for _, source, slug, raw in to_parse], jobs)))
     for key, source, _, _ in files:
         notice, found = parsed[key] if key in parsed else (cached[key], [])
         problems.items.extend(found)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -53,7 +56,7 @@ def wait_for(server: Server, condition, what: str):
 @pytest.fixture
 def server(repo):
     messages: list[str] = []
-    srv = Server(repo.root, port=0, clock=lambda: NOW, echo=messages.append, interval=0.05)
+    srv = Server(repo.root, port=0, clock=lambda: NOW, echo=messages.append)
     srv.messages = messages
     yield srv
     srv.stop()
@@ -91,7 +94,17 @@ def test_serves_the_built_site_on_loopback_and_rebuilds_on_change(repo, server):
     assert "API down" in get(url + "incidents/2026-11-20-api/")[1]
 
 
-def test_a_failed_rebuild_keeps_the_last_good_site_and_reports_why(repo, server):
+def build_errors(url: str) -> list[str] | None:
+    """The problems listed by serve's error page, or None when the page is the site's."""
+    status, body, _ = get(url)
+    listed = BeautifulSoup(body, "html5lib").select_one("[data-build-errors]")
+    if listed is None:
+        return None
+    assert status == 500
+    return [item.get_text() for item in listed.select("li")]
+
+
+def test_a_failed_rebuild_shows_the_error_on_every_page_until_fixed(repo, server):
     path = repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
     url = server.start()
     assert indicator(url) == "minor"
@@ -99,28 +112,30 @@ def test_a_failed_rebuild_keeps_the_last_good_site_and_reports_why(repo, server)
 
     path.write_text(path.read_text().replace("api:", "apii:"), encoding="utf-8")
     wait_for(server, lambda: server.last_error is not None, "the failed rebuild")
-    assert "incidents/2026-11-20-api.md: components.apii: unknown component 'apii'" in server.last_error
-    assert any(m.startswith("Error: ") and "apii" in m for m in server.messages)
-    assert "Still serving the last good build." in server.messages
+    problem = "incidents/2026-11-20-api.md: components.apii: unknown component 'apii' (known: api, web, db)"
+    assert server.last_error == problem
+    assert "Error: " + problem in server.messages
+    assert "Still serving the last good build; pages show the error until it is fixed." in server.messages
     assert "Changed: incidents/2026-11-20-api.md" in server.messages
     assert server.builds == builds
-    assert indicator(url) == "minor"
+    # Pages (and missing pages) name the file and the field; what is not a page is the last good build.
+    for page in ("", "index.html", "incidents/2026-11-20-api/", "no/such/page"):
+        assert build_errors(url + page) == [problem], page
+    assert get(url + "feed.atom")[0] == 200
 
     # A new file also triggers a rebuild; fixing the broken one brings the site back.
     repo.incident("2026-11-20-db", INCIDENT.format(title="DB down", status="major_outage").replace("api:", "db:"))
     path.write_text(path.read_text().replace("apii:", "api:"), encoding="utf-8")
     wait_for(server, lambda: indicator(url) == "critical", "the site after fixing the file")
     assert server.last_error is None
+    assert build_errors(url) is None
 
 
 def test_a_broken_repository_at_start_serves_an_error_page_until_fixed(repo, server):
     path = repo.incident("2026-11-20-api", INCIDENT.format(title="<Broken>", status="exploded"))
     url = server.start()
-    status, body, _ = get(url)
-    assert status == 200
-    page = BeautifulSoup(body, "html5lib")
-    assert page.h1.get_text() == "Build failed"
-    assert "components.api: unknown status 'exploded'" in page.pre.get_text()
+    errors = build_errors(url)
+    assert errors and "incidents/2026-11-20-api.md: components.api: unknown status 'exploded'" in errors[0]
     path.write_text(path.read_text().replace("exploded", "partial_outage"), encoding="utf-8")
     wait_for(server, lambda: indicator(url) == "major", "the first good build")
 
@@ -134,7 +149,7 @@ def test_template_override_changes_are_picked_up(repo, server):
 
 
 def test_stop_closes_the_port_and_removes_the_preview(repo):
-    srv = Server(repo.root, port=0, clock=lambda: NOW, echo=lambda m: None, interval=0.05)
+    srv = Server(repo.root, port=0, clock=lambda: NOW, echo=lambda m: None)
     url = srv.start()
     assert get(url)[0] == 200
     workdir = srv.workdir
@@ -158,7 +173,7 @@ def test_rebuilds_when_a_scheduled_change_comes_due_without_any_edit(repo):
             message: Planned.
     """)
     clock = [NOW]
-    srv = Server(repo.root, port=0, clock=lambda: clock[0], echo=lambda m: None, interval=0.05)
+    srv = Server(repo.root, port=0, clock=lambda: clock[0], echo=lambda m: None)
     url = srv.start()
     try:
         def state():
@@ -220,3 +235,108 @@ def test_a_port_in_use_is_a_clear_error(repo, server):
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: --port: cannot listen on 127.0.0.1:{port} (")
     assert "expected a free port, or 0 for any" in result.output
+
+
+def raw_request(url: str, path: str, host: str | None) -> tuple[int, bytes]:
+    """A GET with exactly this path and Host header (None: no Host header at all)."""
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        if host is not None:
+            connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_only_loopback_host_names_are_answered(repo, server):
+    """A page elsewhere can point its own name at 127.0.0.1 (DNS rebinding); its requests name it."""
+    url = server.start()
+    port = url.rsplit(":", 1)[1].strip("/")
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}", "localhost"):
+        status, body = raw_request(url, "/", host)
+        assert status == 200 and b"data-indicator" in body, host
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", f"localhost.:{port}",
+                 f"x.localhost:{port}", f"localhost:{port}@evil.example", f"[::1]x:{port}", "", None):
+        status, body = raw_request(url, "/", host)
+        assert status == 403, host
+        assert b"data-indicator" not in body and b"Host not allowed" in body, host
+    status, _ = raw_request(url, "/__statusgen/events", "evil.example")
+    assert status == 403
+
+
+def test_a_nul_byte_or_odd_path_is_a_clear_answer_not_a_dropped_connection(repo, server, capfd):
+    url = server.start()
+    host = url.removeprefix("http://").strip("/")
+    for path in ("/index.html%00.txt", "/%00", "/incidents/%00/", "/index.html%00"):
+        status, body = raw_request(url, path, host)
+        assert status == 400 and b"NUL" in body, path
+    for path in ("/%ff%fe.html", "/" + "a" * 5000, "/a/" * 2000, "/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+                 "/__statusgen/nothing"):
+        status, _ = raw_request(url, path, host)
+        assert status == 404, path
+    assert get(url)[0] == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_pages_get_the_reload_script_and_builds_are_announced_as_events(repo, server):
+    path = repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    url = server.start()
+    page = BeautifulSoup(get(url)[1], "html5lib")
+    scripts = [tag["src"] for tag in page.select("script[src]")]
+    reload_src = next(src for src in scripts if src.startswith("/__statusgen/reload.js"))
+    assert reload_src == f"/__statusgen/reload.js?build={server.attempts}"
+    assert not page.select("script:not([src])")  # nothing inline: a default-src 'self' policy holds
+    status, script, headers = get(url + reload_src.lstrip("/"))
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert "EventSource" in script and "/__statusgen/events?since=" in script
+    assert get(url + "no/such/page")[1].count("/__statusgen/reload.js") == 1  # the site's 404 page too
+    # The preview folder, like site/, holds the site as built: the script is added when serving.
+    assert not any("__statusgen" in p.read_text(errors="replace") for p in server.out.rglob("*.html"))
+
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    stream = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE_SECONDS)
+    stream.request("GET", f"/__statusgen/events?since={server.attempts}")
+    response = stream.getresponse()
+    assert response.status == 200 and response.headers["Content-Type"] == "text/event-stream"
+    try:
+        assert response.readline() == b"retry: 1000\n"
+        path.write_text(path.read_text().replace("api:", "apii:"), encoding="utf-8")
+        lines = []
+        while not lines or not lines[-1].startswith(b"data: "):
+            line = response.readline()
+            if line.strip() and not line.startswith(b":"):
+                lines.append(line.strip())
+        assert lines[-2] == b"event: build"
+        assert json.loads(lines[-1].removeprefix(b"data: ")) == {"build": server.attempts, "ok": False}
+    finally:
+        stream.close()
+
+    # A page from an older build learns at once that it is out of date.
+    behind = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE_SECONDS)
+    behind.request("GET", "/__statusgen/events?since=0")
+    response = behind.getresponse()
+    try:
+        assert response.readline() == b"retry: 1000\n"
+        assert response.readline() == b"\n"
+        assert response.readline() == b"event: build\n"
+    finally:
+        behind.close()
+
+
+def test_serve_builds_in_its_own_process_even_when_a_build_would_use_workers(repo, server, monkeypatch):
+    """Forking a worker pool from the threaded server is unsafe: serve builds with one process."""
+    for number in range(420):  # more than a build spreads over worker processes
+        repo.incident(f"2026-11-20-api-{number:03d}",
+                      INCIDENT.format(title=f"API slow {number}", status="degraded_performance"))
+
+    def no_fork():
+        raise AssertionError("serve forked a process")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    url = server.start()
+    assert server.last_error is None
+    assert indicator(url) == "minor"
