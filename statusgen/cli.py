@@ -388,5 +388,61 @@ def import_statuspage(sources: tuple[str, ...], force: bool, timezone: str | Non
     _finish_import(root, read_statuspage(sources, tz, name), force)
 
 
+def _severity_option(command):
+    return click.option(
+        "--severity", "severities", multiple=True, metavar="NAME=STATUS", callback=_parse_components,
+        help="How to read a severity the importer does not know (or to read a known one differently), "
+             "e.g. --severity critical=major_outage; repeat for several.")(command)
+
+
+@import_.command("cstate")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@_severity_option
+@_import_options
+def import_cstate(directory: Path, severities, force: bool, timezone: str | None, root: Path):
+    """Import a cState (Hugo) site: systems and categories from its config, issues from content/issues/.
+
+    Severities: down is major_outage, disrupted is partial_outage, notice is under_maintenance.
+    cState writes times without an offset: they are read in --timezone (default: the site's).
+
+    Example:
+
+        statusgen import cstate ../old-status-site --timezone Europe/Berlin
+    """
+    from statusgen.importers import timezone_for
+    from statusgen.importers.common import parse_severity_map
+    from statusgen.importers.cstate import read_cstate
+
+    tz, name = timezone_for(root, timezone)
+    _finish_import(root, read_cstate(directory, tz, name, parse_severity_map(severities)), force)
+
+
+@import_.command("statusfy")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--language", help="Which language's incidents to import (default: the site's default locale).")
+@click.option("--systems", "systems", multiple=True, metavar="ID,ID,...",
+              help="The system ids, when statusfy.config.js lists them in a way that cannot be read as text.")
+@_severity_option
+@_import_options
+def import_statusfy(directory: Path, language: str | None, systems: tuple[str, ...], severities, force: bool,
+                    timezone: str | None, root: Path):
+    """Import a Statusfy site: systems from statusfy.config.js (read as text, never run), incidents from content/.
+
+    One language is imported: the default locale's files in content/, or --language's in
+    content/<language>/. System names come from locales/<language>.json.
+
+    Example:
+
+        statusgen import statusfy ../statusfy-site --language en
+    """
+    from statusgen.importers import timezone_for
+    from statusgen.importers.common import parse_severity_map
+    from statusgen.importers.statusfy import read_statusfy
+
+    tz, name = timezone_for(root, timezone)
+    plan = read_statusfy(directory, tz, name, parse_severity_map(severities), language, systems)
+    _finish_import(root, plan, force)
+
+
 def main():
     cli(prog_name="statusgen")

@@ -6,14 +6,18 @@ An importer reads another tool's files into an `ImportPlan` (plain records, noth
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from statusgen.authoring import DEFAULT_MESSAGES, slugify
+from statusgen.config import is_loopback_host
 from statusgen.errors import Problems
 
 DATE_SLUG = re.compile(r"^\d{4}-\d\d-\d\d-[a-z0-9][a-z0-9-]*$")
@@ -114,12 +118,29 @@ def parse_source_time(value: object, tz: tzinfo) -> datetime:
         text = value.strip()
         if re.match(r"^\d{4}-\d\d-\d\d$", text):
             text += "T00:00:00"
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        try:
+            parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            parsed = _other_formats(text)
     else:
         raise ValueError(f"found {value!r}; expected a date and time such as 2026-11-20T14:02:00Z")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed
+
+
+# Other forms Hugo accepts in front matter, e.g. "24 Feb 21 12:35 +0200" (RFC 822).
+_FORMATS = ("%d %b %y %H:%M %z", "%d %b %Y %H:%M %z", "%d %b %y %H:%M", "%Y-%m-%d %H:%M:%S %z",
+            "%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M")
+
+
+def _other_formats(text: str) -> datetime:
+    for form in _FORMATS:
+        try:
+            return datetime.strptime(text, form)
+        except ValueError:
+            continue
+    raise ValueError(f"found {text!r}; expected a date and time such as 2026-11-20T14:02:00Z")
 
 
 def source_time(problems: Problems, file: str, field_name: str, value: object, tz: tzinfo) -> datetime | None:
@@ -237,3 +258,80 @@ def valid_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+_FRONT = re.compile(r"\A\ufeff?\s*---([a-z]*)[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
+_TOML_FRONT = re.compile(r"\A\ufeff?\s*\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
+
+
+def read_front_matter(text: str, file: str, problems: Problems) -> tuple[dict, str] | None:
+    """(fields, body) of a Markdown file with YAML (`---`), TOML (`---toml` or `+++`) or JSON
+    (`---json`) front matter; timestamps stay as written. None (with a problem) if unreadable."""
+    toml_match = _TOML_FRONT.match(text)
+    match = _FRONT.match(text)
+    if toml_match:
+        kind, front, body = "toml", toml_match.group(1), toml_match.group(2)
+    elif match:
+        kind, front, body = match.group(1) or "yaml", match.group(2), match.group(3)
+    else:
+        problems.add(file, "", "no front matter; expected the file to start with '---'")
+        return None
+    try:
+        if kind in ("yaml", "yml"):
+            data = yaml.load(front, Loader=TextTimestampLoader)
+        elif kind == "toml":
+            data = tomllib.loads(front)
+        elif kind == "json":
+            data = json.loads(front)
+        else:
+            problems.add(file, "", f"front matter marked {kind!r}; expected YAML, TOML or JSON")
+            return None
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        problems.add(file, "", f"invalid {kind.upper()} front matter: {exc}")
+        return None
+    if not isinstance(data, dict):
+        problems.add(file, "", "front matter is not a mapping; expected 'field: value' lines")
+        return None
+    return data, body
+
+
+# The words status pages put in front of an update, in English and a few other languages.
+UPDATE_LABELS = {
+    "investigating": "investigating", "investigation": "investigating", "investigando": "investigating",
+    "identified": "identified", "identificado": "identified", "identifiziert": "identified",
+    "monitoring": "monitoring", "monitored": "monitoring", "monitoreando": "monitoring", "supervisando": "monitoring",
+    "resolved": "resolved", "resuelto": "resolved", "solucionado": "resolved", "behoben": "resolved", "fixed": "resolved",
+    "postmortem": "postmortem", "post-mortem": "postmortem", "post mortem": "postmortem",
+}
+MAINTENANCE_LABELS = {
+    "scheduled": "scheduled", "planned": "scheduled", "programado": "scheduled",
+    "in progress": "in_progress", "in_progress": "in_progress", "started": "in_progress", "en progreso": "in_progress",
+    "verifying": "verifying", "verificando": "verifying",
+    "completed": "completed", "complete": "completed", "resolved": "completed", "completado": "completed",
+    "resuelto": "completed", "finished": "completed", "done": "completed",
+}
+
+
+def parse_severity_map(values: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {name.strip().lower(): status.strip() for name, status in values}
+
+
+def ensure_https(url: str | None) -> str | None:
+    """A base URL statusgen accepts (https, or http on localhost), ending in '/'; else None."""
+    if not url:
+        return None
+    parsed = urlparse(url)
+    if parsed.netloc and (parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback_host(parsed.hostname))):
+        return url.rstrip("/") + "/"
+    return None
+
+
+def file_slug(stem: str, moment: datetime | None, title: str, fallback: str) -> str:
+    """A slug from a source file's name: `2018-03-14_planned-maintenance` -> `2018-03-14-planned-maintenance`.
+    A name that is only a date or a generated id takes the title instead."""
+    base = slugify(stem, fallback)
+    rest = re.sub(r"^\d{4}-\d\d-\d\d-?", "", base)
+    if not rest or re.fullmatch(r"\d+", rest) or ("-" not in rest and any(ch.isdigit() for ch in rest)):
+        named = dated_slug(moment, title, fallback)
+        return f"{named}-{rest}" if re.fullmatch(r"\d+", rest or "x") else named
+    return base if DATE_SLUG.match(base) else dated_slug(moment, base, fallback)

@@ -214,3 +214,24 @@ def test_a_url_that_answers_404_is_a_clear_error(loopback_site, empty):
     assert result.exit_code == 1
     assert f"{url}nothing-here/api/v2/components.json: the server answered 404" in result.output
     assert list(empty.root.iterdir()) == []
+
+
+def test_a_repository_that_would_not_pass_check_is_left_alone(repo):
+    repo = ImportRepo(repo.root)
+    repo.incident("2026-01-01-broken", "title: Broken\nstarted: 2026-01-01T00:00:00Z\nupdates: []")
+    repo.incident("archive/2026-11-20-elevated-api-error-rates",
+                  "title: Same name\nstarted: 2026-11-20T00:00:00Z\nupdates:\n"
+                  "  - {at: 2026-11-20T00:00:00Z, status: investigating, message: x}")
+    before = repo.files()
+    result = repo.import_("statuspage", CURRENT)
+    assert result.exit_code == 1
+    assert ("incidents/archive/2026-11-20-elevated-api-error-rates.md: slug: '2026-11-20-elevated-api-error-rates' "
+            "is taken; the import of incidents.json: p31zjtct2jer would write "
+            "incidents/2026-11-20-elevated-api-error-rates.md; rename one of them") in result.output
+    assert repo.files() == before
+    (repo.root / "incidents/archive/2026-11-20-elevated-api-error-rates.md").unlink()
+    result = repo.import_("statuspage", CURRENT)
+    assert result.exit_code == 1
+    assert "incidents/2026-01-01-broken.md: updates: missing" in result.output
+    assert result.output.rstrip().endswith("the imported files would not pass `statusgen check`; nothing was written")
+    assert repo.files() == {k: v for k, v in before.items() if "archive" not in k}
