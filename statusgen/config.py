@@ -40,6 +40,7 @@ class Site:
     support_url: str | None
     uptime_days: int
     feed_entries: int
+    stale_after: int = 60  # minutes after a build when the page script warns the copy is old; 0: never
 
     @property
     def tz(self) -> ZoneInfo:
@@ -228,7 +229,7 @@ def _array(problems: Problems, file: str, data: dict, key: str) -> list[dict]:
 def _parse_site(problems: Problems, file: str, table: dict) -> Site:
     r = _Reader(problems, file, table, "site")
     r.check_keys({"title", "base_url", "description", "timezone", "language", "support_url",
-                  "uptime_days", "feed_entries"})
+                  "uptime_days", "feed_entries", "stale_after"})
     title = r.text("title", required=True) or ""
     base_url = r.url("base_url", required=True) or "http://localhost/"
     if not base_url.endswith("/"):
@@ -248,6 +249,7 @@ def _parse_site(problems: Problems, file: str, table: dict) -> Site:
         support_url=r.url("support_url", schemes=("https", "mailto")),
         uptime_days=r.number("uptime_days", 1, 366, 90, integer=True),
         feed_entries=r.number("feed_entries", 1, 10000, 100, integer=True),
+        stale_after=r.number("stale_after", 0, 525600, 60, integer=True),
     )
 
 

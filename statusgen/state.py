@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from statusgen.config import Config
 from statusgen.model import Content, Incident, Maintenance
@@ -136,3 +136,38 @@ def next_change(content: Content, now: datetime) -> datetime | None:
             moments += [maintenance.scheduled_start, maintenance.actual_end]
     future = [m for m in moments if m is not None and m > now]
     return min(future, default=None)
+
+
+def notice_moments(notice) -> list[datetime]:
+    """The times at which a notice changed what the page shows."""
+    moments = [update.at for update in notice.updates]
+    if isinstance(notice, Incident):
+        moments += [notice.started] + ([notice.resolved] if notice.resolved else [])
+    elif not notice.cancelled:
+        moments += [notice.scheduled_start, notice.actual_end]
+    return moments
+
+
+NOTHING_YET = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def last_change(notices, now: datetime) -> datetime:
+    """The newest moment at or before `now` at which any of these notices changed the page."""
+    return max((m for notice in notices for m in notice_moments(notice) if m <= now), default=NOTHING_YET)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When this copy of the site was built, and from when the page script calls it out of date.
+
+    Only api/v2/freshness.json carries the build time, so a rebuild that changes nothing else
+    rewrites nothing else."""
+
+    built_at: datetime
+    stale_after_minutes: int  # 0: never
+    stale_at: datetime | None
+
+
+def freshness(config: Config, now: datetime) -> Freshness:
+    minutes = config.site.stale_after
+    return Freshness(now, minutes, now + timedelta(minutes=minutes) if minutes else None)

@@ -13,31 +13,22 @@ from urllib.parse import urlparse
 
 from statusgen.model import Incident, Maintenance, Notice
 from statusgen.render.notices import (
-    EPOCH,
     affected_component_ids,
     published_updates,
     update_ids,
 )
-from statusgen.state import incident_impact, incident_is_active, worst_status
-from statusgen.times import iso_utc_millis
+from statusgen.state import (
+    freshness,
+    incident_impact,
+    incident_is_active,
+    last_change,
+    notice_moments,
+    worst_status,
+)
+from statusgen.times import iso_utc, iso_utc_millis
 
 RECENT_LIMIT = 50  # Statuspage lists "the 50 most recent" incidents and maintenances
 CLOSING_STATUSES = ("resolved", "postmortem")
-
-
-def _moments(notice: Notice) -> list[datetime]:
-    """The times at which a notice changed what the page shows."""
-    moments = [update.at for update in notice.updates]
-    if isinstance(notice, Incident):
-        moments += [notice.started] + ([notice.resolved] if notice.resolved else [])
-    elif not notice.cancelled:
-        moments += [notice.scheduled_start, notice.actual_end]
-    return moments
-
-
-def last_change(notices, now: datetime) -> datetime:
-    """The newest moment at or before `now` at which any of these notices changed the page."""
-    return max((m for notice in notices for m in _moments(notice) if m <= now), default=EPOCH)
 
 
 class StatuspageApi:
@@ -55,7 +46,7 @@ class StatuspageApi:
         # when each component's status or notices last changed, at or before now
         moments: dict[str, list[datetime]] = {cid: [] for cid in self.config.component_ids}
         for notice in self.notices:
-            published = [m for m in _moments(notice) if m <= self.now]
+            published = [m for m in notice_moments(notice) if m <= self.now]
             for cid in affected_component_ids(notice):
                 moments[cid] += published
         # (first, last) moment per component: component objects appear in many documents
@@ -304,4 +295,15 @@ def encode(document: dict) -> bytes:
 
 def render(context) -> dict[str, bytes]:
     api = StatuspageApi(context)
-    return {f"api/v2/{name}": encode(document) for name, document in api.documents().items()}
+    outputs = {f"api/v2/{name}": encode(document) for name, document in api.documents().items()}
+    outputs["api/v2/freshness.json"] = encode(freshness_document(freshness(context.config, context.state.now)))
+    return outputs
+
+
+def freshness_document(fresh) -> dict:
+    """statusgen's own addition, for the page script and for pollers: when this copy was built."""
+    return {
+        "built_at": iso_utc(fresh.built_at),
+        "stale_after_minutes": fresh.stale_after_minutes,
+        "stale_at": iso_utc(fresh.stale_at) if fresh.stale_at else None,
+    }

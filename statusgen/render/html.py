@@ -36,7 +36,7 @@ from statusgen.render.views import (
     paginate,
     status_schedule,
 )
-from statusgen.state import STATUS_LABELS
+from statusgen.state import NOTHING_YET, STATUS_LABELS, last_change
 
 PER_PAGE = 50
 RECENT_ON_INDEX = 5
@@ -97,6 +97,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "ungrouped": [c for c in config.components if c.group is None],
         "groups": [(group, members) for group, members in groups if members],
         "schedule": _attribute_json(status_schedule(config, content, state.now)),
+        "last_change": _known(last_change(content.notices, state.now)),
     }))
 
     history = paginate(past, PER_PAGE, "history/index.html", "history/page/{}/index.html")
@@ -152,6 +153,10 @@ def _attribute_json(value) -> Markup:
     """JSON for a single-quoted attribute: far smaller than escaping every double quote."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;"))
+
+
+def _known(moment):
+    return None if moment == NOTHING_YET else moment
 
 
 def _relative_root(path: str) -> str:

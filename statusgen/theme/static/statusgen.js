@@ -12,6 +12,12 @@
   var INDICATOR_ICONS = {none: "\u2713", minor: "\u25B2", major: "\u25C6", critical: "\u2715", maintenance: "\u2699\uFE0E"};
   var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   var locale = document.documentElement.lang || undefined;
+  var REFETCH_MS = 300000;
+  // The build time lives in one file next to the API (see api/v2/freshness.json), found from
+  // this script's own address, so it works at any base path and no page embeds it.
+  var script = document.currentScript;
+  var freshnessUrl = script && script.src ? new URL("../api/v2/freshness.json", script.src).href : null;
+  var freshness = null, fetchedAt = null;
 
   // The build's own form, "26 Nov 2026, 16:25 EST", in the reader's zone.
   function formatAbsolute(date, timeZone) {
@@ -21,9 +27,9 @@
     return parts.day + " " + parts.month + " " + parts.year + ", " + parts.hour + ":" + parts.minute + " " + parts.timeZoneName;
   }
 
-  function formatRelative(date, now) {
+  function formatRelative(date, now, numeric) {
     var seconds = (date.getTime() - now.getTime()) / 1000;
-    var rtf = new Intl.RelativeTimeFormat(locale, {numeric: "auto"});
+    var rtf = new Intl.RelativeTimeFormat(locale, {numeric: numeric || "auto"});
     for (var i = 0; i < UNITS.length; i++) {
       if (Math.abs(seconds) >= UNITS[i][1]) return rtf.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
     }
@@ -97,14 +103,57 @@
     }
   }
 
+  function loadFreshness(now) {
+    if (!freshnessUrl || !window.fetch || (fetchedAt !== null && now - fetchedAt < REFETCH_MS)) return;
+    fetchedAt = now.getTime();
+    fetch(freshnessUrl, {cache: "no-cache"}).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (data && data.built_at) { freshness = data; showFreshness(new Date()); }
+    }).catch(function () { /* file:// or offline: the page says what it said before */ });
+  }
+
+  function showFreshness(now) {
+    if (!freshness) return;
+    var built = new Date(freshness.built_at), main = document.querySelector("main");
+    var stale = freshness.stale_at !== null && now >= Date.parse(freshness.stale_at);
+    var notice = document.getElementById("stale-notice");
+    if (stale && main) {
+      if (!notice) {
+        notice = document.createElement("p");
+        notice.id = "stale-notice";
+        notice.className = "stale";
+        notice.setAttribute("role", "status");
+        main.insertBefore(notice, main.firstChild);
+      }
+      notice.textContent = "\u26A0\uFE0E Last updated " + formatRelative(built, now, "always") + " (" + formatAbsolute(built) +
+        "); this page may be out of date.";
+    } else if (notice) {
+      notice.parentNode.removeChild(notice);
+    }
+    var asof = document.querySelector(".asof");
+    if (asof) {
+      var checked = asof.querySelector(".built");
+      if (!checked) {
+        checked = document.createElement("span");
+        checked.className = "built";
+        asof.appendChild(checked);
+      }
+      checked.textContent = " \u00B7 page built " + formatRelative(built, now);
+    }
+  }
+
   function refresh(now) {
     now = now || new Date();
     applySchedule(now);
     flipMaintenance(now);
     localiseTimes(now);
+    showFreshness(now);
+    loadFreshness(now);
   }
 
-  window.statusgen = {refresh: refresh, formatRelative: formatRelative, maintenanceState: maintenanceState};
+  window.statusgen = {refresh: refresh, formatRelative: formatRelative, maintenanceState: maintenanceState,
+    freshness: function () { return freshness; }};
   refresh();
   setInterval(function () { refresh(); }, 15000);
 })();
