@@ -235,6 +235,8 @@ class Browser:
         load = PageLoad(url)
         by_id: dict[str, Request] = {}
         favicon = _favicon_url(self.driver) if wait_for_favicon else None
+        if favicon is not None and favicon.startswith("data:"):
+            favicon = None  # inline: nothing to fetch
         deadline = time.monotonic() + 10
         while True:
             for event in self._drain():

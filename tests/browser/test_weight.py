@@ -16,10 +16,13 @@ def test_index_within_budget(demo_site, demo_browser):
     on_disk = (demo_site.dir / "index.html").stat().st_size
     assert weight.bytes_by_type["Document"] == on_disk
     assert budget_problems(weight, PAGE_BYTES_BUDGET, PAGE_REQUESTS_BUDGET) == []
-    # Every request counted succeeded, the favicon among them (a missing one would be a 404 each visit).
+    # Every request counted succeeded, the freshness check among them.
     assert weight.failed == []
-    favicon = demo_site.dir / "favicon.svg"
-    assert favicon.is_file() and any(url.endswith("/favicon.svg") for url in weight.requests)
+    assert any(url.endswith("/api/v2/freshness.json") for url in weight.requests)
+    # The icon is declared inline: no request for it, and none for a missing /favicon.ico.
+    icon = demo_browser.driver.execute_script("return document.querySelector('link[rel~=icon]').href")
+    assert icon.startswith("data:image/svg+xml,")
+    assert not [url for url in weight.requests if "favicon" in url]
 
 
 @pytest.mark.parametrize("kind", PAGE_TYPES)

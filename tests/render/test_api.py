@@ -14,7 +14,7 @@ SCHEMA = json.loads((Path(__file__).parent / "statuspage_v2_schema.json").read_t
 API_FILES = (
     "summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
     "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json",
-    "scheduled-maintenances/active.json", "uptime.json",
+    "scheduled-maintenances/active.json", "uptime.json", "freshness.json",
 )
 NOW = "2026-11-20T15:00:00Z"
 

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urljoin, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 from tests.conftest import DEMO_NOW, MINIMAL_CONFIG
 from tests.render.html_helpers import html_pages, one, soup, text
@@ -182,14 +182,19 @@ def test_assets_are_fingerprinted_and_every_reference_resolves(demo):
         data = (site / path).read_bytes()
         assert re.fullmatch(r"assets/(style|statusgen)\.[0-9a-f]{12}\.(css|js)", path)
         assert hashlib.sha256(data).hexdigest()[:12] in path
-    assert (site / one(index, "link[rel=icon]")["href"]).is_file()
+    # the icon is inline (one request fewer), the same image as favicon.svg
+    icon = one(index, "link[rel=icon]")["href"]
+    assert icon.startswith("data:image/svg+xml,")
+    svg = (site / "favicon.svg").read_text().strip()
+    assert unquote(icon.removeprefix("data:image/svg+xml,")) == svg.replace('"', "'")
 
 
 def test_demo_index_weight_and_request_budget(demo):
     site = demo.build(DEMO_NOW)
     index = soup(site, "index.html")
     requests = [e.get("href") or e.get("src") for e in index.select("link[rel=stylesheet], link[rel=icon], script[src], img")]
-    assert len(requests) + 1 <= 4  # the page itself, stylesheet, script, icon
+    requests = [r for r in requests if not r.startswith("data:")]
+    assert len(requests) + 2 <= 4  # the page itself, stylesheet, script, the script's freshness check
     total = sum((site / p).stat().st_size for p in ["index.html", *[r for r in requests if not r.endswith(".svg")]])
     assert total <= 60 * 1024, f"index + CSS + JS = {total} bytes"
     css = (site / one(index, "link[rel=stylesheet]")["href"]).read_text()
