@@ -42,6 +42,7 @@ CONFIG_NAMES = ("config.yml", "config.yaml", "config.toml", "hugo.yml", "hugo.ya
 SEVERITIES = {"down": "major_outage", "disrupted": "partial_outage", "notice": "under_maintenance"}
 _TRACK = re.compile(r"\{\{[<%]\s*track\s+[\"']([^\"']+)[\"']\s*[>%]\}\}")
 _LABEL = re.compile(r"\A\s*(?:\*\*|\*|__|_)([^*_\n]{1,40}?)(?:\*\*|\*|__|_)\s*(?:[-\u2013\u2014:]\s*)?")
+_SHORTCODE = re.compile(r"\{\{[<%]\s*/?\s*([\w-]+)")
 KNOWN_FIELDS = {"title", "date", "resolved", "resolvedWhen", "severity", "affected", "informational", "section"}
 
 
@@ -144,6 +145,10 @@ class _CState:
             if not informational:
                 self.leftovers.append(Leftover(file, "resolvedWhen", f"missing; resolved at the last update, "
                                                                      f"{format_time(resolved)}"))
+        shortcodes = sorted({m.group(1) for text in [rest] + [u.message for u in updates]
+                             for m in _SHORTCODE.finditer(text)})
+        if shortcodes:
+            self.leftovers.append(Leftover(file, "body", f"Hugo shortcodes kept as text: {', '.join(shortcodes)}"))
         notice = NewNotice(slug=file_slug(path.stem, date, title, "issue"), source=file, title=title,
                            kind="incident", components=components, updates=tuple(updates), body=rest,
                            started=date, resolved=resolved)

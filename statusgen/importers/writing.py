@@ -19,7 +19,7 @@ from statusgen.config import CONFIG_FILE, ID_PATTERN
 from statusgen.content import INCIDENT_KEYS, INCIDENTS_DIR, incident_files
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.files import atomic_write
-from statusgen.front_matter import render_scalar, render_value_lines
+from statusgen.front_matter import render_value_lines
 from statusgen.importers.common import ImportPlan, NewComponent, NewGroup, NewNotice, format_time
 
 # Imported history is never pushed to subscribers as news, once the format can say so.

@@ -137,7 +137,7 @@ def test_an_unresolved_issue_with_a_resolved_update_stays_open(empty, tmp_path):
     (site / "content/issues/api.md").write_text(
         "---\ntitle: API errors\ndate: 2026-11-20 10:00:00\nresolved: false\nseverity: disrupted\naffected: [API]\n---\n"
         "*Resolved* - Looked fixed. {{< track \"2026-11-20 10:30:00\" >}}\n\n"
-        "*Investigating* - Errors. {{< track \"2026-11-20 10:00:00\" >}}\n")
+        "*Investigating* - Errors. {{< track \"2026-11-20 10:00:00\" >}}\n\n{{< figure src=\"graph.png\" >}}\n")
     result = empty.import_("cstate", str(site))
     assert result.exit_code == 0, result.output
     front, _ = empty.notice("2026-11-20-api")
@@ -146,4 +146,5 @@ def test_an_unresolved_issue_with_a_resolved_update_stays_open(empty, tmp_path):
         ("investigating", "Errors."), ("monitoring", "Looked fixed.")]
     assert ("content/issues/api.md: updates: the update at 2026-11-20T10:30:00Z says resolved but the incident "
             "is not; imported as 'monitoring'") in result.output
+    assert "content/issues/api.md: body: Hugo shortcodes kept as text: figure" in result.output
     empty.check()
