@@ -71,7 +71,37 @@
         labels[j].textContent = STATE_LABELS[state];
         labels[j].className = "state st-" + state;
       }
+      moveToList(el, state);
     }
+    syncLists();
+  }
+
+  /* On the index each state has its section (data-list): a window that starts or ends moves to
+     its new one, so nothing completed stays under "Maintenance in progress". */
+  function moveToList(el, state) {
+    var from = el.parentNode, to = document.querySelector("section[data-list='" + state + "']");
+    if (!from || !from.hasAttribute || !from.hasAttribute("data-list") || !to || to === from) return;
+    var first = to.querySelector("[data-incident]");
+    if (state === "completed") to.insertBefore(el, first || to.querySelector(".none"));
+    else to.insertBefore(el, to.querySelector(".more"));
+  }
+
+  function syncLists() {
+    var lists = document.querySelectorAll("section[data-list]");
+    for (var i = 0; i < lists.length; i++) {
+      var list = lists[i], filled = !!list.querySelector("[data-incident], .more"), none = list.querySelector(".none");
+      if (none) none.hidden = filled;
+      else list.hidden = !filled;
+    }
+  }
+
+  /* The footer names the zone the times are shown in: the reader's, once they are localised. */
+  function nameZone() {
+    var note = document.querySelector(".zone[data-zone]"), zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!note || !zone) return;
+    var site = note.getAttribute("data-zone");
+    note.textContent = zone === site ? "Times are shown in " + site + "." :
+      "Times are shown in your time zone, " + zone + "; days are counted in " + site + ".";
   }
 
   function setComponent(id, status) {
@@ -148,6 +178,7 @@
     applySchedule(now);
     flipMaintenance(now);
     localiseTimes(now);
+    nameZone();
     showFreshness(now);
     loadFreshness(now);
   }
