@@ -7,9 +7,13 @@ disk, and files are replaced atomically, so a refused change leaves the file as 
 from __future__ import annotations
 
 import difflib
+import fcntl
+import functools
 import os
 import re
+import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +30,7 @@ from statusgen.model import (
     Maintenance,
     Notice,
 )
+from statusgen.text import bad_character, normalise_lines, shown
 from statusgen.times import iso_utc
 
 SLUG_MAX = 60
@@ -69,9 +74,69 @@ def check_components(config: Config, components: tuple[tuple[str, str], ...], re
 
 
 def _check_text(option: str, value: str) -> str:
-    if not value or not value.strip():
-        raise StatusgenError(f"{option}: found {value!r}; expected non-empty text")
-    return value.strip()
+    # A message is Markdown over several lines: line endings and trailing spaces are normalised
+    # (as an editor would), other control characters refused, as in a file.
+    multiline = option == "--message"
+    text = normalise_lines(value).strip() if multiline else value.strip()
+    if not text:
+        raise StatusgenError(f"{option}: found {shown(value)}; expected non-empty text")
+    problem = bad_character(text, multiline)
+    if problem:
+        raise StatusgenError(f"{option}: found {shown(value)}; {problem}; nothing was written")
+    return text
+
+
+# Long enough for any other command to finish on a loaded machine; short enough that nobody
+# waits on a hung one without being told.
+LOCK_TIMEOUT = 30.0
+_held_locks: set[Path] = set()
+
+
+@contextmanager
+def repository_lock(root: Path, timeout: float | None = None):
+    """Hold the repository's authoring lock: an flock on the incidents/ folder itself.
+
+    Writing commands read a file, change it and replace it; two at once would each write their
+    own version and one update would be lost. The kernel releases an flock when its process
+    ends however it ends, so a killed command never leaves a stale lock, and no lock file is
+    left in the repository. Re-entrant within one process.
+    """
+    folder = (Path(root) / INCIDENTS_DIR).resolve()
+    if folder in _held_locks:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StatusgenError(
+                        f"{INCIDENTS_DIR}/: another statusgen command has been changing incident files for "
+                        f"{timeout:g} s and still holds the lock; nothing was written. Try again when it has "
+                        "finished (the lock goes away with the process holding it).") from None
+                time.sleep(0.02)
+        _held_locks.add(folder)
+        try:
+            yield
+        finally:
+            _held_locks.discard(folder)
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _locked(function):
+    """Runs an authoring command under `repository_lock`."""
+    @functools.wraps(function)
+    def locked(config: Config, *args, **kwargs):
+        with repository_lock(Path(config.root)):
+            return function(config, *args, **kwargs)
+    return locked
 
 
 def _free_path(config: Config, date_prefix: str, slug: str) -> Path:
@@ -116,6 +181,7 @@ def _first_update(at: datetime, status: str, message: str) -> str:
             + render_value_lines("message", message, 4, "\n"))
 
 
+@_locked
 def new_incident(config: Config, title: str, components: tuple[tuple[str, str], ...],
                  message: str | None, at: datetime) -> Path:
     """Write incidents/<date>-<slug>.md with a first `investigating` update; return its path."""
@@ -134,6 +200,7 @@ def new_incident(config: Config, title: str, components: tuple[tuple[str, str], 
     return _write_new(config, path, text)
 
 
+@_locked
 def new_maintenance(config: Config, title: str, components: tuple[tuple[str, str], ...],
                     start: datetime, end: datetime, message: str | None, now: datetime) -> Path:
     """Write incidents/<start date>-<slug>.md with a first `scheduled` update at `now`."""
@@ -195,6 +262,7 @@ def _load_for_edit(config: Config, path: Path) -> tuple[str, Notice]:
     return text, notice
 
 
+@_locked
 def add_update(config: Config, reference: str, status: str, message: str, at: datetime,
                components: tuple[tuple[str, str], ...] = ()) -> Path:
     """Append an update to the file, keeping everything else in it as written.
@@ -235,6 +303,7 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
     return path
 
 
+@_locked
 def resolve(config: Config, reference: str, message: str | None, at: datetime) -> Path:
     """Close an incident (`resolved`) or a maintenance (`completed`) with a closing update."""
     config = _absolute(config)

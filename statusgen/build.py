@@ -10,9 +10,11 @@ from pathlib import Path
 from statusgen.cache import BuildCache, Memo
 from statusgen.config import Config, load_config
 from statusgen.content import load_content
+from statusgen.errors import StatusgenError
 from statusgen.model import Content
 from statusgen.render import RenderContext, merge_outputs, render_files, render_pages
 from statusgen.render.pages import PageResolver, PendingPage
+from statusgen.render.theme import template_problems
 from statusgen.state import SiteState, derive_state, next_change
 from statusgen.write import recorded_keys, write_fresh, write_site
 
@@ -29,9 +31,17 @@ class BuildResult:
 
 
 def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None) -> tuple[Config, Content]:
-    """Validate configuration and every incident file; raise StatusgenError listing all problems."""
+    """Validate configuration, every template and every incident file; raise StatusgenError
+    listing all problems."""
     config = load_config(root)
-    return config, load_content(config, cache, jobs)
+    problems = template_problems(config.root)
+    try:
+        content = load_content(config, cache, jobs)
+    except StatusgenError as exc:
+        raise StatusgenError(problems + exc.problems) from None
+    if problems:
+        raise StatusgenError(problems)
+    return config, content
 
 
 def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: bool = True,

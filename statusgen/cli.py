@@ -65,8 +65,10 @@ def resolve_now(value: str | None, tz) -> datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return datetime.fromtimestamp(int(epoch), timezone.utc)
-        except ValueError:
+            from statusgen.times import in_range
+
+            return in_range(datetime.fromtimestamp(int(epoch), timezone.utc))
+        except (ValueError, OverflowError, OSError):
             raise StatusgenError(f"SOURCE_DATE_EPOCH: found {epoch!r}; expected whole seconds since 1970") from None
     return datetime.now(timezone.utc).replace(microsecond=0)
 

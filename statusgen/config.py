@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import Problems, StatusgenError
+from statusgen.reading import SourceError, read_source
+from statusgen.text import bad_character, mailto_problem, shown, url_problem
 
 CONFIG_FILE = "statusgen.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -129,7 +131,8 @@ class _Reader:
                     f"unknown setting {key!r} (known: {', '.join(sorted(allowed))})",
                 )
 
-    def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
+    def text(self, key: str, required: bool = False, default: str | None = None,
+             multiline: bool = False) -> str | None:
         value = self.table.get(key)
         if value is None:
             if required:
@@ -138,6 +141,26 @@ class _Reader:
         if not isinstance(value, str) or (required and not value.strip()):
             self.problems.add(self.file, self._field(key), f"found {value!r}; expected non-empty text")
             return default
+        problem = bad_character(value.replace("\r\n", "\n") if multiline else value, multiline)
+        if problem:
+            self.problems.add(self.file, self._field(key), f"found {shown(value)}; {problem}")
+            return default
+        return value
+
+    def site_url(self, key: str, required: bool = False, mailto: bool = False) -> str | None:
+        """An absolute https URL (http for localhost) with no query or fragment; or mailto:ADDRESS."""
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        is_mailto = mailto and value.lower().startswith("mailto:")
+        problem = mailto_problem(value) if is_mailto else url_problem(value, query_allowed=mailto)
+        if problem:
+            expected = ("an absolute https URL such as 'https://example.com/support', or mailto:ADDRESS such as "
+                        "'mailto:support@example.com'" if mailto else
+                        "an absolute https URL (http only for localhost) without query or fragment, "
+                        "such as 'https://status.example.com/'")
+            self.problems.add(self.file, self._field(key), f"found {shown(value)}; expected {expected} ({problem})")
+            return None
         return value
 
     def number(self, key: str, low: float, high: float, default, integer: bool = False):
@@ -182,16 +205,20 @@ class _Reader:
 def load_config(root: Path) -> Config:
     path = Path(root) / CONFIG_FILE
     file = CONFIG_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise StatusgenError(
             f"{file}: not found in {Path(root).resolve()} (run 'statusgen init DIR' to create a status repository, or pass --root)"
-        ) from None
+        )
+    try:
+        data = tomllib.loads(read_source(path, Path(root)).decode("utf-8"))
+    except SourceError as exc:
+        raise StatusgenError(f"{file}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise StatusgenError(f"{file}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise StatusgenError(f"{file}: not UTF-8 text") from None
+    except RecursionError:
+        raise StatusgenError(f"{file}: nested too deeply; expected plain tables and arrays") from None
 
     problems = Problems()
     top = _Reader(problems, file, data, "")
@@ -231,22 +258,22 @@ def _parse_site(problems: Problems, file: str, table: dict) -> Site:
     r.check_keys({"title", "base_url", "description", "timezone", "language", "support_url",
                   "uptime_days", "feed_entries", "stale_after"})
     title = r.text("title", required=True) or ""
-    base_url = r.url("base_url", required=True) or "http://localhost/"
+    base_url = r.site_url("base_url", required=True) or "http://localhost/"
     if not base_url.endswith("/"):
         base_url += "/"
     tz_name = r.text("timezone", default="UTC") or "UTC"
     try:
         ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.add(file, "site.timezone", f"found {tz_name!r}; expected an IANA time zone such as 'Europe/Berlin' or 'UTC'")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
+        problems.add(file, "site.timezone", f"found {shown(tz_name)}; expected an IANA time zone such as 'Europe/Berlin' or 'UTC'")
         tz_name = "UTC"
     return Site(
         title=title,
         base_url=base_url,
-        description=r.text("description", default="") or "",
+        description=r.text("description", default="", multiline=True) or "",
         timezone=tz_name,
         language=r.text("language", default="en") or "en",
-        support_url=r.url("support_url", schemes=("https", "mailto")),
+        support_url=r.site_url("support_url", mailto=True),
         uptime_days=r.number("uptime_days", 1, 366, 90, integer=True),
         feed_entries=r.number("feed_entries", 1, 10000, 100, integer=True),
         stale_after=r.number("stale_after", 0, 525600, 60, integer=True),
@@ -263,7 +290,7 @@ def _parse_groups(problems: Problems, file: str, items: list[dict]) -> tuple[Gro
             problems.add(file, f"groups[{index}].id", f"duplicate group id {group_id!r}; expected unique ids")
         elif group_id and name:
             seen.add(group_id)
-            groups.append(Group(group_id, name, r.text("description")))
+            groups.append(Group(group_id, name, r.text("description", multiline=True)))
     return tuple(groups)
 
 
@@ -285,7 +312,7 @@ def _parse_components(problems: Problems, file: str, items: list[dict], group_id
             problems.add(file, f"components[{index}].id", f"duplicate component id {component_id!r}; expected unique ids")
         elif component_id and name:
             seen.add(component_id)
-            components.append(Component(component_id, name, group, r.text("description"),
+            components.append(Component(component_id, name, group, r.text("description", multiline=True),
                                         float(slo) if slo is not None else None))
     return tuple(components)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, tzinfo
 from functools import partial
@@ -25,6 +26,8 @@ from statusgen.model import (
     sort_newest_first,
 )
 from statusgen.parallel import forked_map
+from statusgen.reading import SourceError, YamlError, load_yaml, read_source
+from statusgen.text import bad_character, shown
 from statusgen.times import parse_time
 
 INCIDENTS_DIR = "incidents"
@@ -42,7 +45,42 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: load
 
 
 def incident_files(root: Path) -> list[Path]:
-    return sorted((Path(root) / INCIDENTS_DIR).rglob("*.md"))
+    """Every `*.md` entry under incidents/ (whatever its kind: `load_content` checks that)."""
+    return scan_incident_files(root)[0]
+
+
+def scan_incident_files(root: Path) -> tuple[list[Path], Problems]:
+    """(the `*.md` entries under incidents/, problems with the other entries found there).
+
+    Linked folders are not followed (they could lead out of the repository or in circles), and
+    a file that is almost an incident file (`.MD`, `.markdown`) is an error rather than ignored.
+    """
+    problems = Problems()
+    found: list[Path] = []
+    base = Path(root) / INCIDENTS_DIR
+    for folder, folders, files in os.walk(base):
+        here = Path(folder)
+        for name in list(folders):
+            path = here / name
+            source = path.relative_to(root).as_posix()
+            if name.endswith(".md"):
+                problems.add(source, "", "a folder; expected an incident file (rename the folder)")
+                folders.remove(name)
+            elif path.is_symlink():
+                problems.add(source, "", f"a symbolic link to a folder ({shown(os.readlink(path))}); expected "
+                                         "a real folder (statusgen does not follow linked folders)")
+                folders.remove(name)
+        folders.sort()
+        for name in files:
+            path = here / name
+            stem, dot, extension = name.rpartition(".")
+            if extension == "md" and dot:
+                found.append(path)
+            elif dot and stem and extension.lower() in ("md", "markdown", "mdown", "mkd"):
+                problems.add(path.relative_to(root).as_posix(), "",
+                             f"found the extension {shown('.' + extension)}; expected '.md' (rename it to "
+                             f"{shown(stem + '.md')}, or it is not read)")
+    return sorted(found), problems
 
 
 def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None) -> Content:
@@ -61,14 +99,20 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     fresh: dict[str, Notice] = {}
     settings = repr((config.component_ids, config.site.timezone))
     files = []  # (key, source, slug, raw) in file order
-    for path in incident_files(config.root):
+    paths, scan_problems = scan_incident_files(config.root)
+    problems.items.extend(scan_problems.items)
+    for path in paths:
         source = path.relative_to(config.root).as_posix()
         slug = path.stem
         if slug in seen:
             problems.add(source, "slug", f"duplicate slug {slug!r}, also used by {seen[slug]}; expected unique file names")
             continue
         seen[slug] = source
-        raw = path.read_bytes()
+        try:
+            raw = read_source(path, config.root)
+        except SourceError as exc:
+            problems.add(source, "", str(exc))
+            continue
         files.append((digest(settings, source, raw), source, slug, raw))
     to_parse = [item for item in files if item[0] not in cached]
     parsed = dict(zip((item[0] for item in to_parse),
@@ -128,7 +172,10 @@ def parse_notice(source: str, slug: str, raw: bytes, config: Config, problems: P
         return None
     front, body, first_line = parts
     try:
-        data = yaml.load(front, Loader=_Loader)
+        data = load_yaml(front, _Loader, first_line)
+    except YamlError as exc:
+        problems.add(source, f"line {exc.line}", str(exc))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + first_line}" if mark is not None else "front matter"
@@ -149,6 +196,12 @@ class _Fields:
     def error(self, field: str, message: str) -> None:
         self.ok = False
         self.problems.add(self.source, field, message)
+
+    def text(self, field: str, value: str, multiline: bool = False) -> None:
+        """Refuses characters some output (XML feeds, iCalendar) cannot carry."""
+        problem = bad_character(value.replace("\r\n", "\n") if multiline else value, multiline)
+        if problem:
+            self.error(field, f"found {shown(value)}; {problem}")
 
     def time(self, field: str, value, required: bool) -> datetime | None:
         if value is None:
@@ -195,6 +248,9 @@ class _Fields:
         if not isinstance(title, str) or not title.strip():
             self.error("title", "missing; expected the incident's title as text" if title is None
                        else f"found {title!r}; expected non-empty text")
+        else:
+            self.text("title", title.strip())
+        self.text("body", body, multiline=True)
         components = self.components("components", data.get("components"))
         statuses = INCIDENT_UPDATE_STATUSES if kind == "incident" else MAINTENANCE_UPDATE_STATUSES
         updates = self.updates(data.get("updates"), statuses, kind)
@@ -230,6 +286,7 @@ class _Fields:
                 self.error(f"{field}.message", "missing; expected the update's text (Markdown)" if message is None
                            else f"found {message!r}; expected non-empty text")
                 message = ""
+            self.text(f"{field}.message", message.strip(), multiline=True)
             components = self.components(f"{field}.components", item.get("components"))
             if at is not None and status in statuses:
                 updates.append(Update(at, status, message.strip(), components))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A message quoting a huge value is cut in the middle: what was found starts it, what is
+# expected ends it, and a terminal is never flooded.
+MAX_MESSAGE = 1000
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -13,7 +17,14 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message}"
+        return f"{_bounded(where, 200)}: {_bounded(self.message, MAX_MESSAGE)}"
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    keep = (limit - 40) // 2
+    return f"{text[:keep]} … [{len(text) - 2 * keep:,} characters left out] … {text[-keep:]}"
 
 
 class StatusgenError(Exception):

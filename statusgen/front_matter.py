@@ -67,7 +67,9 @@ class FrontMatterEditor:
         self.start, self.end = opening.end(), closing.start()
         self.yaml = text[self.start:self.end]
         self.newline = "\r\n" if "\r\n" in text[:self.end] else "\n"
-        self.root = yaml.compose(self.yaml, Loader=yaml.SafeLoader)
+        # The loader the build reads with (libyaml), so what builds can be edited: the pure-Python
+        # parser refuses some layouts libyaml accepts, such as a tab after 'title:'.
+        self.root = yaml.compose(self.yaml, Loader=ContentLoader)
         self.expected = yaml.load(self.yaml, Loader=ContentLoader)
         if not isinstance(self.root, MappingNode) or self.root.flow_style or not isinstance(self.expected, dict):
             raise StatusgenError(f"{source}: front matter is not a block mapping; expected 'field: value' lines")

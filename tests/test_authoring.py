@@ -397,3 +397,83 @@ def test_update_copes_with_other_layouts(repo, layout):
     assert data["updates"][-1]["components"] == {"api": "operational"}
     assert len(data["updates"]) == 2
     assert run(repo, "check").exit_code == 0
+
+
+# -- hostile input to the authoring commands ----------------------------------------------------
+
+TAB_INCIDENT = ("---\ntitle:\tTabbed title\ncomponents:\n  api: partial_outage\nstarted: 2026-11-20T14:02:00Z\n"
+                "updates:\n  - at: 2026-11-20T14:02:00Z\n    status: investigating\n    message: Looking.\n---\n")
+
+
+def test_a_file_that_builds_can_be_updated_even_with_a_tab_after_a_key(repo):
+    repo.write("incidents/2026-11-20-tab.md", TAB_INCIDENT)
+    assert run(repo, "check").exit_code == 0
+    result = run(repo, "update", "2026-11-20-tab", "--status", "identified", "--message", "Found it.",
+                 "--at", "2026-11-20T14:30:00Z")
+    assert result.exit_code == 0, result.output
+    text = (repo.root / "incidents/2026-11-20-tab.md").read_text()
+    assert text.startswith(TAB_INCIDENT.removesuffix("---\n"))  # every byte written before is kept
+    data = front_matter(repo.root / "incidents/2026-11-20-tab.md")
+    assert data["title"] == "Tabbed title"
+    assert data["updates"][-1] == {"at": "2026-11-20T14:30:00Z", "status": "identified", "message": "Found it."}
+    assert run(repo, "check").exit_code == 0
+
+
+@pytest.mark.parametrize("message, written", [
+    ("Rolling back.   ", "Rolling back."),
+    ("First line.  \r\nSecond line.\t\r\n", "First line.\nSecond line."),
+    ("Old Mac\rline endings", "Old Mac\nline endings"),
+])
+def test_messages_with_trailing_spaces_or_windows_line_endings_are_normalised(repo, message, written):
+    assert run(repo, "new", "incident", "API errors", "--component", "api=partial_outage",
+               "--at", "2026-11-20T14:02:00Z", "--message", message).exit_code == 0
+    path = repo.root / "incidents/2026-11-20-api-errors.md"
+    assert front_matter(path)["updates"][0]["message"].rstrip("\n") == written  # a block scalar ends with \n
+    result = run(repo, "update", "2026-11-20-api-errors", "--status", "identified", "--message", message,
+                 "--at", "2026-11-20T14:30:00Z")
+    assert result.exit_code == 0, result.output
+    result = run(repo, "resolve", "2026-11-20-api-errors", "--message", message, "--at", "2026-11-20T15:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert [u["message"].rstrip("\n") for u in front_matter(path)["updates"]] == [written] * 3
+    assert "\r" not in path.read_text()
+    assert run(repo, "check").exit_code == 0
+
+
+CONTROL_ARGS = {
+    "escape in new incident title": (["new", "incident", "API \x1b[31merrors", "--component", "api=major_outage"],
+                                     "TITLE: found 'API \\x1b[31merrors'; contains the control character '\\x1b'"),
+    "line break in new maintenance title": (["new", "maintenance", "DB\r\nupgrade", "--component", "db=under_maintenance",
+                                             "--start", "2026-12-01T02:00:00Z", "--end", "2026-12-01T04:00:00Z"],
+                                            "TITLE: found 'DB\\r\\nupgrade'; contains the line break '\\r'"),
+    "NEL in new incident message": (["new", "incident", "API errors", "--component", "api=major_outage",
+                                     "--message", "Down\x85now"],
+                                    "--message: found 'Down\\x85now'; contains the control character '\\x85'"),
+    "escape in update message": (["update", "2026-11-20-existing", "--status", "identified", "--message", "\x1b[2Jgone"],
+                                 "--message: found '\\x1b[2Jgone'; contains the control character '\\x1b'"),
+    "NUL in resolve message": (["resolve", "2026-11-20-existing", "--message", "done\x00"],
+                               "--message: found 'done\\x00'; contains the control character '\\x00'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTROL_ARGS))
+def test_control_characters_in_titles_and_messages_are_refused_and_nothing_is_written(repo, case):
+    assert run(repo, "new", "incident", "Existing", "--component", "api=partial_outage",
+               "--at", "2026-11-20T14:02:00Z").exit_code == 0
+    before = {p.name: p.read_bytes() for p in (repo.root / "incidents").iterdir()}
+    args, message = CONTROL_ARGS[case]
+    result = run(repo, *args, "--at" if args[0] != "new" or args[1] == "incident" else "--message", *(
+        ["2026-11-21T10:00:00Z"] if args[0] != "new" or args[1] == "incident" else ["Planned."]))
+    assert result.exit_code == 1
+    assert f"Error: {message}" in result.output
+    assert "expected text without control characters" in result.output
+    assert "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in (repo.root / "incidents").iterdir()} == before
+
+
+def test_update_refuses_a_time_outside_the_buildable_range(repo):
+    assert run(repo, "new", "incident", "Existing", "--component", "api=partial_outage",
+               "--at", "2026-11-20T14:02:00Z").exit_code == 0
+    result = run(repo, "update", "2026-11-20-existing", "--status", "identified", "--message", "x",
+                 "--at", "9999-12-31T23:59:59-01:00")
+    assert result.exit_code == 1
+    assert "--at: found '9999-12-31T23:59:59-01:00'; expected a time from 1970-01-01T00:00:00Z" in result.output

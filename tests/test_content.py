@@ -202,3 +202,212 @@ def test_missing_config_is_a_clear_error(tmp_path):
     assert result.exit_code == 1
     assert "statusgen.toml: not found" in result.output
     assert "statusgen init" in result.output
+
+
+# -- hostile and broken input: every case a clear error, exit 1, no traceback, site kept --------
+
+BOMB = """
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+title: *h
+"""
+
+
+def built_site(repo) -> dict[str, bytes]:
+    """Build a good site first and return its files, so a test can show a failed build kept it."""
+    repo.incident("2026-11-20-api", GOOD_INCIDENT)
+    site = repo.build("2026-11-21T00:00:00Z")
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def assert_refused(repo, before: dict[str, bytes], *expected: str) -> str:
+    """`check` and `build` both fail with every expected message, no traceback, site unchanged."""
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        result = repo.run(*command, "--root", str(repo.root))
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        for fragment in expected:
+            assert fragment in result.output, result.output
+    site = repo.root / "site"
+    assert {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+    return result.output
+
+
+def test_files_that_are_not_plain_incident_files_are_each_named(repo, tmp_path):
+    before = built_site(repo)
+    incidents = repo.root / "incidents"
+    (incidents / "dangling.md").symlink_to(tmp_path / "missing.md")
+    (incidents / "folder.md").mkdir()
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\n" + GOOD_INCIDENT.strip() + "\n---\n")
+    (incidents / "leak.md").symlink_to(outside)
+    (incidents / "LOUD.MD").write_text("x")
+    (incidents / "2026-11-22-long.markdown").write_text("x")
+    assert_refused(
+        repo, before,
+        "incidents/dangling.md: a symbolic link to", "which does not exist; expected a file",
+        "incidents/folder.md: a folder; expected an incident file",
+        "incidents/leak.md: a symbolic link to", "outside the status repository; expected a file inside the repository",
+        "incidents/LOUD.MD: found the extension '.MD'; expected '.md' (rename it to 'LOUD.md'",
+        "incidents/2026-11-22-long.markdown: found the extension '.markdown'; expected '.md'",
+    )
+
+
+def test_symlink_to_a_file_inside_the_repository_is_read(repo):
+    repo.write("drafts/api.md", "---\n" + GOOD_INCIDENT.strip() + "\n---\n")
+    (repo.root / "incidents" / "2026-11-20-api.md").symlink_to(repo.root / "drafts" / "api.md")
+    result = check(repo)
+    assert result.exit_code == 0, result.output
+    assert "1 incidents" in result.output
+
+
+def test_a_named_pipe_as_incident_file_is_refused_without_hanging(repo):
+    import os
+
+    from tests import cli_process
+
+    before = built_site(repo)
+    os.mkfifo(repo.root / "incidents" / "x.md")
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        result = cli_process.run(*command, "--root", str(repo.root))  # raises if it hangs
+        assert result.returncode == 1
+        assert "incidents/x.md: not a regular file (a named pipe, socket or device); expected a file" in result.stderr
+        assert "Traceback" not in result.stderr
+    site = repo.root / "site"
+    assert {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_without_printing_its_value(repo):
+    from tests import cli_process
+
+    before = built_site(repo)
+    repo.incident("2026-11-21-bomb", BOMB)
+    assert len((repo.root / "incidents/2026-11-21-bomb.md").read_bytes()) < 700
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        # bounded in time and memory: before the fix this ran for minutes and died of MemoryError
+        result = cli_process.run(*command, "--root", str(repo.root))
+        assert result.returncode == 1
+        assert "incidents/2026-11-21-bomb.md: line 8: more than 50 YAML aliases (*name)" in result.stderr
+        assert "lol" not in result.stderr
+        assert len(result.stderr) < 2000
+    site = repo.root / "site"
+    assert {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+
+
+def test_few_aliases_expanding_hugely_are_refused_too(repo):
+    # 40 aliases, each doubling: under the alias bound, but 2**20 values once expanded.
+    lines = ['a0: &a0 ["x", "x"]'] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 21)]
+    repo.incident("2026-11-21-doubling", "\n".join(lines) + "\ntitle: x\n")
+    result = check(repo)
+    assert result.exit_code == 1
+    assert "incidents/2026-11-21-doubling.md: line 2: expands to more than 20,000 values" in result.output
+
+
+def test_deep_nesting_and_huge_files_are_refused(repo):
+    repo.incident("2026-11-21-deep", "title: " + "[" * 100 + "]" * 100)
+    repo.write("incidents/2026-11-21-huge.md", "---\n" + GOOD_INCIDENT.strip() + "\n---\n" + "x" * (1024 * 1024))
+    result = check(repo)
+    assert result.exit_code == 1
+    assert "incidents/2026-11-21-deep.md: line 2: nested more than 32 levels deep" in result.output
+    assert "incidents/2026-11-21-huge.md: 1,048,8" in result.output
+    assert "bytes; expected at most 1,048,576 bytes (1 MiB)" in result.output
+    assert len(result.output) < 2000
+
+
+def test_duplicate_yaml_keys_are_errors_naming_the_key(repo):
+    before = built_site(repo)
+    repo.incident("2026-11-21-twice", GOOD_INCIDENT + "title: Other title\n")
+    repo.incident("2026-11-21-nested", GOOD_INCIDENT.replace("    message: Looking.",
+                                                             "    message: Looking.\n    status: resolved"))
+    assert_refused(
+        repo, before,
+        "incidents/2026-11-21-twice.md: line 14: 'title' given twice (first on line 2); expected each field once",
+        "incidents/2026-11-21-nested.md: line 11: 'updates[0].status' given twice (first on line 9)",
+    )
+
+
+CONTROL_CASES = {
+    "escape in title": ('title: API errors', 'title: "API \\e[31merrors"', "title: found 'API \\x1b[31merrors'; "
+                        "contains the control character '\\x1b' at character 5"),
+    "NEL in title": ('title: API errors', 'title: "API\\x85errors"', "title: found 'API\\x85errors'; "
+                     "contains the control character '\\x85' at character 4"),
+    "bare CR in title": ('title: API errors', 'title: "API\\rerrors"', "title: found 'API\\rerrors'; "
+                         "contains the line break '\\r' at character 4"),
+    "CRLF in title": ('title: API errors', 'title: "API\\r\\nerrors"', "title: found 'API\\r\\nerrors'; "
+                      "contains the line break '\\r' at character 4"),
+    "escape in message": ("message: Looking.", 'message: "Looking\\e[0m."', "updates[0].message: found "
+                          "'Looking\\x1b[0m.'; contains the control character '\\x1b' at character 8"),
+    "bare CR in message": ("message: Looking.", 'message: "Look\\ring."', "updates[0].message: found "
+                           "'Look\\ring.'; contains the line break '\\r' at character 5"),
+    "NUL in message": ("message: Fixed.", 'message: "Fixed\\0"', "updates[1].message: found 'Fixed\\x00'"),
+    "DEL in title": ('title: API errors', 'title: "API\\x7f"', "title: found 'API\\x7f'; "
+                     "contains the control character '\\x7f' at character 4"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTROL_CASES))
+def test_control_characters_in_incident_text_are_refused(repo, case):
+    before = built_site(repo)
+    old, new, message = CONTROL_CASES[case]
+    assert old in GOOD_INCIDENT
+    repo.incident("2026-11-21-ctl", GOOD_INCIDENT.replace(old, new, 1))
+    assert_refused(repo, before, f"incidents/2026-11-21-ctl.md: {message}",
+                   "expected text without control characters")
+
+
+def test_control_characters_in_the_body_are_refused_but_windows_line_endings_are_fine(repo):
+    repo.write("incidents/2026-11-21-crlf.md",
+               ("---\n" + GOOD_INCIDENT.strip() + "\n---\nA summary\nover two lines.\n").replace("\n", "\r\n"))
+    assert check(repo).exit_code == 0
+    before = built_site(repo)
+    repo.incident("2026-11-21-body", GOOD_INCIDENT, body="Summary \x1b[1mbold\x1b[0m\n")
+    assert_refused(repo, before, "incidents/2026-11-21-body.md: body: found 'Summary \\x1b[1mbold\\x1b[0m'; "
+                                 "contains the control character '\\x1b' at character 9")
+
+
+def test_times_outside_the_buildable_range_are_errors(repo):
+    before = built_site(repo)
+    repo.incident("2026-11-21-early", GOOD_INCIDENT.replace("started: 2026-11-20T14:02:00Z",
+                                                            "started: 0001-01-01T00:00:00+01:00"))
+    repo.incident("2026-11-21-late", GOOD_INCIDENT.replace("resolved: 2026-11-20T15:40:00Z",
+                                                           "resolved: 9999-12-31T23:59:59-01:00"))
+    assert_refused(repo, before,
+                   "incidents/2026-11-21-early.md: started: found '0001-01-01T00:00:00+01:00'; expected a time "
+                   "from 1970-01-01T00:00:00Z to 9997-12-31T23:59:59Z (this one falls outside the years 1-9999",
+                   "incidents/2026-11-21-late.md: resolved: found '9999-12-31T23:59:59-01:00'; expected a time from")
+
+
+@pytest.mark.parametrize("now", ["9999-12-31T23:59:59Z", "0001-01-01T00:30:00+01:00", "1969-12-31T23:59:59Z"])
+def test_now_outside_the_buildable_range_is_an_error(repo, now):
+    before = built_site(repo)
+    result = repo.run("build", "--root", str(repo.root), "--now", now)
+    assert result.exit_code == 1
+    assert f"--now: found {now!r}; expected a time from 1970-01-01T00:00:00Z to 9997-12-31T23:59:59Z" in result.output
+    site = repo.root / "site"
+    assert {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+
+
+def test_the_edges_of_the_buildable_range_build(repo):
+    # Every duration a build adds to a time (uptime windows, calendar days, the next change) stays in range.
+    repo.incident("2026-11-20-api", GOOD_INCIDENT)
+    repo.incident("1970-01-01-first", GOOD_INCIDENT.replace("2026-11-20T14:02:00Z", "1970-01-01T00:00:00Z")
+                  .replace("2026-11-20T14:10:00Z", "1970-01-01T00:00:00Z"))
+    repo.incident("9997-12-31-last", GOOD_MAINTENANCE.replace("2026-12-01T02:00:00Z", "9997-12-31T23:00:00Z")
+                  .replace("2026-12-01T04:00:00Z", "9997-12-31T23:59:59Z"))
+    for now in ("9997-12-31T23:59:59Z", "1970-01-01T00:00:00Z"):
+        result = repo.run("build", "--root", str(repo.root), "--now", now)
+        assert result.exit_code == 0, result.output
+    result = repo.run("build", "--root", str(repo.root), "--now", "9997-12-31T23:59:59Z", "--no-cache")
+    assert result.exit_code == 0, result.output
+    import feedparser
+    import icalendar
+
+    assert not feedparser.parse((repo.root / "site/feed.atom").read_bytes()).bozo
+    calendar = icalendar.Calendar.from_ical((repo.root / "site/maintenance.ics").read_bytes())
+    assert [str(event["summary"]) for event in calendar.walk("VEVENT")] == ["DB upgrade"]

@@ -20,6 +20,7 @@ from statusgen import __version__
 from statusgen.cache import digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
+from statusgen.render.theme import template_location
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -48,7 +49,8 @@ class KeyedRenderer:
         except TemplateSyntaxError as exc:
             raise StatusgenError(f"template {exc.name or template}: line {exc.lineno}: {exc.message}") from None
         except Exception as exc:  # a template override that fails while rendering is the user's to fix
-            raise StatusgenError(f"template {template}: rendering {extra.get('page_path')} failed: "
+            where = template_location(exc) or f"template {template}"
+            raise StatusgenError(f"{where}: rendering {extra.get('page_path')} failed: "
                                  f"{type(exc).__name__}: {exc}") from None
 
     def _key(self, template: str, extra: dict) -> str | None:

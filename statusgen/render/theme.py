@@ -8,6 +8,7 @@ what it replaces: ``{% extends "!base.html" %}`` (Pelican's convention).
 from __future__ import annotations
 
 import hashlib
+import traceback
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -19,9 +20,12 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
+    TemplateSyntaxError,
+    meta,
 )
 from markupsafe import Markup
 
+from statusgen.errors import Problem
 from statusgen.render.markdown import render_markdown
 from statusgen.times import iso_utc
 
@@ -83,6 +87,71 @@ def environment(override_dir: Path | None) -> Environment:
 def override_dir(root: Path) -> Path | None:
     folder = Path(root) / "templates"
     return folder.resolve() if folder.is_dir() else None
+
+
+def template_problems(root: Path) -> list[Problem]:
+    """Compile every template, built-in and override, as `check` and `build` must before
+    rendering: each syntax error, or a template that is extended, included or imported but does
+    not exist, names its file and line."""
+    overrides = override_dir(root)
+    env = environment(overrides)
+    names = {BUILTIN_PREFIX + _template_name(path, THEME_DIR) for path in _template_files(THEME_DIR)}
+    if overrides is not None:
+        names |= {_template_name(path, overrides) for path in _template_files(overrides)}
+    problems = []
+    for name in sorted(names):
+        try:
+            source, filename, _ = env.loader.get_source(env, name)
+            shown_name = display_path(filename, root)
+            ast = env.parse(source, name, filename)
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(display_path(exc.filename or name, root), f"line {exc.lineno}", exc.message or ""))
+            continue
+        except UnicodeDecodeError:
+            problems.append(Problem(name, "", "not UTF-8 text"))
+            continue
+        for referenced in meta.find_referenced_templates(ast):
+            if referenced is None:
+                continue
+            try:
+                env.loader.get_source(env, referenced)
+            except TemplateNotFound:
+                problems.append(Problem(shown_name, "", f"uses the template {referenced!r}, which does not exist; "
+                                        "expected a file in templates/ or a built-in template name"))
+    return problems
+
+
+def _template_files(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file() and "static" not in
+            path.relative_to(folder).parts[:1] and path.name != "README.md"]
+
+
+def _template_name(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def display_path(filename: str, root: Path) -> str:
+    """A template's file as the user knows it: templates/base.html, or the theme's own."""
+    path = Path(filename)
+    for base, shown in ((Path(root).resolve(), ""), (THEME_DIR, "built-in theme: ")):
+        if path.is_absolute() and path.is_relative_to(base):
+            return shown + path.relative_to(base).as_posix()
+    return filename
+
+
+def template_location(exc: BaseException) -> str:
+    """'templates/base.html: line 12' for the innermost template frame of an exception's
+    traceback (Jinja rewrites those frames to point at template lines), else ''."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.suffix != ".py":
+            if path.is_relative_to(THEME_DIR):
+                return f"built-in theme: {path.relative_to(THEME_DIR).as_posix()}: line {frame.lineno}"
+            parts = path.parts
+            where = len(parts) - 1 - parts[::-1].index("templates") if "templates" in parts else len(parts) - 1
+            return f"{'/'.join(parts[where:])}: line {frame.lineno}"
+    return ""
 
 
 def local_time(moment: datetime, tz) -> str:
