@@ -39,7 +39,7 @@ def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path
     result = CliRunner().invoke(cli, ["build", "--root", str(root), "--now", "2026-11-26T12:00:00Z"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert "template incident.html: rendering incidents/" in result.output
+    assert "templates/incident.html: line 1: rendering incidents/" in result.output
     assert "ZeroDivisionError" in result.output
     assert [p.name for p in site.iterdir()] == ["index.html"]
     assert (site / "index.html").read_text() == "previous build"
