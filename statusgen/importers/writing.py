@@ -8,7 +8,6 @@ are (a re-run), or with `force` where this import's own file names are.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import tomllib
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.files import atomic_write
 from statusgen.front_matter import render_value_lines
 from statusgen.importers.common import ImportPlan, NewComponent, NewGroup, NewNotice, format_time
+from statusgen.reading import SourceError, read_source
 
 # Imported history is never pushed to subscribers as news, once the format can say so.
 SUPPORTS_NOTIFY = "notify" in INCIDENT_KEYS
@@ -211,7 +211,7 @@ def import_plan(root: Path, plan: ImportPlan, force: bool = False) -> ImportResu
 
 
 def _validate(root: Path, config_text: str, existing_files: dict[str, Path], planned: dict[str, str]) -> None:
-    """`statusgen check` on the repository as it would be: links to the files that stay, the new ones written."""
+    """`statusgen check` on the repository as it would be: copies of the files that stay, the new ones written."""
     with tempfile.TemporaryDirectory(prefix="statusgen-import-") as scratch:
         scratch_root = Path(scratch)
         (scratch_root / CONFIG_FILE).write_text(config_text, encoding="utf-8")
@@ -220,7 +220,10 @@ def _validate(root: Path, config_text: str, existing_files: dict[str, Path], pla
             if relative not in planned:
                 target = scratch_root / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.symlink(path, target)
+                try:  # a copy, not a link: check refuses links that leave the repository
+                    target.write_bytes(read_source(path, root))
+                except SourceError as exc:
+                    raise StatusgenError(f"{relative}: {exc}") from None
         for relative, text in planned.items():
             (scratch_root / relative).write_text(text, encoding="utf-8")
         try:
