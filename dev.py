@@ -3,6 +3,7 @@
     python3 dev.py demo    set up .venv, build the demo site into site/ and say where it is
     python3 dev.py test    set up .venv and the browser/validator tools, run every test
     python3 dev.py bench   run the benchmarks (bench/)
+    python3 dev.py lock    after changing dependencies: rewrite statusgen/requirements.lock
 
 Setup is skipped when nothing it depends on changed since the last run.
 """
@@ -76,6 +77,50 @@ def bench(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+def _dry_run(work: Path, *args) -> dict[str, tuple[str, str]]:
+    """{name: (version, sha256)} of what pip would install (downloads metadata, installs nothing)."""
+    import json
+
+    report = work / "report.json"
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
+        "--report", report, *args)
+    return {item["metadata"]["name"]: (item["metadata"]["version"],
+                                       item["download_info"]["archive_info"]["hashes"]["sha256"])
+            for item in json.loads(report.read_text())["install"]}
+
+
+def lock() -> None:
+    """Rewrite statusgen/requirements.lock: the runtime dependencies (s3 extra included) at the
+    versions of constraints.txt, each with the sha256 of the files pip installs here and on the
+    generated workflow's runner (Linux x86_64, glibc up to 2.39, CPython 3.11). `statusgen init`
+    writes them into a new repository's requirements.txt."""
+    import tempfile
+    import tomllib
+
+    setup_python("dev")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["s3"]
+    with tempfile.TemporaryDirectory() as work:
+        here = _dry_run(Path(work), "-c", "constraints.txt", *wanted)
+        runner_tags = [arg for glibc in (39, 38, 35, 34, 31, 28, 27, 26, 24, 17)
+                       for arg in ("--platform", f"manylinux_2_{glibc}_x86_64")]
+        runner = _dry_run(Path(work), "--no-deps", "--target", Path(work) / "target", *runner_tags,
+                          "--platform", "manylinux2014_x86_64", "--platform", "linux_x86_64",
+                          "--python-version", "3.11.14", "--implementation", "cp", "--abi", "cp311",
+                          "--abi", "abi3", "--abi", "none",
+                          *(f"{name}=={version}" for name, (version, _) in here.items()))
+    lines = []
+    for name, (version, digest) in sorted(here.items(), key=lambda item: item[0].lower()):
+        digests = sorted({digest, runner[name][1]})
+        lines.append(f"{name}=={version} " + " ".join(f"--hash=sha256:{d}" for d in digests))
+    header = ("# statusgen's runtime dependencies (with the s3 extra), pinned as constraints.txt pins them, each\n"
+              "# with the sha256 of the files pip installs on Linux x86_64 with CPython 3.11 (the runner of the\n"
+              "# workflow `statusgen init` writes). Written by `python3 dev.py lock`: do not edit.\n")
+    target = ROOT / "statusgen" / "requirements.lock"
+    target.write_text(header + "\n".join(lines) + "\n")
+    print(f"Wrote {target.relative_to(ROOT)} ({len(lines)} packages)")
+
+
 if __name__ == "__main__":
     task, rest = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
     if task == "demo":
@@ -84,5 +129,7 @@ if __name__ == "__main__":
         test(rest)
     elif task == "bench":
         bench(rest)
+    elif task == "lock":
+        lock()
     else:
         sys.exit(__doc__)

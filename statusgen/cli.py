@@ -138,11 +138,15 @@ def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path):
+@click.option("--source", metavar="SPEC",
+              help="Where CI gets statusgen: a git URL at a commit (git+https://HOST/OWNER/REPO@SHA) or a "
+                   "statusgen .whl file (copied into wheels/). Default: this version from the package index.")
+def init(directory: Path, source: str | None):
     """Create a new status repository in DIRECTORY, with a working example and a CI workflow.
 
     DIRECTORY must be empty or not exist yet. The result builds as it is: edit
     statusgen.toml, replace the example incidents, then `statusgen serve` to preview.
+    requirements.txt pins this statusgen and its dependencies; the workflow installs it.
 
     Example:
 
@@ -150,7 +154,7 @@ def init(directory: Path):
     """
     from statusgen.init import create_repository
 
-    created = create_repository(directory)
+    created = create_repository(directory, source)
     click.echo(f"Created a status repository in {directory} ({len(created)} files):")
     for relative in created:
         click.echo(f"  {relative}")

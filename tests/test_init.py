@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import tomllib
 from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
 
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from statusgen import __version__
 from statusgen.cli import cli
 from tests.conftest import PROJECT_ROOT
 
@@ -28,13 +33,14 @@ def test_init_creates_the_layout_with_a_working_example(tmp_path):
     result = run("init", str(target))
     assert result.exit_code == 0, result.output
     files = tree(target)
-    # Every skeleton file, dot-files and folders included, byte for byte, and nothing else.
+    # Every skeleton file, dot-files and folders included, byte for byte, and requirements.txt.
+    assert files.pop("requirements.txt").startswith(b"# What the CI workflow installs")
     assert files == tree(SKELETON)
     for required in ("statusgen.toml", ".gitignore", "templates/README.md"):
         assert required in files
     assert any(name.startswith("incidents/") for name in files)
     assert "site/" in files[".gitignore"].decode()
-    for relative in files:
+    for relative in [*files, "requirements.txt"]:
         assert f"  {relative}\n" in result.output
 
     check = run("check", "--root", str(target))
@@ -88,3 +94,95 @@ def test_package_data_ships_every_skeleton_file():
                 shipped.add(Path(match).relative_to(package).as_posix())
     shipped = {name.removeprefix("skeleton/") for name in shipped if name.startswith("skeleton/")}
     assert set(tree(SKELETON)) <= shipped
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def requirement_lines(target: Path) -> list[str]:
+    text = (target / "requirements.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def locked_dependencies() -> dict[str, str]:
+    lock = (PROJECT_ROOT / "statusgen" / "requirements.lock").read_text(encoding="utf-8")
+    pins = [Requirement(line.split(" --hash=")[0]) for line in lock.splitlines() if line and not line.startswith("#")]
+    return {pin.name: str(pin.specifier) for pin in pins}
+
+
+def test_requirements_pin_this_statusgen_and_every_dependency(tmp_path):
+    """By default, the version that wrote the repository, from the package index; no hashes,
+    because pip checks all lines or none and a package cannot carry its own file's hash."""
+    target = tmp_path / "repo"
+    assert run("init", str(target)).exit_code == 0
+    lines = requirement_lines(target)
+    assert lines[0] == f"statusgen=={__version__}"
+    pins = {Requirement(line).name: str(Requirement(line).specifier) for line in lines[1:]}
+    assert pins == locked_dependencies()
+    assert all(spec.startswith("==") for spec in pins.values())
+    assert "boto3" in pins and "click" in pins  # the s3 extra and the core
+    assert not any("--hash" in line for line in lines)
+
+
+def test_a_git_source_must_name_a_commit(tmp_path):
+    target = tmp_path / "repo"
+    source = f"git+https://github.com/acme/statusgen@{COMMIT}"
+    assert run("init", str(target), "--source", source).exit_code == 0
+    lines = requirement_lines(target)
+    assert lines[0] == f"statusgen @ {source}"
+    assert Requirement(lines[0]).url == source
+    assert not any("--hash" in line for line in lines)  # pip refuses hashes with a git URL
+    text = (target / "requirements.txt").read_text(encoding="utf-8")
+    assert "cannot hash a git checkout" in text
+
+    for branch in ("git+https://github.com/acme/statusgen@main", "git+https://github.com/acme/statusgen",
+                   f"git+https://github.com/acme/statusgen@{COMMIT[:12]}"):
+        refused = tmp_path / "refused"
+        result = run("init", str(refused), "--source", branch)
+        assert result.exit_code == 1
+        assert result.output == (f"Error: --source: {branch!r} is not pinned at a commit; expected "
+                                 "git+https://HOST/OWNER/REPO@<the full 40-character commit SHA>\n")
+        assert not refused.exists()
+
+
+def test_a_wheel_source_is_copied_into_the_repository_and_everything_is_hashed(tmp_path):
+    wheel = tmp_path / f"statusgen-{__version__}-py3-none-any.whl"
+    wheel.write_bytes(b"stands in for a wheel: init copies and hashes it, pip is not run here")
+    target = tmp_path / "repo"
+    result = run("init", str(target), "--source", str(wheel))
+    assert result.exit_code == 0, result.output
+    assert f"  wheels/{wheel.name}\n" in result.output
+    assert (target / "wheels" / wheel.name).read_bytes() == wheel.read_bytes()
+    lines = requirement_lines(target)
+    assert lines[0] == f"./wheels/{wheel.name} --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}"
+    for line in lines[1:]:
+        pin, *hashes = line.split(" --hash=sha256:")
+        assert "==" in pin and hashes and all(len(h) == 64 for h in hashes), line
+    assert {Requirement(line.split(" --hash=")[0]).name for line in lines[1:]} == set(locked_dependencies())
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("statusgen-9.9.9-py3-none-any.whl",
+     f"--source: statusgen-9.9.9-py3-none-any.whl is statusgen 9.9.9, but this is statusgen {__version__}; "
+     "run `statusgen init` from the version in the wheel"),
+    ("other-1.0-py3-none-any.whl",
+     "--source: other-1.0-py3-none-any.whl is not a statusgen wheel; expected statusgen-VERSION-py3-none-any.whl"),
+])
+def test_a_wheel_of_another_version_or_package_is_refused(tmp_path, name, expected):
+    wheel = tmp_path / name
+    wheel.write_bytes(b"x")
+    result = run("init", str(tmp_path / "repo"), "--source", str(wheel))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {expected}\n"
+    assert not (tmp_path / "repo").exists()
+
+
+def test_a_missing_wheel_or_unknown_source_is_refused(tmp_path):
+    missing = tmp_path / f"statusgen-{__version__}-py3-none-any.whl"
+    result = run("init", str(tmp_path / "repo"), "--source", str(missing))
+    assert (result.exit_code, result.output) == (1, f"Error: --source: {missing}: no such wheel file\n")
+    result = run("init", str(tmp_path / "repo"), "--source", "statusgen==0.0.1")
+    assert result.exit_code == 1
+    assert result.output == ("Error: --source: 'statusgen==0.0.1': expected a git URL at a commit "
+                             "(git+https://HOST/OWNER/REPO@SHA) or the path of a statusgen .whl file\n")
+    assert not (tmp_path / "repo").exists()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
+from click.testing import CliRunner
 
+from statusgen.cli import cli
 from tests.conftest import PROJECT_ROOT
 
 USER_WORKFLOW = PROJECT_ROOT / "statusgen" / "skeleton" / ".github" / "workflows" / "status.yml"
+OWN_WORKFLOWS = sorted((PROJECT_ROOT / ".github" / "workflows").glob("*.yml"))
+ZIZMOR = Path(sys.executable).parent / "zizmor"
 
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 
@@ -43,8 +51,8 @@ def test_user_workflow_builds_on_push_and_publishes_on_schedule_by_oidc():
 
 
 def test_every_action_is_pinned_to_a_full_commit_sha():
-    texts = [USER_WORKFLOW.read_text(encoding="utf-8"),
-             (PROJECT_ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")]
+    texts = [path.read_text(encoding="utf-8") for path in [USER_WORKFLOW, *OWN_WORKFLOWS]]
+    assert len(texts) >= 3
     for text in texts:
         uses = [s["uses"] for s in steps(load(text)) if "uses" in s]
         assert uses and all(PINNED.match(u) for u in uses), uses
@@ -54,3 +62,65 @@ def test_repository_ci_runs_the_ci_script():
     workflow = load((PROJECT_ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
     assert {"push", "pull_request"} <= set(workflow["on"])
     assert "bash .ci/run" in [s.get("run") for s in steps(workflow)]
+
+
+def test_user_workflow_installs_exactly_what_requirements_txt_pins():
+    workflow = load(USER_WORKFLOW.read_text(encoding="utf-8"))
+    for job in workflow["jobs"].values():
+        installs = [s["run"] for s in job["steps"] if "pip install" in s.get("run", "")]
+        assert installs == ["python -m pip install --no-deps -r requirements.txt\npython -m pip check\n"]
+        runs = [s.get("run", "") for s in job["steps"]]
+        assert runs.index(installs[0]) < runs.index("statusgen build")
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ZIZMOR), "--offline", "--format", "json", *map(str, paths)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_every_workflow_passes_the_workflow_linter(tmp_path):
+    """zizmor (offline audits: unpinned actions, template injection, excessive permissions,
+    credential persistence, ...) on this repository's workflows and on the one init writes."""
+    generated = tmp_path / "repo"
+    assert CliRunner().invoke(cli, ["init", str(generated)]).exit_code == 0
+    paths = [*OWN_WORKFLOWS, generated / ".github" / "workflows" / "status.yml"]
+    result = zizmor(*paths)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+    for path in paths:
+        assert f"completed {path}" in result.stderr  # each file was really audited
+
+
+def test_the_workflow_linter_catches_what_it_is_here_for(tmp_path):
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: pull_request_target\npermissions: write-all\njobs:\n  x:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: actions/checkout@v5\n"
+        "      - run: echo \"${{ github.event.pull_request.title }}\"\n", encoding="utf-8")
+    result = zizmor(bad)
+    assert result.returncode != 0
+    found = {finding["ident"] for finding in json.loads(result.stdout)}
+    assert {"unpinned-uses", "template-injection", "artipacked", "dangerous-triggers"} <= found, found
+
+
+def test_release_workflow_builds_once_and_publishes_by_trusted_publishing():
+    workflow = load((PROJECT_ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8"))
+    assert workflow["on"] == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    build_runs = "\n".join(s.get("run", "") for s in build["steps"])
+    assert "python -m build" in build_runs and "twine check --strict dist/*" in build_runs
+    assert "-c constraints.txt" in build_runs  # the build tools at their pinned versions
+    assert "statusgen.__version__" in build_runs  # a tag that is not the version is refused
+    uses = [s["uses"].split("@")[0] for s in build["steps"] if "uses" in s]
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/attest-build-provenance",
+                    "actions/upload-artifact"]
+    assert build["permissions"] == {"contents": "read", "id-token": "write", "attestations": "write"}
+    assert publish["needs"] == "build"
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    steps = publish["steps"]
+    assert [s["uses"].split("@")[0] for s in steps] == ["actions/download-artifact", "pypa/gh-action-pypi-publish"]
+    assert steps[1].get("with", {}) == {"attestations": True}  # no password: OIDC only
+    assert "secrets." not in json.dumps(workflow)
