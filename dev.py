@@ -1,11 +1,15 @@
 """Developer tasks, each one command on a fresh machine with Python 3.11+.
 
-    python3 dev.py demo    set up .venv, build the demo site into site/ and say where it is
+    python3 dev.py demo    set up .venv, build the demo site into site/ and say what to do next
     python3 dev.py test    set up .venv and the browser/validator tools, run every test
-    python3 dev.py bench   run the benchmarks (bench/)
+    python3 dev.py bench   run every benchmark (bench/): build sizes, publish, page weight
+    python3 dev.py bench --quick | build [N ...] | publish [N] | weight   run one of them
+    python3 dev.py dist    build the sdist and the wheel into dist/ (offline, pinned build tools)
     python3 dev.py lock    after changing dependencies: rewrite statusgen/requirements.lock
 
-Setup is skipped when nothing it depends on changed since the last run.
+Setup is skipped when nothing it depends on changed since the last run (and always with
+STATUSGEN_DEV_SKIP_SETUP=1: tests/test_docs.py runs the README's commands in a copy of this
+repository whose .venv is this one's).
 """
 
 from __future__ import annotations
@@ -28,21 +32,35 @@ def run(*cmd, **kwargs) -> None:
 
 
 def setup_python(extras: str) -> None:
-    spec = f".[{extras}]" if extras else "."
-    inputs = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
-    stamp_value = hashlib.sha256(b"".join(p.read_bytes() for p in inputs) + spec.encode()).hexdigest()
-    stamp = VENV / f".statusgen-setup-{extras or 'base'}"
-    if stamp.exists() and stamp.read_text() == stamp_value:
+    if os.environ.get("STATUSGEN_DEV_SKIP_SETUP") == "1":
         return
+    spec = f".[{extras}]" if extras else "."
+    if _stamp_current(spec, extras) or (not extras and _stamp_current(".[dev]", "dev")):
+        return  # (the dev extras include everything the base install has)
     if not (BIN / "python").exists():
         run(sys.executable, "-m", "venv", VENV)
     run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
     run(BIN / "python", "-m", "pip", "install", "-q", "-c", "constraints.txt", "-e", spec)
-    stamp.write_text(stamp_value)
+    _stamp(extras).write_text(_stamp_value(spec))
+
+
+def _stamp(extras: str) -> Path:
+    return VENV / f".statusgen-setup-{extras or 'base'}"
+
+
+def _stamp_value(spec: str) -> str:
+    inputs = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in inputs) + spec.encode()).hexdigest()
+
+
+def _stamp_current(spec: str, extras: str) -> bool:
+    return _stamp(extras).exists() and _stamp(extras).read_text() == _stamp_value(spec)
 
 
 def setup_browser_tools() -> None:
     """Chromium + chromedriver from Debian, axe-core and the Nu Html Checker from npm."""
+    if os.environ.get("STATUSGEN_DEV_SKIP_SETUP") == "1":
+        return
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         if shutil.which("apt-get") and os.geteuid() == 0:
             env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -60,8 +78,20 @@ def setup_browser_tools() -> None:
 def demo() -> None:
     setup_python("")
     run(BIN / "statusgen", "build", "--root", ROOT)
-    print(f"\nDemo site built: {ROOT / 'site' / 'index.html'}"
-          f"\nPreview it with: {BIN / 'statusgen'} serve   (then open http://127.0.0.1:8000/)")
+    statusgen = BIN / "statusgen"
+    print(f"""
+Demo site built: {ROOT / 'site' / 'index.html'}
+
+Next, from any folder:
+  Preview it on http://127.0.0.1:8000/ (it rebuilds and reloads as you edit incidents/):
+    {statusgen} serve --root {ROOT}
+  Validate the demo's files:
+    {statusgen} check --root {ROOT}
+  Put statusgen on your PATH, for this shell:
+    source {BIN / 'activate'}
+  or for good, in its own environment (needs pipx):
+    pipx install {ROOT}
+""")
 
 
 def test(args: list[str]) -> None:
@@ -71,10 +101,30 @@ def test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+BENCHMARKS = {"build": "bench/run.py", "publish": "bench/publish_bench.py", "weight": "bench/page_weight.py"}
+
+
 def bench(args: list[str]) -> None:
+    """No arguments: every benchmark. `--quick` (CI), or `build|publish|weight [ARGS]`: one."""
     setup_python("dev")
-    result = subprocess.run([str(BIN / "python"), "bench/run.py", *args], cwd=ROOT)
-    sys.exit(result.returncode)
+    if args and args[0] in BENCHMARKS:
+        chosen = [(BENCHMARKS[args[0]], args[1:])]
+    elif args:
+        chosen = [(BENCHMARKS["build"], args)]
+    else:
+        chosen = [(script, []) for script in BENCHMARKS.values()]
+    if any(script == BENCHMARKS["weight"] for script, _ in chosen):
+        setup_browser_tools()
+    for script, script_args in chosen:
+        result = subprocess.run([str(BIN / "python"), script, *script_args], cwd=ROOT)
+        if result.returncode:
+            sys.exit(result.returncode)
+
+
+def dist() -> None:
+    setup_python("dev")
+    run(BIN / "python", "-m", "build", "--no-isolation", "--outdir", ROOT / "dist", ROOT)
+    run(BIN / "python", "-m", "twine", "check", "--strict", *sorted((ROOT / "dist").glob("statusgen-*")))
 
 
 def _dry_run(work: Path, *args) -> dict[str, tuple[str, str]]:
@@ -131,5 +181,7 @@ if __name__ == "__main__":
         bench(rest)
     elif task == "lock":
         lock()
+    elif task == "dist":
+        dist()
     else:
         sys.exit(__doc__)
