@@ -66,6 +66,7 @@ class _Feed(threading.Thread):
         super().__init__(name="statusgen-watch-feed", daemon=True)
         self.paths, self.recursive, self.accept, self.changes, self.stop = paths, recursive, accept, changes, stop
         self.ready = threading.Event()
+        self.failure: str | None = None
 
     def run(self) -> None:
         try:
@@ -75,6 +76,8 @@ class _Feed(threading.Thread):
                 self.ready.set()
                 if batch:
                     self.changes.put(batch)
+        except Exception as exc:  # e.g. the system's limit of watched folders: say so, keep serving
+            self.failure = f"{type(exc).__name__}: {exc}"
         finally:
             self.ready.set()
 
@@ -154,8 +157,9 @@ class Server:
         self._threads.append(top)
         self._restart_inner_feed()
         for feed in (top, self._inner):
-            if feed is not None and not feed.ready.wait(WATCH_READY_SECONDS):
-                self.echo("Warning: the file watcher did not start; edits will not trigger rebuilds")
+            if feed is not None and (not feed.ready.wait(WATCH_READY_SECONDS) or feed.failure):
+                self.echo(f"Warning: cannot watch {', '.join(map(str, feed.paths))} for changes "
+                          f"({feed.failure or 'no answer'}); edits there will not trigger rebuilds")
         self.rebuild()
         self._httpd.daemon_threads = True
         self._threads += [threading.Thread(target=self._httpd.serve_forever, name="statusgen-http", daemon=True),
