@@ -340,3 +340,26 @@ def test_serve_builds_in_its_own_process_even_when_a_build_would_use_workers(rep
     url = server.start()
     assert server.last_error is None
     assert indicator(url) == "minor"
+
+
+def test_a_folder_that_cannot_be_watched_is_reported_and_the_preview_still_serves(repo, monkeypatch):
+    """The operating system can refuse (Linux's limit of inotify watches): say so, keep serving."""
+    import statusgen.serve as serve_module
+
+    def refuse(*paths, **options):
+        raise OSError(28, "inotify watch limit reached")
+        yield  # a generator, like watchfiles.watch
+
+    monkeypatch.setattr(serve_module, "watch", refuse)
+    messages: list[str] = []
+    srv = Server(repo.root, port=0, clock=lambda: NOW, echo=messages.append)
+    try:
+        url = srv.start()
+        assert get(url)[0] == 200
+    finally:
+        srv.stop()
+    warnings = [m for m in messages if m.startswith("Warning: cannot watch")]
+    assert len(warnings) == 2  # the repository folder and incidents/ + templates/
+    assert all("(OSError: [Errno 28] inotify watch limit reached); edits there will not trigger rebuilds" in w
+               for w in warnings)
+    assert f"Warning: cannot watch {repo.root.resolve()} for changes (" in warnings[0]

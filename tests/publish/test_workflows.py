@@ -110,13 +110,14 @@ def test_release_workflow_builds_once_and_publishes_by_trusted_publishing():
     assert workflow["permissions"] == {"contents": "read"}
     build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
     build_runs = "\n".join(s.get("run", "") for s in build["steps"])
-    assert "python -m build" in build_runs and "twine check --strict dist/*" in build_runs
+    assert "python -m build --no-isolation" in build_runs and "twine check --strict dist/*" in build_runs
     assert "-c constraints.txt" in build_runs  # the build tools at their pinned versions
     assert "statusgen.__version__" in build_runs  # a tag that is not the version is refused
     uses = [s["uses"].split("@")[0] for s in build["steps"] if "uses" in s]
     assert uses == ["actions/checkout", "actions/setup-python", "actions/attest-build-provenance",
                     "actions/upload-artifact"]
     assert build["permissions"] == {"contents": "read", "id-token": "write", "attestations": "write"}
+    assert workflow["concurrency"] == {"group": "release", "cancel-in-progress": False}
     assert publish["needs"] == "build"
     assert publish["environment"]["name"] == "pypi"
     assert publish["permissions"] == {"id-token": "write"}
