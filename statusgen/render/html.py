@@ -50,6 +50,8 @@ API_FILES = (
     ("api/v2/scheduled-maintenances.json", "Recent and coming maintenance"),
     ("api/v2/scheduled-maintenances/upcoming.json", "Maintenance not yet started"),
     ("api/v2/scheduled-maintenances/active.json", "Maintenance in progress"),
+    ("api/v2/uptime.json", "Uptime of every component over the window, day by day (statusgen's own)"),
+    ("api/v2/freshness.json", "When this copy of the site was built (statusgen's own)"),
 )
 
 
@@ -139,11 +141,11 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     renderer = KeyedRenderer(env, shared)
     outputs: dict[str, bytes | PendingPage] = {}
     for path, template, extra in pages:
-        outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path)})
-    outputs["404.html"] = renderer.page("404.html", {"page_path": "404.html",
+        outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),
+                                                 "canonical": page_url(config, path)})
+    outputs["404.html"] = renderer.page("404.html", {"page_path": "404.html", "canonical": None,
                                                      "root": urlparse(config.site.base_url).path})
-    outputs["sitemap.xml"] = sitemap([config.url(path) if path != "index.html" else config.url()
-                                      for path, _, _ in pages])
+    outputs["sitemap.xml"] = sitemap([page_url(config, path) for path, _, _ in pages])
     outputs["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.url('sitemap.xml')}\n".encode()
     outputs["favicon.svg"] = static_file(env, "favicon.svg")
     outputs[css.path] = css.data
@@ -155,6 +157,11 @@ def _attribute_json(value) -> Markup:
     """JSON for a single-quoted attribute: far smaller than escaping every double quote."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;"))
+
+
+def page_url(config, path: str) -> str:
+    """A page's one public address, the form feeds and the API use: a folder ends in '/'."""
+    return config.url(path.removesuffix("index.html"))
 
 
 def _data_uri_text(svg: bytes) -> Markup:
