@@ -11,12 +11,13 @@ from statusgen.cache import BuildCache, Memo
 from statusgen.config import Config, load_config
 from statusgen.content import load_content
 from statusgen.errors import StatusgenError
+from statusgen.folders import owned_files, refuse_sources
 from statusgen.model import Content
 from statusgen.render import RenderContext, merge_outputs, render_files, render_pages
 from statusgen.render.pages import PageResolver, PendingPage
 from statusgen.render.theme import template_problems
 from statusgen.state import SiteState, derive_state, next_change
-from statusgen.write import recorded_keys, write_fresh, write_site
+from statusgen.write import recorded_keys, write_fresh
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class BuildResult:
     written: int  # files whose bytes changed
     next_change: datetime | None
     state: SiteState
+    notices: tuple[str, ...] = ()  # cache files that were ignored, and why
 
 
 def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None) -> tuple[Config, Content]:
@@ -49,26 +51,26 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     """Build the site as of `now`. With the cache, pages whose inputs are unchanged since the
     last build into the same folder are not rendered again; the output is the same either way."""
     cache = BuildCache.for_root(root) if use_cache else BuildCache.disabled()
+    out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
+    refuse_sources(out, root, "output folder")
     config, content = check(root, cache, jobs)
     state = derive_state(config, content, now)
     memo = Memo(cache.load("renders"))
     context = RenderContext(config, content, state, memo)
-    out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
     previous = cache.load("site")
-    reusable = previous.get("files", {}) if previous.get("out") == str(out) else {}
+    recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
+    owned = owned_files(out, recorded, "output folder")
+    reusable = recorded if owned is not None else {}
     site = render_pages(context)
     pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
     with PageResolver(pending, recorded_keys(pending, out, reusable), jobs) as pages:
         files = render_files(context)  # while the pages render in other processes
         outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
-        if reusable:
-            outputs.update(pages.results())
-            result = write_site(outputs, out, reusable)
-        else:  # nothing to reuse: write each page as it arrives, while later ones still render
-            ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
-            result = write_fresh(out, chain(ready, pages.iter_results()))
+        # Each page is written as it arrives, while later ones still render.
+        ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
+        result = write_fresh(out, chain(ready, pages.iter_results()), owned)
     cache.save("site", {"out": str(out), "files": result.manifest})
     if memo.changed:
         cache.save("renders", memo.used)
     return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
-                       next_change(content, now), state)
+                       next_change(content, now), state, tuple(cache.notices))

@@ -1,20 +1,37 @@
 """A persistent build cache in `.statusgen-cache/`: safe to delete, never a source of stale output.
 
-Every entry is keyed by a hash of all of its inputs, and each cache file's name carries the
-statusgen version, so a new version starts empty. An unreadable cache file counts as empty.
+Every entry is keyed by a hash of all of its inputs. Each file is data only (JSON, see
+statusgen.records): a one-line header naming the format version, statusgen's version, a hash
+of the record shapes and of statusgen's own code, and a SHA-256 of the body. A file that fails
+any check (damaged, written by other code, hand-edited) is ignored as a whole: the build goes
+on without it, gives the same bytes, and says so in one line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from statusgen import __version__
 from statusgen.files import atomic_write
+from statusgen.records import (
+    InvalidRecord,
+    decode_notice,
+    decode_output,
+    decode_written,
+    encode_notice,
+    encode_output,
+    encode_written,
+    schema,
+)
 
 CACHE_DIR = ".statusgen-cache"
+_FORMAT = "statusgen-cache"
+_VERSION = 1
 
 
 def digest(*parts: bytes | str) -> str:
@@ -26,9 +43,39 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of statusgen's record shapes and of its Python sources: a cache written by any
+    other code, even under the same version number, is not used."""
+    package = Path(__file__).resolve().parent
+    parts = [schema()]
+    for source in sorted(package.rglob("*.py")):
+        parts += [source.relative_to(package).as_posix(), source.read_bytes()]
+    return digest(*parts)
+
+
+def _encode(name: str, data: dict):
+    if name == "site":
+        return encode_written(data["out"], data["files"])
+    if name == "renders":
+        encoded = {key: encode_output(value) for key, value in data.items()}
+        return {key: value for key, value in encoded.items() if value is not None}
+    return {key: encode_notice(notice) for key, notice in data.items()}  # content-*
+
+
+def _decode(name: str, body) -> dict:
+    if name == "site":
+        return decode_written(body)
+    if not isinstance(body, dict):
+        raise InvalidRecord("expected a table of entries")
+    decode = decode_output if name == "renders" else decode_notice
+    return {key: decode(value) for key, value in body.items()}
+
+
 class BuildCache:
     def __init__(self, directory: Path | None):
         self.directory = Path(directory) if directory is not None else None
+        self.notices: list[str] = []  # cache files that were ignored, and why
 
     @classmethod
     def for_root(cls, root: Path) -> "BuildCache":
@@ -39,26 +86,56 @@ class BuildCache:
         return cls(None)
 
     def _path(self, name: str) -> Path:
-        return self.directory / f"{name}-{__version__}.pickle"
+        return self.directory / f"{name}.json"
+
+    def _header(self, body: bytes) -> dict:
+        return {"format": _FORMAT, "version": _VERSION, "statusgen": __version__,
+                "schema": digest(schema()), "code": code_digest(),
+                "sha256": hashlib.sha256(body).hexdigest()}
 
     def load(self, name: str) -> dict:
         if self.directory is None:
             return {}
         try:
-            with open(self._path(name), "rb") as handle:
-                data = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            raw = self._path(name).read_bytes()
+        except FileNotFoundError:
             return {}
-        return data if isinstance(data, dict) else {}
+        except OSError as exc:
+            return self._ignore(name, exc.strerror or str(exc))
+        head, _, body = raw.partition(b"\n")
+        expected = self._header(body)
+        try:
+            header = json.loads(head)
+            if not isinstance(header, dict) or header.get("format") != _FORMAT:
+                return self._ignore(name, "not a statusgen cache file")
+            for field in ("version", "statusgen", "schema", "code"):
+                if header.get(field) != expected[field]:
+                    return self._ignore(name, "written by another version of statusgen")
+            if header != expected:
+                return self._ignore(name, "damaged (its checksum does not match)")
+            return _decode(name, json.loads(body))
+        except InvalidRecord as exc:
+            return self._ignore(name, f"unexpected content ({exc})")
+        except (ValueError, RecursionError):
+            return self._ignore(name, "unreadable")
+
+    def _ignore(self, name: str, why: str) -> dict:
+        self.notices.append(f"{CACHE_DIR}/{self._path(name).name}: {why}")
+        return {}
 
     def save(self, name: str, data: dict) -> None:
         if self.directory is None:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        gitignore = self.directory / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("*\n")
-        atomic_write(self._path(name), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        body = json.dumps(_encode(name, data), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        header = json.dumps(self._header(body), sort_keys=True).encode("ascii")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            gitignore = self.directory / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n")
+            atomic_write(self._path(name), header + b"\n" + body)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next build time
 
 
 def pickled_digest(*values) -> str:

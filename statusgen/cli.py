@@ -128,6 +128,8 @@ def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
 
     moment = resolve_now(now, load_config(root).site.tz)
     result = build_site(root, moment, out, use_cache=not no_cache)
+    if result.notices:
+        click.echo(f"Notice: built without part of the cache ({'; '.join(result.notices)})", err=True)
     click.echo(f"Built {result.files} files ({result.bytes / 1024:.0f} KiB) into {result.out_dir}: "
                f"{result.rendered} pages rendered, {result.written} files changed")
     if result.next_change is not None:

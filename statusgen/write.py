@@ -1,30 +1,31 @@
 """Writing the rendered site to disk, all or nothing.
 
-Two ways, same result:
-- a full write renders into a temporary sibling folder and swaps it in;
-- an incremental write, used when the previous build's manifest says exactly what is on disk
-  and few files changed, replaces just those files in place and removes the ones that are gone,
-  undoing everything if any step fails.
-Either way, a file whose bytes did not change keeps its inode and timestamp (which `serve`,
-rsync-style tools and publishing benefit from), and a pending page whose input key matches the
-file recorded in the manifest, still untouched on disk, is reused without rendering.
+Every build writes a complete new tree beside the output folder and swaps it in with one atomic
+exchange, so a build stopped at any point (even by SIGKILL) leaves the previous site or the new
+one, never a mix. Files whose bytes did not change are hard-linked from the previous tree: they
+keep their inode and timestamp (which `serve`, rsync-style tools and publishing benefit from),
+and a page whose input key matches the file the previous build recorded, still untouched on
+disk, is linked without rendering. Files in the output folder that statusgen did not write (a
+CNAME) are carried into the new tree; they are never statusgen's to delete.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Iterable
 
 from statusgen.errors import StatusgenError
-from statusgen.files import atomic_write
+from statusgen.folders import MARKER, files_under, marker_bytes
 from statusgen.render.pages import RenderedPage
-
-# Above this share of changed files, one fresh folder is cheaper than many replacements.
-INCREMENTAL_LIMIT = 0.2
 
 
 @dataclass(frozen=True)
@@ -46,65 +47,29 @@ def _joined(base: str, relative: str) -> str:
     parts = relative.split("/")
     if relative.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
         raise StatusgenError(f"refusing to write {relative!r}: outside the output directory")
+    if relative == MARKER:
+        raise StatusgenError(f"refusing to write {relative!r}: the name is reserved for statusgen's marker")
     return os.path.join(base, *parts)
 
 
-def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, previous: dict | None = None) -> WriteResult:
+def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[str] | None = None) -> WriteResult:
     """Write every output; a RenderedPage without data reuses the file already on disk."""
-    out = Path(out).resolve()
-    targets = {relative: _joined(str(out), relative) for relative in outputs}
-    contents = {relative: item.data if isinstance(item, RenderedPage) else item
-                for relative, item in outputs.items()}  # None: reuse the file on disk
-    rendered = sum(1 for item in outputs.values() if isinstance(item, RenderedPage) and item.data is not None)
-    changed = [r for r, data in contents.items() if data is not None and not _same_bytes(targets[r], data)]
-    if not (previous and out.is_dir() and len(changed) <= INCREMENTAL_LIMIT * len(outputs)):
-        return write_fresh(out, outputs.items())
-    _write_in_place(out, targets, contents, changed)
-    manifest, total = {}, 0
-    for relative, item in outputs.items():
-        stat = os.stat(targets[relative])
-        total += stat.st_size
-        key = item.key if isinstance(item, RenderedPage) else None
-        manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    return WriteResult(len(outputs), total, rendered, len(changed), manifest)
+    return write_fresh(out, outputs.items(), owned)
 
 
-def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]]) -> WriteResult:
+def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
+                owned: set[str] | None = None) -> WriteResult:
     """Write a whole site into a new folder and swap it in, each file as soon as it is ready
-    (pages can arrive from worker processes while earlier ones are written). A file with the
-    same bytes as the one it replaces, or a page whose key matched it, is linked from it,
-    keeping its timestamp."""
+    (pages can arrive from worker processes while earlier ones are written). `owned` lists the
+    files of the current folder that statusgen wrote; any other file there is kept."""
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    base, old_base = str(staging), str(out)
-    manifest, total, rendered, written = {}, 0, 0, 0
-    try:
-        made: set[str] = set()
-        for relative, item in items:
-            data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
-            rendered += isinstance(item, RenderedPage) and data is not None
-            target, old = _joined(base, relative), _joined(old_base, relative)
-            folder = os.path.dirname(target)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            if data is None or _same_bytes(old, data):
-                _link_or_copy(old, target)
-            else:
-                with open(target, "wb") as handle:
-                    handle.write(data)
-                written += 1
-            stat = os.stat(target)
-            total += stat.st_size
-            # Recorded as the file will be once swapped in: a rename keeps inode and time.
-            manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        os.chmod(staging, 0o755)
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return WriteResult(len(manifest), total, rendered, written, manifest)
+    with _Staging(out) as area:
+        try:
+            return area.fill(items, owned or set())
+        except OSError as exc:
+            where = exc.filename or out
+            raise StatusgenError(f"cannot write the site: {where}: {exc.strerror or exc}; "
+                                 f"{out} was left as it was") from None
 
 
 def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
@@ -113,51 +78,185 @@ def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
     return {relative: _key_on_disk(previous.get(relative), _joined(out, relative)) for relative in paths}
 
 
-def _write_in_place(out: Path, targets: dict[str, str], contents: dict[str, bytes | None],
-                    changed: list[str]) -> None:
-    """Replace changed files and remove stray ones; on any failure put every old file back."""
-    expected = set(targets.values())
-    stray = [Path(path) for path in _files_under(str(out)) if path not in expected]
-    undo: list[tuple[Path, bytes | None]] = []  # (path, its old bytes or None if it was new)
+class _Staging:
+    """A hidden folder beside the output (`.site.statusgen-build/`), holding the new tree while
+    it is written and the old one while it is removed. It carries a `.gitignore` so nothing in it
+    can be committed, a lock so two builds never share it, and is removed when the build ends;
+    a killed build's leftovers are removed by the next one."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.holding = out.parent / f".{out.name}.statusgen-build"
+        self.lock_fd: int | None = None
+
+    def __enter__(self) -> "_Staging":
+        try:
+            self._lock()
+            self._clean_leftovers()
+        except OSError as exc:
+            self._unlock()
+            try:
+                self.holding.rmdir()  # only when empty: another build may be using it
+            except OSError:
+                pass
+            raise StatusgenError(f"cannot prepare the output folder: {exc.filename or self.holding}: "
+                                 f"{exc.strerror or exc}; {self.out} was left as it was") from None
+        return self
+
+    def _lock(self) -> None:
+        for _ in range(10):
+            self.holding.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.holding / "lock", os.O_CREAT | os.O_RDWR, 0o644)
+            except FileNotFoundError:  # another build just removed the folder
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise StatusgenError(f"another statusgen build is writing {self.out}; "
+                                     "wait for it to finish, then build again") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.holding / "lock").st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.lock_fd = fd
+                ignore = self.holding / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text("*\n")
+                return
+            os.close(fd)  # locked a lock file that was removed meanwhile: take the new one
+        raise StatusgenError(f"{self.holding}: could not take the build lock; try again")
+
+    def _unlock(self) -> None:
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
+
+    def _clean_leftovers(self) -> None:
+        """Remove trees left by killed builds. A build killed between the two renames of the
+        fallback swap left no output folder: its previous tree is put back first."""
+        leftovers = sorted(p for p in self.holding.iterdir() if p.name.startswith(("new-", "old-")))
+        old = [p for p in leftovers if p.name.startswith("old-")]
+        if old and not os.path.lexists(self.out):
+            old[-1].rename(self.out)
+            leftovers.remove(old[-1])
+        for path in leftovers:
+            _remove_tree(path)
+
+    def fill(self, items, owned: set[str]) -> WriteResult:
+        staging = tempfile.mkdtemp(prefix="new-", dir=self.holding)
+        base, old_base = staging, str(self.out)
+        manifest, total, rendered, written = {}, 0, 0, 0
+        made: set[str] = set()
+        for relative, item in items:
+            data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
+            rendered += isinstance(item, RenderedPage) and data is not None
+            target, old = _joined(base, relative), _joined(old_base, relative)
+            try:
+                folder = os.path.dirname(target)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                if data is None or _same_bytes(old, data):
+                    _link_or_copy(old, target)
+                else:
+                    _write_file(target, data)
+                    written += 1
+                stat = os.stat(target)
+            except OSError as exc:  # named as the user knows it, not by its staging path
+                raise OSError(exc.errno, exc.strerror, old) from None
+            total += stat.st_size
+            # Recorded as the file will be once swapped in: a rename keeps inode and time.
+            manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if os.path.isdir(old_base):
+            for relative in files_under(old_base):
+                if relative not in manifest and relative not in owned:
+                    _carry(_joined(old_base, relative), _joined(base, relative))
+        marker, old_marker = marker_bytes(manifest), os.path.join(old_base, MARKER)
+        if _same_bytes(old_marker, marker):
+            _link_or_copy(old_marker, os.path.join(base, MARKER))
+        else:
+            _write_file(os.path.join(base, MARKER), marker)
+        os.chmod(staging, 0o755)
+        _swap(Path(staging), self.out, self.holding)
+        return WriteResult(len(manifest), total, rendered, written, manifest)
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for path in self.holding.iterdir():
+                if path.name.startswith(("new-", "old-")):
+                    _remove_tree(path)
+            for name in (".gitignore", "lock"):
+                (self.holding / name).unlink(missing_ok=True)
+            self.holding.rmdir()
+        except OSError:
+            pass  # the next build removes what is left
+        finally:
+            self._unlock()
+
+
+def _swap(staging: Path, out: Path, holding: Path) -> None:
+    if not os.path.lexists(out):
+        staging.rename(out)
+        return
+    if _exchange(staging, out):
+        return  # the old tree is now at `staging`; removed with the staging folder
+    # Without an atomic exchange: move the old tree aside, then the new one in. A build killed
+    # between the two renames is repaired by the next one (see _clean_leftovers).
+    old = Path(tempfile.mkdtemp(prefix="old-", dir=holding))
+    old.rmdir()
+    out.rename(old)
     try:
-        for relative in changed:
-            target = Path(targets[relative])
-            old = target.read_bytes() if target.exists() else None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            undo.append((target, old))
-            _atomic_write(target, contents[relative])
-        for path in stray:
-            undo.append((path, path.read_bytes()))
-            path.unlink()
+        _rename(staging, out)
     except BaseException:
-        for path, old in reversed(undo):
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_write(path, old)
+        old.rename(out)
         raise
-    for path in stray:
-        _remove_empty_parents(path.parent, out)
 
 
-def _files_under(folder: str) -> list[str]:
-    found, pending = [], [folder]
-    while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                (pending if entry.is_dir(follow_symlinks=False) else found).append(entry.path)
-    return found
+def _rename(source: Path, target: Path) -> None:
+    source.rename(target)
 
 
-def _remove_empty_parents(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where that is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False  # an old kernel, or a file system without exchange
+    raise OSError(code, os.strerror(code), str(b))
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    atomic_write(target, data)
+def _remove_tree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        for folder, _, _ in os.walk(path):  # a read-only folder cannot be emptied otherwise
+            os.chmod(folder, 0o755)
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _carry(source: str, target: str) -> None:
+    """Bring a file statusgen did not write into the new tree as it is (a link stays a link)."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), target)
+    else:
+        _link_or_copy(source, target)
 
 
 def _key_on_disk(recorded, path: str) -> str | None:
@@ -165,7 +264,7 @@ def _key_on_disk(recorded, path: str) -> str | None:
     if recorded is None or recorded[0] is None:
         return None
     try:
-        stat = os.stat(path)
+        stat = os.lstat(path)
     except OSError:
         return None
     return recorded[0] if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:]) else None
@@ -173,7 +272,8 @@ def _key_on_disk(recorded, path: str) -> str | None:
 
 def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        if os.stat(path).st_size != len(data):
+        stat = os.lstat(path)
+        if not S_ISREG(stat.st_mode) or stat.st_size != len(data):
             return False
         with open(path, "rb") as handle:
             return handle.read() == data
@@ -181,23 +281,8 @@ def _same_bytes(path: str, data: bytes) -> bool:
         return False
 
 
-def _link_or_copy(source: Path | str, target: Path | str) -> None:
+def _link_or_copy(source: str, target: str) -> None:
     try:
-        os.link(source, target)
+        os.link(source, target, follow_symlinks=False)
     except OSError:
-        shutil.copy2(source, target)
-
-
-def _swap(staging: Path, out: Path) -> None:
-    if not out.exists():
-        staging.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    out.rename(old)
-    try:
-        staging.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        shutil.copy2(source, target, follow_symlinks=False)

@@ -70,9 +70,11 @@ def test_a_file_changed_on_disk_is_rendered_again_not_trusted(demo, tmp_path):
     build(demo)
     page = demo.root / "site" / "incidents" / "2026-11-20-api-errors" / "index.html"
     page.write_bytes(b"tampered")
-    (demo.root / "site" / "stray.html").write_text("left over")
+    (demo.root / "site" / "stray.html").write_text("not written by statusgen")
     build(demo)
-    assert snapshot(demo.root / "site") == cold(demo, tmp_path)
+    built = snapshot(demo.root / "site")
+    assert built.pop("stray.html") == b"not written by statusgen"  # never statusgen's to delete
+    assert built == cold(demo, tmp_path)
 
 
 def test_template_override_change_re_renders_pages(demo, tmp_path):
@@ -102,28 +104,115 @@ def test_deleting_the_cache_changes_nothing(demo, tmp_path):
     assert snapshot(demo.root / "site") == cold(demo, tmp_path)
 
 
-def test_failed_incremental_write_puts_every_file_back(demo, monkeypatch):
-    from statusgen import write
+# The cache is data only, checked on load; anything wrong with it means a cold build, same bytes.
+
+CACHE = ".statusgen-cache"
+
+
+def cache_file(repo, name: str) -> Path:
+    if name == "content":
+        return sorted((repo.root / CACHE).glob("content-*.json"))[0]
+    return repo.root / CACHE / f"{name}.json"
+
+
+def rewrite(path: Path, change_body=None, change_header=None) -> None:
+    """Edit a cache file and give it a valid checksum, so only the content checks can catch it."""
+    import hashlib
+    import json
+
+    head, body = path.read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    if change_body:
+        document = json.loads(body)
+        replaced = change_body(document)
+        document = document if replaced is None else replaced
+        body = json.dumps(document).encode()
+        header["sha256"] = hashlib.sha256(body).hexdigest()
+    if change_header:
+        change_header(header)
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+
+
+def first_entry(document: dict) -> dict:
+    return document[sorted(document)[0]]
+
+
+def flip_bit(path: Path, offset_from_end: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[-offset_from_end] ^= 0x04
+    path.write_bytes(bytes(data))
+
+
+def flip_in_header(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[data.index(b'"sha256"') + 14] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+CORRUPTIONS = {
+    "bit flip in a notice": ("content", lambda p: flip_bit(p, 40)),
+    "bit flip in a header": ("content", flip_in_header),
+    "bit flip in the site record": ("site", lambda p: flip_bit(p, 20)),
+    "bit flip in a memoised feed": ("renders", lambda p: flip_bit(p, 30)),
+    "truncated": ("content", lambda p: p.write_bytes(p.read_bytes()[:-100])),
+    "not JSON": ("content", lambda p: p.write_bytes(b"\x80\x05garbage")),
+    "a None entry": ("content", lambda p: rewrite(p, lambda d: d.update({sorted(d)[0]: None}))),
+    "a wrong-typed title": ("content", lambda p: rewrite(p, lambda d: first_entry(d).update(title=5))),
+    "a huge number as a time": ("content", lambda p: rewrite(
+        p, lambda d: first_entry(d)["updates"][0].update(at="99999-01-01T00:00:00+00:00"))),
+    "a time without offset": ("content", lambda p: rewrite(
+        p, lambda d: first_entry(d)["updates"][0].update(at="2026-01-01T00:00:00"))),
+    "a missing field": ("content", lambda p: rewrite(p, lambda d: first_entry(d).pop("slug"))),
+    "an extra field": ("content", lambda p: rewrite(p, lambda d: first_entry(d).update(extra=1))),
+    "a list as the body": ("content", lambda p: rewrite(p, lambda d: [d])),
+    "a wrong-typed site record": ("site", lambda p: rewrite(
+        p, lambda d: first_entry(d["files"]).__setitem__(1, "12"))),
+    "a memoised output that is not base64": ("renders", lambda p: rewrite(
+        p, lambda d: first_entry(d).update({next(iter(first_entry(d))): "%%%"}))),
+    "written by other code under the same version": ("content", lambda p: rewrite(
+        p, change_header=lambda h: h.update(code="0" * 64))),
+    "another record schema": ("content", lambda p: rewrite(
+        p, change_header=lambda h: h.update(schema="0" * 64))),
+    "another format version": ("site", lambda p: rewrite(p, change_header=lambda h: h.update(version=0))),
+}
+
+
+@pytest.mark.parametrize("case", CORRUPTIONS)
+def test_a_damaged_cache_gives_a_cold_build_with_a_notice(demo, tmp_path, case):
+    name, corrupt = CORRUPTIONS[case]
+    build(demo)
+    add_update(demo)
+    corrupt(cache_file(demo, name))
+    result = demo.run("build", "--root", str(demo.root), "--now", LATER)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    notices = [line for line in result.output.splitlines() if line.startswith("Notice:")]
+    assert len(notices) == 1 and "built without part of the cache" in notices[0], result.output
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    # the next build finds a sound cache again
+    assert "Notice" not in build(demo, LATER)
+
+
+def test_a_cache_is_never_unpickled(demo, tmp_path):
+    """A pull request could plant a pickle in the working tree; reading it must not run it."""
+    import os
+    import pickle
 
     build(demo)
-    before = snapshot(demo.root / "site")
-    add_update(demo)
-    calls = {"n": 0}
-    real = write._atomic_write
+    planted = tmp_path / "code-ran"
 
-    def failing(target, data):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("disk full")
-        real(target, data)
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {planted}",))
 
-    monkeypatch.setattr(write, "_atomic_write", failing)
-    monkeypatch.setattr(write, "INCREMENTAL_LIMIT", 1.0)  # the demo is small: force the in-place path
-    with pytest.raises(OSError, match="disk full"):
-        from statusgen.build import build as build_site
-        from statusgen.cli import resolve_now
-        from statusgen.config import load_config
-
-        build_site(demo.root, resolve_now(DEMO_NOW, load_config(demo.root).site.tz))
-    assert calls["n"] >= 2  # the failure, then the rollback writing old bytes back
-    assert snapshot(demo.root / "site") == before
+    payload = pickle.dumps({"x": Exploit()})
+    cache = demo.root / CACHE
+    for path in list(cache.glob("*.json")):
+        path.write_bytes(payload)
+    from statusgen import __version__
+    for name in ("site", "renders", *(f"content-{d}" for d in "0123456789abcdef")):
+        (cache / f"{name}-{__version__}.pickle").write_bytes(payload)
+    output = build(demo)
+    assert not planted.exists()
+    assert "Notice: built without part of the cache" in output
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path)

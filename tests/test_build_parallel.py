@@ -29,11 +29,13 @@ def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path
     from click.testing import CliRunner
 
     from statusgen.cli import cli
+    from statusgen.folders import write_marker
 
     root = generate(tmp_path / "big", 450)
     site = root / "site"
     site.mkdir()
     (site / "index.html").write_text("previous build")
+    write_marker(site, ["index.html"])  # a folder statusgen built
     (root / "templates").mkdir()
     (root / "templates" / "incident.html").write_text('{% extends "!incident.html" %}{% block title %}{{ 1 // 0 }}{% endblock %}')
     result = CliRunner().invoke(cli, ["build", "--root", str(root), "--now", "2026-11-26T12:00:00Z"])
@@ -41,6 +43,6 @@ def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path
     assert "Traceback" not in result.output
     assert "templates/incident.html: line 1: rendering incidents/" in result.output
     assert "ZeroDivisionError" in result.output
-    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in site.iterdir()) == [".statusgen-output.json", "index.html"]
     assert (site / "index.html").read_text() == "previous build"
     assert sorted(p.name for p in root.iterdir()) == [".statusgen-cache", "incidents", "site", "statusgen.toml", "templates"]

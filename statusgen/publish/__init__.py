@@ -5,10 +5,12 @@ plan.py decides (pure), apply.py carries the decision out, buckets.py talks to t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from statusgen.config import Target, load_config
 from statusgen.errors import StatusgenError
+from statusgen.folders import MARKER
 from statusgen.publish.apply import publish_target
 from statusgen.publish.buckets import new_session, open_bucket
 from statusgen.publish.manifest import MANIFEST_NAME
@@ -19,14 +21,26 @@ __all__ = ["publish", "read_site", "TargetResult", "Reporter"]
 
 def read_site(site_dir: Path) -> dict[str, bytes]:
     """Every file of the built site by site-relative path. Refuses a missing or empty folder:
-    publishing that would delete the live page."""
+    publishing that would delete the live page. statusgen's marker file is never published."""
     shown = str(site_dir)
     if not site_dir.is_dir():
         raise StatusgenError(f"{shown}: no such folder; run 'statusgen build' first (or pass --site)")
     site = {}
-    for file in sorted(site_dir.rglob("*")):
-        if file.is_file():
-            site[file.relative_to(site_dir).as_posix()] = file.read_bytes()
+    inside = site_dir.resolve()
+    for folder, dirs, files in os.walk(site_dir):
+        for name in sorted([*dirs, *files]):
+            path = Path(folder) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                raise StatusgenError(
+                    f"{path}: a symbolic link to {os.readlink(path)}, outside the site; statusgen "
+                    "does not publish what lies outside the built site. Remove the link or "
+                    "replace it with the file itself")
+        for name in files:
+            file = Path(folder) / name
+            relative = file.relative_to(site_dir).as_posix()
+            if relative != MARKER and file.is_file():
+                site[relative] = file.read_bytes()
+    site = dict(sorted(site.items()))
     if not site:
         raise StatusgenError(f"{shown}: empty; run 'statusgen build' first")
     if "index.html" not in site:

@@ -17,6 +17,7 @@ from typing import Protocol
 from statusgen.config import Target
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
+from statusgen.folders import MARKER, listed_files, refuse_sources, write_marker
 from statusgen.publish.headers import MANIFEST_CACHE, content_type
 from statusgen.publish.manifest import MANIFEST_NAME
 from statusgen.publish.plan import LocalFile, RemoteObject, Stored
@@ -197,9 +198,16 @@ def _directory(target: Target, root: Path, site_dir: Path) -> Path:
             f"target {target.name!r}: {target.url} is {directory}, which overlaps the status repository "
             f"or the site folder; expected a separate directory"
         )
+    refuse_sources(directory, repo, f"target {target.name!r}")
     if not directory.parent.is_dir():
         raise StatusgenError(f"target {target.name!r}: {directory.parent} does not exist; "
                              "expected the parent of the target directory to exist (is the volume mounted?)")
+    if directory.is_dir() and listed_files(directory) is None and not (directory / MANIFEST_NAME).exists() \
+            and any(directory.iterdir()):
+        raise StatusgenError(
+            f"target {target.name!r}: {directory} is not empty and statusgen did not publish to it "
+            f"(it has no {MARKER} or {MANIFEST_NAME}); expected a new or empty directory, or one "
+            "statusgen published to")
     return directory
 
 
@@ -210,6 +218,7 @@ class DirectoryBucket:
     def __init__(self, directory: Path):
         self.directory = directory
         self.description = f"{directory}{os.sep}"
+        self.claimed = False
 
     def _file(self, path: str) -> Path:
         from statusgen.write import safe_output_path
@@ -223,7 +232,8 @@ class DirectoryBucket:
         with _os_errors(f"listing {self.description}"):
             for file in sorted(self.directory.rglob("*")):
                 path = file.relative_to(self.directory).as_posix()
-                if file.is_file() and path != MANIFEST_NAME and not file.name.startswith(".statusgen-tmp-"):
+                if file.is_file() and path not in (MANIFEST_NAME, MARKER) \
+                        and not file.name.startswith(".statusgen-tmp-"):
                     data = file.read_bytes()
                     objects[path] = RemoteObject(path, len(data), hashlib.md5(data).hexdigest())
         return objects
@@ -261,6 +271,10 @@ class DirectoryBucket:
     def _write(self, file: Path, data: bytes) -> None:
         # Write then rename, so a reader (or an interrupted publish) never sees half a file.
         with _os_errors(f"writing {file}"):
+            if not self.claimed:  # before the first file, so an interrupted first publish can resume
+                if not (self.directory / MARKER).exists():
+                    write_marker(self.directory)
+                self.claimed = True
             atomic_write(file, data)
 
 

@@ -14,7 +14,8 @@ def run_publish(repo, *args):
 
 
 def mirror_files(directory):
-    return {k: v for k, v in site_bytes(directory).items() if k != ".statusgen-manifest.json"}
+    return {k: v for k, v in site_bytes(directory).items()
+            if k not in (".statusgen-manifest.json", ".statusgen-output.json")}
 
 
 def test_local_directory_target_converges(repo, tmp_path):
