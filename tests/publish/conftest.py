@@ -168,7 +168,9 @@ def write_site(site: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def site_bytes(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    """What publishing a folder should put in a bucket: every file but statusgen's marker."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*")
+            if p.is_file() and p.name != ".statusgen-output.json"}
 
 
 def add_targets(repo: Repo, *tables: str) -> None:
