@@ -87,6 +87,7 @@ class SiteDefaults:
     base_url: str
     timezone: str
     description: str = ""
+    uptime_days: int | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from statusgen.importers.common import (
     valid_timezone,
 )
 from statusgen.model import IMPACTS, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
+from statusgen.state import impact_of_statuses
 
 IMPACT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
                  "none": "degraded_performance"}
@@ -152,6 +153,10 @@ class _Reader:
             if resolved is None:
                 resolved = next((u.at for u, _ in reversed(pairs) if u.status == "resolved"), pairs[-1][0].at)
         components, updates = self._timeline(source, item, pairs, impact, closing="resolved")
+        first = [status for _, status in components]
+        later = [s for u in updates for _, s in u.components]
+        if impact_of_statuses(first) == impact_of_statuses(first + later) == impact:
+            impact = None  # the default: written out, it would stop following the statuses
         if item.get("postmortem_body"):
             body = to_markdown(str(item["postmortem_body"]))
         else:
@@ -185,7 +190,8 @@ class _Reader:
                                       f"found {new!r}; expected one of: {', '.join(COMPONENT_STATUSES)}")
                     continue
                 if index == 0:
-                    top[cid] = new
+                    if new != "operational" or entry.get("old_status") != "operational":
+                        top[cid] = new  # operational throughout so far: it joins with a later update
                 elif current.get(cid) != new and not (update.status == closing and new == "operational"):
                     changes[cid] = new
                 current[cid] = new
@@ -269,13 +275,17 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
     maintenances: list[tuple[str, dict]] = []
     page: dict = {}
     slos: dict[str, float] = {}
+    uptime_days = None
     for kind, name, data in documents:
         if not isinstance(data, dict):
             problems.add(name, "", "expected a JSON object with 'page' and the listed items")
             continue
         if kind == "uptime":
-            slos.update({c["id"]: c.get("slo") for c in data.get("components") or []
-                         if isinstance(c, dict) and c.get("id") and c.get("slo") is not None})
+            rows = [c for c in data.get("components") or [] if isinstance(c, dict) and c.get("id")]
+            slos.update({c["id"]: c["slo"] for c in rows if c.get("slo") is not None})
+            days = {c.get("uptime_days") for c in rows}
+            if len(days) == 1 and isinstance(next(iter(days)), int) and 1 <= next(iter(days)) <= 366:
+                uptime_days = next(iter(days))
             continue
         page = page or (data.get("page") if isinstance(data.get("page"), dict) else {})
         key = {"components": "components", "incidents": "incidents",
@@ -317,7 +327,8 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
     if not valid_timezone(zone):
         leftovers.append(Leftover("page", "time_zone", f"{zone!r} is not an IANA time zone; used UTC"))
         zone = "UTC"
-    site = SiteDefaults(title=str(page.get("name") or "Status"), base_url=base_url, timezone=zone)
+    site = SiteDefaults(title=str(page.get("name") or "Status"), base_url=base_url, timezone=zone,
+                        uptime_days=uptime_days)
     return ImportPlan("Statuspage", "statuspage", site, groups, components,
                       tuple(unique_slugs(notices, suffixes)), tuple(leftovers))
 

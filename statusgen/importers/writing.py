@@ -64,6 +64,8 @@ def _new_config_text(plan: ImportPlan, groups, components) -> str:
     if site.description:
         head.append(f"description = {toml_string(site.description)}")
     head.append(f"timezone = {toml_string(site.timezone)}")
+    if site.uptime_days is not None:
+        head.append(f"uptime_days = {site.uptime_days}")
     return "\n".join(head) + "\n" + _toml_blocks(groups, components)
 
 

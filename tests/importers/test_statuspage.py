@@ -51,6 +51,9 @@ def test_saved_exports_become_a_repository_that_checks_and_builds(empty):
     # The newer export's copy of an incident wins over the older one's; the older adds history.
     assert front["updates"][-1]["message"] == "Error rates are back to normal."
 
+    # An impact that is the one the statuses give is left to follow them.
+    assert "impact" not in empty.notice("2025-03-10-api-latency")[0]
+
     # The postmortem body is the file's body.
     front, body = empty.notice("2026-10-02-full-outage-of-the-web-app")
     assert body.startswith("## What happened") and front["updates"][-1]["status"] == "postmortem"
@@ -235,3 +238,4 @@ def test_a_repository_that_would_not_pass_check_is_left_alone(repo):
     assert "incidents/2026-01-01-broken.md: updates: missing" in result.output
     assert result.output.rstrip().endswith("the imported files would not pass `statusgen check`; nothing was written")
     assert repo.files() == {k: v for k, v in before.items() if "archive" not in k}
+
