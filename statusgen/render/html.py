@@ -13,10 +13,10 @@ from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
 
+from statusgen.i18n import resolve_language, translations
 from statusgen.render import RenderContext
 from statusgen.render.pages import KeyedRenderer, PendingPage
 from statusgen.render.theme import (
-    day_percent,
     environment,
     override_dir,
     static_file,
@@ -25,6 +25,7 @@ from statusgen.render.theme import (
 from statusgen.render.views import (
     IMPACT_LABELS,
     INDICATOR_ICONS,
+    MAINTENANCE_STATE_LABELS,
     STATUS_ICONS,
     UPDATE_LABELS,
     Page,
@@ -58,7 +59,9 @@ API_FILES = (
 def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     config, content, state = context.config, context.content, context.state
     tz = config.site.tz
-    env = environment(override_dir(config.root))
+    language = resolve_language(config.site.language, config.root)
+    gettext = translations(language).gettext
+    env = environment(override_dir(config.root), language)
     css, js = theme_assets(env)
 
     views = {notice.slug: notice_view(config, state, notice) for notice in content.notices}
@@ -82,7 +85,11 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "indicator_icons": INDICATOR_ICONS,
         "update_labels": UPDATE_LABELS,
         "impact_labels": IMPACT_LABELS,
-        "day_percent": day_percent,
+        "lang": language,
+        "script_labels": _attribute_json({
+            "states": {key: gettext(label) for key, label in MAINTENANCE_STATE_LABELS.items()},
+            "statuses": {key: gettext(label) for key, label in STATUS_LABELS.items()},
+        }),
         "abs_url": config.url,
         "titles": {slug: view.title for slug, view in views.items()},
         # Inline, so a first visit costs one request fewer (the freshness check takes its place).
@@ -100,7 +107,8 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "recent": recent,
         "ungrouped": [c for c in config.components if c.group is None],
         "groups": [(group, members) for group, members in groups if members],
-        "schedule": _attribute_json(status_schedule(config, content, state.now)),
+        "schedule": _attribute_json([{**change, "description": gettext(change["description"])}
+                                     for change in status_schedule(config, content, state.now)]),
         "last_change": _known(last_change(content.notices, state.now)),
     }))
 
@@ -155,7 +163,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
 
 def _attribute_json(value) -> Markup:
     """JSON for a single-quoted attribute: far smaller than escaping every double quote."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return Markup(text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;"))
 
 

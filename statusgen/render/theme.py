@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,13 +26,13 @@ from jinja2 import (
 from markupsafe import Markup
 
 from statusgen.errors import Problem
+from statusgen.i18n import Language, formats, resolve_language, translations
 from statusgen.render.markdown import render_markdown
 from statusgen.times import iso_utc
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 BUILTIN_PREFIX = "!"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+ENGLISH = resolve_language("en")
 
 
 class OverridingLoader(BaseLoader):
@@ -58,11 +58,12 @@ class OverridingLoader(BaseLoader):
 
 
 @lru_cache(maxsize=8)
-def environment(override_dir: Path | None) -> Environment:
-    """One environment per templates folder and process, so each template compiles once.
+def environment(override_dir: Path | None, language: Language = ENGLISH) -> Environment:
+    """One environment per templates folder, language and process, so each template compiles once.
 
     Jinja re-checks a template's file modification time on use (auto_reload), so `serve` picks
-    up edited overrides without a restart.
+    up edited overrides without a restart. Templates translate with `{% trans %}` and `_()`
+    (Jinja's i18n extension, new-style gettext: placeholders are named and escaped).
     """
     env = Environment(
         loader=OverridingLoader(override_dir),
@@ -71,16 +72,27 @@ def environment(override_dir: Path | None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    cldr = formats(language)
+    gettext = translations(language).gettext
+
+    def no_data() -> str:
+        return gettext("no data")
+
     env.filters.update(
-        time=time_element,
-        local_time=local_time,
-        duration=format_duration,
-        percent=format_percent,
-        month_name=month_name,
-        day=format_day,
+        time=lambda moment, tz: time_element(moment, tz, language),
+        local_time=lambda moment, tz: local_time(moment, tz, language),
+        duration=cldr.duration,
+        percent=lambda value, decimals=3: format_percent(value, decimals, no_data()),
+        month_name=cldr.month,
+        day=cldr.day,
+        relative=cldr.relative,
+        decimal=cldr.decimal,
         markdown=render_markdown,
     )
+    env.globals["day_percent"] = lambda value: no_data() if value is None else cldr.decimal(day_percent(value))
     return env
 
 
@@ -154,44 +166,19 @@ def template_location(exc: BaseException) -> str:
     return ""
 
 
-def local_time(moment: datetime, tz) -> str:
-    """'20 Nov 2026, 15:02 CET': English month abbreviations whatever the machine's locale."""
-    local = moment.astimezone(tz)
-    return f"{local.day} {MONTHS[local.month - 1][:3]} {local.year}, {local:%H:%M} {local.tzname()}"
+def local_time(moment: datetime, tz, language: Language = ENGLISH) -> str:
+    """'20 Nov 2026, 15:02 CET' in English, CLDR's form in other languages, whatever the machine's locale."""
+    return formats(language).moment(moment, tz)
 
 
-def time_element(moment: datetime, tz) -> Markup:
-    return Markup('<time datetime="{}">{}</time>').format(iso_utc(moment), local_time(moment, tz))
+def time_element(moment: datetime, tz, language: Language = ENGLISH) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(iso_utc(moment), local_time(moment, tz, language))
 
 
-def format_day(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1][:3]} {day.year}"
-
-
-def month_name(month: tuple[int, int]) -> str:
-    year, number = month
-    return f"{MONTHS[number - 1]} {year}"
-
-
-def format_duration(span: timedelta) -> str:
-    """'1 h 38 min', '2 d 3 h', '45 min', '30 s': the two largest units that matter."""
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)} s"
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
-
-
-def format_percent(value: float | None, decimals: int = 3) -> str:
+def format_percent(value: float | None, decimals: int = 3, no_data: str = "no data") -> str:
     """Never rounds a figure below 100 up to 100: 99.9996 shows as 99.999, not 100.000."""
     if value is None:
-        return "no data"
+        return no_data
     if value >= 100:
         return "100" if decimals == 0 else "100." + "0" * decimals
     text = f"{value:.{decimals}f}"
@@ -200,10 +187,10 @@ def format_percent(value: float | None, decimals: int = 3) -> str:
     return text
 
 
-def day_percent(value: float | None) -> str:
+def day_percent(value: float | None, no_data: str = "no data") -> str:
     """The short form used in each uptime bar: '100%' or '99.87%'."""
     if value is None:
-        return "no data"
+        return no_data
     return "100%" if value >= 100 else f"{format_percent(value, 2)}%"
 
 
