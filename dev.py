@@ -6,6 +6,8 @@
     python3 dev.py bench --quick | build [N ...] | publish [N] | weight   run one of them
     python3 dev.py dist    build the sdist and the wheel into dist/ (offline, pinned build tools)
     python3 dev.py lock    after changing dependencies: rewrite statusgen/requirements.lock
+    python3 dev.py catalogs  extract the interface strings, merge them into every language's
+                           catalog (statusgen/locale/*/LC_MESSAGES/statusgen.po), compile the .mo
 
 Setup is skipped when nothing it depends on changed since the last run (and always with
 STATUSGEN_DEV_SKIP_SETUP=1: tests/test_docs.py runs the README's commands in a copy of this
@@ -73,6 +75,19 @@ def setup_browser_tools() -> None:
         if not shutil.which("npm"):
             sys.exit("The accessibility and HTML checks need Node.js and npm (for axe-core and vnu-jar).")
         run("npm", "ci", "--no-audit", "--no-fund")
+
+
+def catalogs() -> None:
+    """The .pot from the sources, each .po updated from it, each .mo compiled (they are committed,
+    so an install from a clone or a wheel needs no build step)."""
+    setup_python("dev")
+    locale, pybabel = "statusgen/locale", BIN / "pybabel"
+    pot = f"{locale}/statusgen.pot"
+    run(pybabel, "extract", "-F", f"{locale}/babel.cfg", "-k", "N_", "--add-location=file", "--sort-output",
+        "--no-wrap", "--project=statusgen", "--copyright-holder=statusgen contributors", "-o", pot, "statusgen")
+    run(pybabel, "update", "-i", pot, "-d", locale, "-D", "statusgen", "--no-wrap", "--ignore-obsolete",
+        "--ignore-pot-creation-date")
+    run(pybabel, "compile", "-d", locale, "-D", "statusgen", "--statistics")
 
 
 def demo() -> None:
@@ -183,5 +198,7 @@ if __name__ == "__main__":
         lock()
     elif task == "dist":
         dist()
+    elif task == "catalogs":
+        catalogs()
     else:
         sys.exit(__doc__)

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import Problems, StatusgenError
+from statusgen.i18n import resolve_language
 from statusgen.reading import SourceError, read_source
 from statusgen.text import bad_character, mailto_problem, shown, url_problem
 
@@ -224,7 +225,7 @@ def load_config(root: Path) -> Config:
     top = _Reader(problems, file, data, "")
     top.check_keys({"site", "groups", "components", "targets", "uptime"})
 
-    site = _parse_site(problems, file, _table(problems, file, data, "site"))
+    site = _parse_site(problems, file, _table(problems, file, data, "site"), Path(root))
     groups = _parse_groups(problems, file, _array(problems, file, data, "groups"))
     components = _parse_components(
         problems, file, _array(problems, file, data, "components"), {g.id for g in groups}
@@ -253,7 +254,7 @@ def _array(problems: Problems, file: str, data: dict, key: str) -> list[dict]:
     return value
 
 
-def _parse_site(problems: Problems, file: str, table: dict) -> Site:
+def _parse_site(problems: Problems, file: str, table: dict, root: Path | None = None) -> Site:
     r = _Reader(problems, file, table, "site")
     r.check_keys({"title", "base_url", "description", "timezone", "language", "support_url",
                   "uptime_days", "feed_entries", "stale_after"})
@@ -267,12 +268,18 @@ def _parse_site(problems: Problems, file: str, table: dict) -> Site:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         problems.add(file, "site.timezone", f"found {shown(tz_name)}; expected an IANA time zone such as 'Europe/Berlin' or 'UTC'")
         tz_name = "UTC"
+    language = r.text("language", default="en") or "en"
+    try:
+        language = resolve_language(language, root).tag
+    except ValueError as exc:
+        problems.add(file, "site.language", str(exc))
+        language = "en"
     return Site(
         title=title,
         base_url=base_url,
         description=r.text("description", default="", multiline=True) or "",
         timezone=tz_name,
-        language=r.text("language", default="en") or "en",
+        language=language,
         support_url=r.site_url("support_url", mailto=True),
         uptime_days=r.number("uptime_days", 1, 366, 90, integer=True),
         feed_entries=r.number("feed_entries", 1, 10000, 100, integer=True),

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, format_time, format_timedelta
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -26,8 +26,10 @@ DOMAIN = "statusgen"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 REPOSITORY_LOCALE_DIR = "locale"  # in a status repository: locale/<code>.po
 SOURCE_LANGUAGE = "en"
-# English keeps the day-month-year order and the 24-hour clock statusgen has always shown.
-FORMAT_LOCALES = {"en": "en_GB"}
+FORMAT_LOCALES: dict[str, str] = {}
+# English keeps the form statusgen has always shown (day month year, 24-hour clock; no CLDR
+# English locale has both with "Sep"); other languages take their CLDR skeletons.
+HOUSE_PATTERNS = {"en": {"day": "d MMM y", "moment": "d MMM y, HH:mm", "month": "MMMM y"}}
 
 
 def N_(message: str) -> str:
@@ -119,21 +121,27 @@ class Formats:
     def __init__(self, language: Language):
         self.language = language
         self.locale = Locale.parse(language.formats)
-        self.gettext = translations(language).gettext
+        self.house = HOUSE_PATTERNS.get(language.code)
 
     def moment(self, moment: datetime, tz) -> str:
         """'20 Nov 2026, 15:02 CET' in English; '20. Nov. 2026, 15:02 CET' in German."""
         local = moment.astimezone(tz)
+        if self.house:
+            return format_datetime(local, self.house["moment"], locale=self.locale) + f" {local.tzname()}"
         day = format_skeleton("yMMMd", local, locale=self.locale)
         clock = format_time(local, "short", locale=self.locale)
         pattern = str(self.locale.datetime_formats["medium"])
         return pattern.replace("{1}", day).replace("{0}", clock) + f" {local.tzname()}"
 
     def day(self, day: date) -> str:
+        if self.house:
+            return format_date(day, self.house["day"], locale=self.locale)
         return format_skeleton("yMMMd", day, locale=self.locale)
 
     def month(self, month: tuple[int, int]) -> str:
         year, number = month
+        if self.house:
+            return format_date(date(year, number, 1), self.house["month"], locale=self.locale)
         return format_skeleton("yMMMM", date(year, number, 1), locale=self.locale)
 
     def duration(self, span: timedelta) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from statusgen.config import Config
+from statusgen.i18n import N_
 from statusgen.model import Content, Incident, Maintenance
 from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
 
@@ -20,18 +21,18 @@ STATUS_SEVERITY = {
 IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
 STATUS_IMPACT = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor"}
 INDICATOR_DESCRIPTIONS = {
-    "critical": "Major System Outage",
-    "major": "Partial System Outage",
-    "minor": "Minor Service Outage",
-    "maintenance": "Service Under Maintenance",
-    "none": "All Systems Operational",
+    "critical": N_("Major System Outage"),
+    "major": N_("Partial System Outage"),
+    "minor": N_("Minor Service Outage"),
+    "maintenance": N_("Service Under Maintenance"),
+    "none": N_("All Systems Operational"),
 }
 STATUS_LABELS = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
-    "under_maintenance": "Under maintenance",
+    "operational": N_("Operational"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
+    "under_maintenance": N_("Under maintenance"),
 }
 
 

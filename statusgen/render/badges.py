@@ -8,9 +8,11 @@ contrast of at least 4.5:1, and the status is always written out, never shown by
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from markupsafe import escape
 
+from statusgen.i18n import SOURCE_LANGUAGE, resolve_language, translations
 from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 
 LABEL_COLOUR = "#555555"
@@ -47,6 +49,8 @@ def text_width(text: str) -> int:
             width += 4.0
         elif char in _WIDE:
             width += 10.5
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            width += 11.0
         elif char.isupper() or char.isdigit():
             width += 7.5
         else:
@@ -91,9 +95,16 @@ def badge_files(name: str, label: str, message: str, status: str) -> dict[str, b
 
 def render(context) -> dict[str, bytes]:
     config, state = context.config, context.state
-    outputs = badge_files("status", "status", INDICATOR_DESCRIPTIONS[state.indicator].lower(),
+    language = resolve_language(config.site.language, config.root)
+    gettext = translations(language).gettext
+
+    def message(label: str) -> str:
+        # shields.io's lower case suits English; elsewhere (German nouns, for one) it is wrong.
+        return label.lower() if language.code == SOURCE_LANGUAGE else gettext(label)
+
+    outputs = badge_files("status", gettext("status"), message(INDICATOR_DESCRIPTIONS[state.indicator]),
                           INDICATOR_STATUS[state.indicator])
     for component in config.components:
         status = state.component_status[component.id]
-        outputs.update(badge_files(component.id, component.name, STATUS_LABELS[status].lower(), status))
+        outputs.update(badge_files(component.id, component.name, message(STATUS_LABELS[status]), status))
     return outputs

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from icalendar import Calendar, Event
 
 from statusgen.cache import pickled_digest
+from statusgen.i18n import resolve_language, translations
 from statusgen.model import Maintenance
 from statusgen.render.markdown import plain_text
 from statusgen.render.notices import EPOCH, affected_component_ids, published_updates
@@ -40,13 +41,18 @@ def sequence(maintenance: Maintenance, now: datetime) -> int:
     return max(len(updates) - 1, 0) + int(ended_off_schedule) + int(maintenance.cancelled)
 
 
+def _gettext(config):
+    return translations(resolve_language(config.site.language, config.root)).gettext
+
+
 def description(config, maintenance: Maintenance, now: datetime) -> str:
     updates = published_updates(maintenance, now)
     # plain_text gives HTML-escaped text; a calendar wants the characters themselves.
     parts = [html.unescape(plain_text(updates[-1].message))] if updates else []
     names = [config.component(cid).name for cid in affected_component_ids(maintenance)]
     if names:
-        parts.append("Affected components: " + ", ".join(names))
+        gettext = _gettext(config)
+        parts.append(gettext("Affected components:") + " " + ", ".join(names))
     parts.append(config.url(f"incidents/{maintenance.slug}/"))
     return "\n\n".join(parts)
 
@@ -61,8 +67,9 @@ def event(config, maintenance: Maintenance, now: datetime, host: str) -> Event:
     item.add("sequence", sequence(maintenance, now))
     item.add("dtstart", maintenance.scheduled_start)
     item.add("dtend", window_end(maintenance))
-    prefix = "Cancelled: " if maintenance.cancelled else ""
-    item.add("summary", prefix + maintenance.title)
+    gettext = _gettext(config)
+    summary = gettext("Cancelled: %(title)s") % {"title": maintenance.title} if maintenance.cancelled else maintenance.title
+    item.add("summary", summary)
     item.add("description", description(config, maintenance, now))
     item.add("url", config.url(f"incidents/{maintenance.slug}/"))
     item.add("status", "CANCELLED" if maintenance.cancelled else "CONFIRMED")
@@ -79,7 +86,9 @@ def calendar(config, events: list[bytes], name: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-caldesc", f"Planned maintenance on {config.site.title} ({config.site.base_url})")
+    gettext = _gettext(config)
+    cal.add("x-wr-caldesc", gettext("Planned maintenance on %(title)s (%(url)s)")
+            % {"title": config.site.title, "url": config.site.base_url})
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     text = cal.to_ical()
@@ -92,17 +101,20 @@ def render(context) -> dict[str, bytes]:
     host = urlparse(config.site.base_url).hostname or "localhost"
     ordered = sorted(content.maintenances, key=lambda m: (m.scheduled_start, m.slug))
     names = {c.id: c.name for c in config.components}
+    language = resolve_language(config.site.language, config.root)
+    gettext = translations(language).gettext
 
     def serialised(m: Maintenance) -> bytes:
-        key = pickled_digest("vevent", host, config.site.base_url, names, m, len(published_updates(m, now)))
+        key = pickled_digest("vevent", host, config.site.base_url, language, names, m, len(published_updates(m, now)))
         return context.memo.get(key, lambda: event(config, m, now, host).to_ical())
 
     events = {m.slug: serialised(m) for m in ordered}
     outputs = {"maintenance.ics": calendar(config, [events[m.slug] for m in ordered],
-                                           f"{config.site.title}: maintenance")}
+                                           gettext("%(title)s: maintenance") % {"title": config.site.title})}
     affected = {m.slug: affected_component_ids(m) for m in ordered}
     for component in config.components:
         own = [events[m.slug] for m in ordered if component.id in affected[m.slug]]
         outputs[f"components/{component.id}/maintenance.ics"] = calendar(
-            config, own, f"{config.site.title}: {component.name} maintenance")
+            config, own, gettext("%(title)s: %(component)s maintenance")
+            % {"title": config.site.title, "component": component.name})
     return outputs

@@ -14,20 +14,21 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from statusgen.cache import Memo, pickled_digest
+from statusgen.i18n import N_, resolve_language, translations
 from statusgen.model import Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.render.notices import EPOCH, affected_component_ids, update_ids
 
 UPDATE_STATUS_LABELS = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-    "postmortem": "Postmortem",
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "verifying": "Verifying",
-    "completed": "Completed",
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
+    "postmortem": N_("Postmortem"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
 }
 
 
@@ -35,12 +36,13 @@ class Entry:
     """One update of one notice, as a feed shows it."""
 
     def __init__(self, notice: Notice, update: Update, update_id: str, is_last: bool,
-                 components: tuple[str, ...]):
+                 components: tuple[str, ...], gettext=str):
         self.notice, self.update, self.components = notice, update, components
         self.anchor = "update-" + update_id[len(notice.slug) + 1:]
         # The update that cancels a window is still written as `scheduled`; say what it means.
         cancelled = isinstance(notice, Maintenance) and notice.cancelled and is_last
-        self.label = "Cancelled" if cancelled else UPDATE_STATUS_LABELS[update.status]
+        self.label = gettext(N_("Cancelled") if cancelled else UPDATE_STATUS_LABELS[update.status])
+        self.affected_heading = gettext(N_("Affected components:"))
         self._html: str | None = None
 
     def html(self, config) -> str:
@@ -55,21 +57,22 @@ class Entry:
 
 
 def feed_entries(config, notices, now: datetime) -> list[Entry]:
-    """Every update published by `now`, newest first."""
+    """Every update published by `now`, newest first, its words in the site's language."""
+    gettext = translations(resolve_language(config.site.language, config.root)).gettext
     entries = []
     for notice in notices:
         ids = update_ids(notice)
         last = len(notice.updates) - 1
         components = affected_component_ids(notice)
-        entries += [Entry(notice, update, ids[index], index == last, components)
+        entries += [Entry(notice, update, ids[index], index == last, components, gettext)
                     for index, update in enumerate(notice.updates) if update.at <= now]
     return sorted(entries, key=lambda e: e.sort_key)
 
 
 def entry_content(config, entry: Entry) -> str:
     names = [config.component(cid).name for cid in entry.components]
-    affected = Markup("<p><strong>Affected components:</strong> {}</p>").format(
-        Markup(", ").join(escape(name) for name in names)) if names else Markup("")
+    affected = Markup("<p><strong>{}</strong> {}</p>").format(
+        entry.affected_heading, Markup(", ").join(escape(name) for name in names)) if names else Markup("")
     return str(render_markdown(entry.update.message) + Markup("\n") + affected)
 
 
@@ -103,7 +106,8 @@ def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_pa
 def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
                  fallback_updated: datetime, memo: Memo) -> dict[str, bytes]:
     key = pickled_digest("feeds", config.site, config.components, title, page_path, feed_path, fallback_updated,
-                         [(e.notice.slug, e.notice.title, e.update, e.anchor, e.label, e.components) for e in entries])
+                         [(e.notice.slug, e.notice.title, e.update, e.anchor, e.label, e.affected_heading, e.components)
+                          for e in entries])
     return memo.get(key, lambda: _render_feeds(config, entries, title, page_path, feed_path, fallback_updated))
 
 

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
 
-from statusgen.i18n import resolve_language, translations
+from statusgen.i18n import N_, resolve_language, translations
 from statusgen.render import RenderContext
 from statusgen.render.pages import KeyedRenderer, PendingPage
 from statusgen.render.theme import (
@@ -43,16 +43,16 @@ PER_PAGE = 50
 RECENT_ON_INDEX = 5
 UPCOMING_ON_INDEX = 10  # the soonest; the calendar and the API list them all
 API_FILES = (
-    ("api/v2/summary.json", "Everything on the front page: status, components, unresolved incidents, maintenance"),
-    ("api/v2/status.json", "The overall indicator and its description"),
-    ("api/v2/components.json", "Every component and its current status"),
-    ("api/v2/incidents.json", "Recent incidents with their updates"),
-    ("api/v2/incidents/unresolved.json", "Incidents not yet resolved"),
-    ("api/v2/scheduled-maintenances.json", "Recent and coming maintenance"),
-    ("api/v2/scheduled-maintenances/upcoming.json", "Maintenance not yet started"),
-    ("api/v2/scheduled-maintenances/active.json", "Maintenance in progress"),
-    ("api/v2/uptime.json", "Uptime of every component over the window, day by day (statusgen's own)"),
-    ("api/v2/freshness.json", "When this copy of the site was built (statusgen's own)"),
+    ("api/v2/summary.json", N_("Everything on the front page: status, components, unresolved incidents, maintenance")),
+    ("api/v2/status.json", N_("The overall indicator and its description")),
+    ("api/v2/components.json", N_("Every component and its current status")),
+    ("api/v2/incidents.json", N_("Recent incidents with their updates")),
+    ("api/v2/incidents/unresolved.json", N_("Incidents not yet resolved")),
+    ("api/v2/scheduled-maintenances.json", N_("Recent and coming maintenance")),
+    ("api/v2/scheduled-maintenances/upcoming.json", N_("Maintenance not yet started")),
+    ("api/v2/scheduled-maintenances/active.json", N_("Maintenance in progress")),
+    ("api/v2/uptime.json", N_("Uptime of every component over the window, day by day (statusgen's own)")),
+    ("api/v2/freshness.json", N_("When this copy of the site was built (statusgen's own)")),
 )
 
 

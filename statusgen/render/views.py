@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from markupsafe import Markup
 
 from statusgen.config import Component, Config
+from statusgen.i18n import N_
 from statusgen.model import Content, Incident, Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.state import (
@@ -36,16 +37,16 @@ STATUS_ICONS = {
 INDICATOR_ICONS = {
     "none": "✓", "minor": "▲", "major": "◆", "critical": "✕", "maintenance": "⚙\ufe0e",
 }
-INCIDENT_STATE_LABELS = {"active": "Ongoing", "resolved": "Resolved", "upcoming": "Not started"}
+INCIDENT_STATE_LABELS = {"active": N_("Ongoing"), "resolved": N_("Resolved"), "upcoming": N_("Not started")}
 MAINTENANCE_STATE_LABELS = {
-    "scheduled": "Scheduled", "in_progress": "In progress", "completed": "Completed", "cancelled": "Cancelled",
+    "scheduled": N_("Scheduled"), "in_progress": N_("In progress"), "completed": N_("Completed"), "cancelled": N_("Cancelled"),
 }
 UPDATE_LABELS = {
-    "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
-    "resolved": "Resolved", "postmortem": "Postmortem", "scheduled": "Scheduled",
-    "in_progress": "In progress", "verifying": "Verifying", "completed": "Completed",
+    "investigating": N_("Investigating"), "identified": N_("Identified"), "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"), "postmortem": N_("Postmortem"), "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"), "verifying": N_("Verifying"), "completed": N_("Completed"),
 }
-IMPACT_LABELS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical"}
+IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical")}
 
 
 @dataclass(frozen=True)
