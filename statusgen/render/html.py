@@ -144,7 +144,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
                 "resolved_count": resolved_count,
             }))
 
-    pages.append(("subscribe/index.html", "subscribe.html", {"api_files": API_FILES}))
+    pages.append(("subscribe/index.html", "subscribe.html", {"api_files": [(path, gettext(what)) for path, what in API_FILES]}))
 
     renderer = KeyedRenderer(env, shared)
     outputs: dict[str, bytes | PendingPage] = {}
