@@ -154,12 +154,17 @@ def init(directory: Path, source: str | None):
 
         statusgen init my-status && cd my-status && statusgen build
     """
-    from statusgen.init import create_repository
+    from statusgen.init import create_repository, source_checkout
 
     created = create_repository(directory, source)
     click.echo(f"Created a status repository in {directory} ({len(created)} files):")
     for relative in created:
         click.echo(f"  {relative}")
+    checkout = source_checkout()
+    if source is None and checkout is not None:
+        click.echo(f"Note: requirements.txt pins statusgen=={__version__} from the package index, but this statusgen "
+                   f"runs from the source checkout {checkout}; if that version is not on the index, CI cannot "
+                   "install it: pin a wheel (--source PATH.whl) or a commit (--source git+https://...@SHA).")
     click.echo(f"Next: cd {directory} && statusgen serve")
 
 

@@ -55,6 +55,12 @@ def parse_source(spec: str | None) -> Source:
                          "or the path of a statusgen .whl file")
 
 
+def source_checkout() -> Path | None:
+    """The source checkout this statusgen runs from (an editable install), if it does."""
+    project = Path(__file__).resolve().parent.parent
+    return project if (project / "pyproject.toml").is_file() and (project / "statusgen" / "skeleton").is_dir() else None
+
+
 def requirements(source: Source) -> str:
     """requirements.txt: statusgen and its dependencies at exact versions, hashed where pip allows."""
     lock = (resources.files("statusgen") / "requirements.lock").read_text(encoding="utf-8")

@@ -124,6 +124,16 @@ def test_requirements_pin_this_statusgen_and_every_dependency(tmp_path):
     assert not any("--hash" in line for line in lines)
 
 
+def test_init_from_a_source_checkout_says_the_index_may_not_have_this_version(tmp_path):
+    """These tests run statusgen from this checkout (an editable install); an installed wheel
+    does not print the note (tests/test_release.py)."""
+    result = run("init", str(tmp_path / "repo"))
+    assert (f"Note: requirements.txt pins statusgen=={__version__} from the package index, but this statusgen "
+            f"runs from the source checkout {PROJECT_ROOT}; if that version is not on the index") in result.output
+    pinned = run("init", str(tmp_path / "pinned"), "--source", f"git+https://github.com/acme/statusgen@{COMMIT}")
+    assert "Note:" not in pinned.output
+
+
 def test_a_git_source_must_name_a_commit(tmp_path):
     target = tmp_path / "repo"
     source = f"git+https://github.com/acme/statusgen@{COMMIT}"

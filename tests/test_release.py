@@ -153,7 +153,8 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs_init_check_build(installed,
                    "[importlib.import_module(n) for n in names]; print(len(names))", cwd=tmp_path, env=env)
     assert int(imported.stdout) >= 30
 
-    run("statusgen", "init", "my-status", cwd=tmp_path, env=env)
+    created = run("statusgen", "init", "my-status", cwd=tmp_path, env=env)
+    assert "Note:" not in created.stdout  # an installed statusgen is not a source checkout
     repo = tmp_path / "my-status"
     assert run("statusgen", "check", "--root", repo, cwd=tmp_path, env=env).stdout.startswith("OK: 3 components")
     run("statusgen", "build", "--root", repo, "--now", NOW, cwd=tmp_path, env=env)
