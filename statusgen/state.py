@@ -139,6 +139,11 @@ def next_change(content: Content, now: datetime) -> datetime | None:
     return min(future, default=None)
 
 
+def postmortem_updates(notice, now: datetime) -> tuple:
+    """The notice's `postmortem` updates published by `now`, oldest first."""
+    return tuple(u for u in notice.updates if u.status == "postmortem" and u.at <= now)
+
+
 def notice_moments(notice) -> list[datetime]:
     """The times at which a notice changed what the page shows."""
     moments = [update.at for update in notice.updates]

@@ -23,6 +23,7 @@ from statusgen.state import (
     incident_is_active,
     last_change,
     notice_moments,
+    postmortem_updates,
     worst_status,
 )
 from statusgen.times import iso_utc, iso_utc_millis
@@ -197,8 +198,15 @@ class StatuspageApi:
         updates = published_updates(incident, self.now)
         created = min([incident.started] + [u.at for u in updates[:1]])
         resolved = incident.resolved if incident.resolved and incident.resolved <= self.now else None
-        return self._notice(incident, self.incident_status(incident), incident_impact(incident),
-                            created, resolved, incident.started)
+        obj = self._notice(incident, self.incident_status(incident), incident_impact(incident),
+                           created, resolved, incident.started)
+        # Statuspage's postmortem fields: the write-up (the body, else the postmortem updates'
+        # messages) once a postmortem update is published.
+        postmortem = postmortem_updates(incident, self.now)
+        body = incident.body.strip() or "\n\n".join(u.message.strip() for u in postmortem)
+        obj["postmortem_body"] = body if postmortem else None
+        obj["postmortem_published_at"] = iso_utc_millis(postmortem[0].at) if postmortem else None
+        return obj
 
     def maintenance(self, maintenance: Maintenance) -> dict:
         updates = published_updates(maintenance, self.now)

@@ -24,6 +24,7 @@ from statusgen.state import (
     maintenance_state,
     next_change,
     overall_indicator,
+    postmortem_updates,
 )
 from statusgen.times import iso_utc
 
@@ -60,6 +61,12 @@ class NoticeView:
     start: datetime  # started, or scheduled start
     end: datetime | None  # resolved, or the actual end of a maintenance; None while ongoing
     body_source: str  # Markdown; rendered where a page shows it (possibly in a worker process)
+    postmortem: tuple[Update, ...] = ()  # published postmortem updates, oldest first
+
+    @property
+    def postmortem_at(self) -> datetime | None:
+        """When the postmortem was first published; None if there is none."""
+        return self.postmortem[0].at if self.postmortem else None
 
     @property
     def body(self) -> Markup:
@@ -113,7 +120,8 @@ def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
                           components, notice.scheduled_start, end, body)
     resolved = notice.resolved if notice.resolved is not None and notice.resolved <= state.now else None
     return NoticeView(notice, "incident", current, INCIDENT_STATE_LABELS[current],
-                      incident_impact(notice), components, notice.started, resolved, body)
+                      incident_impact(notice), components, notice.started, resolved, body,
+                      postmortem_updates(notice, state.now))
 
 
 @dataclass(frozen=True)
