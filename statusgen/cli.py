@@ -457,5 +457,46 @@ def import_statusfy(directory: Path, language: str | None, systems: tuple[str, .
     _finish_import(root, plan, force)
 
 
+@cli.command()
+@root_option
+@click.option("--now", help="Notify as of this time (ISO 8601) instead of the clock; also SOURCE_DATE_EPOCH.")
+@click.option("--channel", "channels", multiple=True, metavar="NAME",
+              help="Only this [[notify]] channel (repeat for several). Default: every channel.")
+@click.option("--dry-run", is_flag=True, help="Print, per channel, what would be sent (titles, never secrets).")
+@click.option("--ledger", "ledger_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep the ledger of sent notices in this local file (default: with the first target).")
+@click.option("--since", help="For a channel's first run: send the updates from this time on (ISO 8601) "
+                              "instead of only recording them.")
+@click.option("--test", "test_channel", metavar="CHANNEL", help="Send one clearly marked test message to CHANNEL.")
+def notify(root: Path, now: str | None, channels: tuple[str, ...], dry_run: bool, ledger_file: Path | None,
+           since: str | None, test_channel: str | None):
+    """Push every public update that a channel has not received yet, oldest first.
+
+    Channels are the [[notify]] entries of statusgen.toml (webhook, Slack, Teams, Discord,
+    Google Chat, Telegram, ntfy, Mastodon, email); secrets come from the environment
+    variables they name. A ledger kept with the first target's publish manifest (or
+    --ledger FILE) records what each channel confirmed. A channel's first run records what
+    is already public and sends nothing. Exit code 1 if any channel failed; it gets the
+    missed updates on the next run. Run it after `statusgen publish`.
+
+    Example:
+
+    \b
+        statusgen build && statusgen publish && statusgen notify
+        statusgen notify --test ops-slack
+    """
+    from statusgen.notify.run import notify as notify_channels
+    from statusgen.notify.run import send_test
+
+    config = _config(root)
+    moment = resolve_now(now, config.site.tz)
+    if test_channel:
+        send_test(root, test_channel, moment, echo=click.echo)
+        return
+    start = parse_cli_time(since, config.site.tz, "--since", default=None)
+    notify_channels(root, moment, channel_names=channels, dry_run=dry_run, ledger_file=ledger_file, since=start,
+                    echo=click.echo, progress=sys.stdout.isatty())
+
+
 def main():
     cli(prog_name="statusgen")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import Problems, StatusgenError
 from statusgen.i18n import resolve_language
+from statusgen.notify.config import Channel, Reminder, parse_channels, parse_hub, parse_reminders
 from statusgen.reading import SourceError, read_source
 from statusgen.text import bad_character, mailto_problem, shown, url_problem
 
@@ -44,6 +45,8 @@ class Site:
     uptime_days: int
     feed_entries: int
     stale_after: int = 60  # minutes after a build when the page script warns the copy is old; 0: never
+    websub_hub: str | None = None
+    remind_before: tuple[Reminder, ...] = ()  # longest first
 
     @property
     def tz(self) -> ZoneInfo:
@@ -89,6 +92,7 @@ class Config:
     components: tuple[Component, ...]
     targets: tuple[Target, ...] = ()
     uptime_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_UPTIME_WEIGHTS.items())
+    notify: tuple[Channel, ...] = ()
 
     @property
     def component_ids(self) -> tuple[str, ...]:
@@ -223,7 +227,7 @@ def load_config(root: Path) -> Config:
 
     problems = Problems()
     top = _Reader(problems, file, data, "")
-    top.check_keys({"site", "groups", "components", "targets", "uptime"})
+    top.check_keys({"site", "groups", "components", "targets", "uptime", "notify"})
 
     site = _parse_site(problems, file, _table(problems, file, data, "site"), Path(root))
     groups = _parse_groups(problems, file, _array(problems, file, data, "groups"))
@@ -232,10 +236,11 @@ def load_config(root: Path) -> Config:
     )
     targets = _parse_targets(problems, file, _array(problems, file, data, "targets"))
     weights = _parse_weights(problems, file, _table(problems, file, data, "uptime"))
+    channels = parse_channels(problems, file, _array(problems, file, data, "notify"), tuple(c.id for c in components))
     if not components and "components" in data:
         problems.add(file, "components", "empty; expected at least one [[components]] entry")
     problems.raise_if_any()
-    return Config(Path(root), site, groups, components, targets, weights)
+    return Config(Path(root), site, groups, components, targets, weights, channels)
 
 
 def _table(problems: Problems, file: str, data: dict, key: str) -> dict:
@@ -257,7 +262,7 @@ def _array(problems: Problems, file: str, data: dict, key: str) -> list[dict]:
 def _parse_site(problems: Problems, file: str, table: dict, root: Path | None = None) -> Site:
     r = _Reader(problems, file, table, "site")
     r.check_keys({"title", "base_url", "description", "timezone", "language", "support_url",
-                  "uptime_days", "feed_entries", "stale_after"})
+                  "uptime_days", "feed_entries", "stale_after", "websub_hub", "remind_before"})
     title = r.text("title", required=True) or ""
     base_url = r.site_url("base_url", required=True) or "http://localhost/"
     if not base_url.endswith("/"):
@@ -284,6 +289,8 @@ def _parse_site(problems: Problems, file: str, table: dict, root: Path | None = 
         uptime_days=r.number("uptime_days", 1, 366, 90, integer=True),
         feed_entries=r.number("feed_entries", 1, 10000, 100, integer=True),
         stale_after=r.number("stale_after", 0, 525600, 60, integer=True),
+        websub_hub=parse_hub(problems, file, table.get("websub_hub")),
+        remind_before=parse_reminders(problems, file, table.get("remind_before")),
     )
 
 

@@ -31,9 +31,9 @@ from statusgen.text import bad_character, shown
 from statusgen.times import parse_time
 
 INCIDENTS_DIR = "incidents"
-INCIDENT_KEYS = {"title", "type", "components", "started", "resolved", "impact", "updates"}
+INCIDENT_KEYS = {"title", "type", "components", "started", "resolved", "impact", "updates", "notify"}
 MAINTENANCE_KEYS = {"title", "type", "components", "scheduled_start", "scheduled_end",
-                    "completed", "cancelled", "updates"}
+                    "completed", "cancelled", "updates", "notify"}
 UPDATE_KEYS = {"at", "status", "message", "components"}
 
 
@@ -256,9 +256,12 @@ class _Fields:
         updates = self.updates(data.get("updates"), statuses, kind)
         common = dict(slug=slug, source=self.source, title=(title or "").strip() if isinstance(title, str) else "",
                       components=components, updates=updates, body=body)
+        notify = data.get("notify", True)
+        if not isinstance(notify, bool):
+            self.error("notify", f"found {notify!r}; expected true or false (false: never pushed to subscribers)")
         if kind == "incident":
-            return self.incident(common)
-        return self.maintenance(common)
+            return self.incident(common, notify is not False)
+        return self.maintenance(common, notify is not False)
 
     def updates(self, value, statuses: tuple[str, ...], kind: str) -> tuple[Update, ...]:
         if value is None or value == []:
@@ -293,7 +296,7 @@ class _Fields:
         # Stable: updates at the same minute keep their order in the file.
         return tuple(sorted(updates, key=lambda u: u.at))
 
-    def incident(self, common: dict) -> Incident | None:
+    def incident(self, common: dict, notify: bool = True) -> Incident | None:
         data = self.data
         started = self.time("started", data.get("started"), required=True)
         resolved = self.time("resolved", data.get("resolved"), required=False)
@@ -311,9 +314,9 @@ class _Fields:
                                   "expected a closing update with status: resolved")
         if not self.ok:
             return None
-        return Incident(**common, started=started, resolved=resolved, impact=impact)
+        return Incident(**common, started=started, resolved=resolved, impact=impact, notify=notify)
 
-    def maintenance(self, common: dict) -> Maintenance | None:
+    def maintenance(self, common: dict, notify: bool = True) -> Maintenance | None:
         data = self.data
         start = self.time("scheduled_start", data.get("scheduled_start"), required=True)
         end = self.time("scheduled_end", data.get("scheduled_end"), required=True)
@@ -332,4 +335,4 @@ class _Fields:
         if not self.ok:
             return None
         return Maintenance(**common, scheduled_start=start, scheduled_end=end, completed=completed,
-                           cancelled=cancelled)
+                           cancelled=cancelled, notify=notify)

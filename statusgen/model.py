@@ -49,6 +49,7 @@ class Incident(Notice):
     started: datetime
     resolved: datetime | None
     impact: str | None  # as written; None means derived from component statuses
+    notify: bool = True  # false: never pushed to subscribers (history added after the fact)
 
     kind = "incident"
 
@@ -63,6 +64,7 @@ class Maintenance(Notice):
     scheduled_end: datetime
     completed: datetime | None
     cancelled: bool
+    notify: bool = True
 
     kind = "maintenance"
 

@@ -13,7 +13,7 @@ from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER
 from statusgen.publish.apply import publish_target
 from statusgen.publish.buckets import new_session, open_bucket
-from statusgen.publish.manifest import MANIFEST_NAME
+from statusgen.publish.manifest import MANIFEST_NAME, is_reserved
 from statusgen.publish.report import Reporter, TargetResult
 
 __all__ = ["publish", "read_site", "TargetResult", "Reporter"]
@@ -47,6 +47,9 @@ def read_site(site_dir: Path) -> dict[str, bytes]:
         raise StatusgenError(f"{shown}: has no index.html; expected a site built by 'statusgen build'")
     if MANIFEST_NAME in site:
         raise StatusgenError(f"{shown}/{MANIFEST_NAME}: this name is reserved for statusgen's publish manifest")
+    reserved = [path for path in site if is_reserved(path)]
+    if reserved:
+        raise StatusgenError(f"{shown}/{reserved[0]}: this name is reserved for statusgen's notify ledger")
     return site
 
 

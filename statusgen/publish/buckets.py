@@ -19,7 +19,7 @@ from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
 from statusgen.folders import MARKER, listed_files, refuse_sources, write_marker
 from statusgen.publish.headers import MANIFEST_CACHE, content_type
-from statusgen.publish.manifest import MANIFEST_NAME
+from statusgen.publish.manifest import MANIFEST_NAME, is_reserved
 from statusgen.publish.plan import LocalFile, RemoteObject, Stored
 
 SHA256_METADATA = "statusgen-sha256"  # stored as x-amz-meta-statusgen-sha256
@@ -90,7 +90,7 @@ class S3Bucket:
                     if not key.startswith(self.prefix):  # never trust a store to honour Prefix
                         continue
                     path = key[len(self.prefix):]
-                    if path and path != MANIFEST_NAME:
+                    if path and not is_reserved(path):
                         objects[path] = RemoteObject(path, item["Size"], item.get("ETag"))
         return objects
 
@@ -232,7 +232,7 @@ class DirectoryBucket:
         with _os_errors(f"listing {self.description}"):
             for file in sorted(self.directory.rglob("*")):
                 path = file.relative_to(self.directory).as_posix()
-                if file.is_file() and path not in (MANIFEST_NAME, MARKER) \
+                if file.is_file() and path != MARKER and not is_reserved(path) \
                         and not file.name.startswith(".statusgen-tmp-"):
                     data = file.read_bytes()
                     objects[path] = RemoteObject(path, len(data), hashlib.md5(data).hexdigest())

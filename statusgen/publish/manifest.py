@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from statusgen.publish.plan import Stored
 
 MANIFEST_NAME = ".statusgen-manifest.json"
+# `statusgen notify` keeps its ledger (and a lock file) next to the manifest: not site files,
+# so publishing never lists, plans, counts or deletes them.
+NOTIFY_LEDGER_PREFIX = ".statusgen-notify-"
+
+
+def is_reserved(path: str) -> bool:
+    return path == MANIFEST_NAME or path.lstrip(".").startswith(NOTIFY_LEDGER_PREFIX[1:])
 _FORMAT = "statusgen-publish-manifest"
 _VERSION = 1
 

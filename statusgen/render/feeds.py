@@ -116,12 +116,22 @@ def _render_feeds(config, entries: list[Entry], title: str, page_path: str, feed
     feed = build_feed(config, entries, title, page_path, feed_path, fallback_updated)
     self_atom, self_rss = config.url(feed_path + "feed.atom"), config.url(feed_path + "feed.rss")
     feed.link(href=self_atom, rel="self")
+    hub = config.site.websub_hub
+    if hub:
+        feed.link(href=hub, rel="hub")
     atom = feed.atom_str(pretty=True)
     # RSS's single <atom:link rel="self"> must name the RSS file itself.
     feed.link(href=self_rss, rel="self", replace=True)
     feed.link(href=config.url(page_path), rel="alternate")
     rss = feed.rss_str(pretty=True)
+    if hub:  # feedgen writes only the self link into RSS; WebSub discovery needs the hub next to it
+        self_link = b' rel="self"/>'
+        rss = rss.replace(self_link, self_link + b'\n    <atom:link href="' + quoteattr_bytes(hub) + b'" rel="hub"/>', 1)
     return {feed_path + "feed.atom": atom, feed_path + "feed.rss": rss}
+
+
+def quoteattr_bytes(value: str) -> bytes:
+    return escape(value).encode("utf-8")
 
 
 def render(context) -> dict[str, bytes]:

@@ -1,0 +1,5 @@
+"""`statusgen notify`: push each public update once to every configured channel.
+
+config.py reads the channels, plan.py decides (pure), ledger.py remembers what each channel
+confirmed, formats.py and email.py shape messages, send.py delivers them, run.py orchestrates.
+"""
