@@ -494,8 +494,11 @@ def notify(root: Path, now: str | None, channels: tuple[str, ...], dry_run: bool
         send_test(root, test_channel, moment, echo=click.echo)
         return
     start = parse_cli_time(since, config.site.tz, "--since", default=None)
+    fixed = now or os.environ.get("SOURCE_DATE_EPOCH")
+    # Each message says when it was really sent (a signed webhook body must), unless time is fixed.
+    clock = None if fixed else (lambda: datetime.now(timezone.utc).replace(microsecond=0))
     notify_channels(root, moment, channel_names=channels, dry_run=dry_run, ledger_file=ledger_file, since=start,
-                    echo=click.echo, progress=sys.stdout.isatty())
+                    echo=click.echo, progress=sys.stdout.isatty(), clock=clock)
 
 
 def main():

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,10 +66,33 @@ class LedgerState:
         return claim is not None and claim.run != run and now - claim.at < LEASE
 
 
+# A delivery id is "<slug>-<UTC time>[-n][/component]" or "<slug>-reminder-<before>"; the ledger
+# stores them grouped by slug, which halves its size (a 10,000-notice site has ~60,000 ids).
+_ID = re.compile(r"^(.+)-(\d{8}T\d{6}Z(?:-\d+)?(?:/.*)?|reminder-[0-9]+[mhd])$")
+
+
+def _grouped(ids: set[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for delivery_id in ids:
+        match = _ID.match(delivery_id)
+        slug, rest = (match.group(1), match.group(2)) if match else ("", delivery_id)
+        groups.setdefault(slug, []).append(rest)
+    return {slug: sorted(rests) for slug, rests in sorted(groups.items())}
+
+
+def _ungrouped(groups: dict) -> set[str]:
+    ids = set()
+    for slug, rests in groups.items():
+        if not isinstance(rests, list) or not all(isinstance(rest, str) for rest in rests):
+            raise TypeError("expected lists of text")
+        ids.update(f"{slug}-{rest}" if slug else rest for rest in rests)
+    return ids
+
+
 def encode(state: LedgerState) -> bytes:
     document = {
         "format": _FORMAT, "version": _VERSION,
-        "channels": {name: {"settled": sorted(ids)} for name, ids in sorted(state.channels.items())},
+        "channels": {name: {"settled": _grouped(ids)} for name, ids in sorted(state.channels.items())},
         "claims": {name: {"run": c.run, "at": iso_utc(c.at)} for name, c in sorted(state.claims.items())},
     }
     return (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
@@ -81,9 +105,7 @@ def decode(data: bytes | None, description: str) -> LedgerState:
         document = json.loads(data)
         if document.get("format") != _FORMAT or document.get("version") != _VERSION:
             raise ValueError
-        channels = {name: set(entry["settled"]) for name, entry in document["channels"].items()}
-        if not all(isinstance(i, str) for ids in channels.values() for i in ids):
-            raise ValueError
+        channels = {name: _ungrouped(entry["settled"]) for name, entry in document["channels"].items()}
         claims = {name: Claim(c["run"], datetime.fromisoformat(c["at"].replace("Z", "+00:00")))
                   for name, c in document.get("claims", {}).items()}
     except (ValueError, AttributeError, KeyError, TypeError):

@@ -31,7 +31,7 @@ from statusgen.notify.plan import ChannelPlan, Event, Message, PageStatus, event
 from statusgen.notify.websub import WEBSUB_KEY, ping_hub, websub_plan
 from statusgen.times import iso_utc
 
-CONFIRM_EVERY = 100  # messages between two ledger writes while a channel is being sent
+CONFIRM_EVERY = 200  # messages between two ledger writes while a channel is being sent
 
 
 @dataclass(frozen=True)

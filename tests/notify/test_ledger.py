@@ -119,3 +119,17 @@ def test_no_target_and_no_ledger_file_is_a_clear_error(nrepo, receiver):
     result = nrepo.notify(ledger=False)
     assert result.exit_code == 1
     assert "nowhere to keep the notify ledger" in result.output and "--ledger FILE" in result.output
+
+
+def test_ledger_round_trip_groups_ids_by_notice():
+    from datetime import datetime, timezone
+
+    ids = {"2026-11-20-api-errors-20261120T140000Z", "2026-11-20-api-errors-20261120T140000Z/api",
+           "2026-11-20-api-errors-20261120T140000Z-2", "2026-12-01-db-upgrade-reminder-24h", "odd id"}
+    state = ledger_module.LedgerState({"a": ids, "b": set()},
+                                      {"a": ledger_module.Claim("run1", datetime(2026, 11, 20, tzinfo=timezone.utc))})
+    data = ledger_module.encode(state)
+    assert b'"2026-11-20-api-errors":["20261120T140000Z","20261120T140000Z-2","20261120T140000Z/api"]' in data
+    again = ledger_module.decode(data, "x")
+    assert again.channels == {"a": ids, "b": set()} and again.claims == state.claims
+    assert ledger_module.encode(again) == data

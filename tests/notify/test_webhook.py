@@ -226,3 +226,41 @@ def test_init_workflow_notifies_after_publish(tmp_path, nrepo):
     workflow = yaml.safe_load((tmp_path / "new/.github/workflows/status.yml").read_text())
     runs = [step.get("run") for step in workflow["jobs"]["publish"]["steps"]]
     assert runs.index("statusgen notify") == runs.index("statusgen publish") + 1
+
+
+def test_an_unusable_secret_url_is_named_by_its_variable_only(nrepo, receiver):
+    setup(nrepo, receiver)
+    nrepo.notify()
+    add_update(nrepo)
+    nrepo.env["HOOK_URL"] = "ftp://user:pa55word@hooks.example.com/T0/B1/xyz"
+    result = nrepo.notify(now="2026-11-20T15:20:00Z")
+    assert result.exit_code == 1
+    assert "ops-hook (HOOK_URL: the value (not shown) is not usable; expected an absolute https URL" in result.output
+    assert "pa55word" not in result.output and "hooks.example.com" not in result.output
+
+
+def test_an_unreachable_receiver_is_reported_without_its_url(nrepo, receiver, no_waiting):
+    from tests.publish.conftest import free_port
+
+    setup(nrepo, receiver)
+    nrepo.notify()
+    add_update(nrepo)
+    nrepo.env["HOOK_URL"] = f"http://127.0.0.1:{free_port()}/secret-path-XYZ"
+    result = nrepo.notify(now="2026-11-20T15:20:00Z")
+    assert result.exit_code == 1
+    assert "ops-hook (cannot connect (Connection refused) after 4 attempts)" in result.output
+    assert "secret-path-XYZ" not in result.output
+    assert no_waiting[:3] == [2.0, 8.0, 30.0]  # bounded backoff
+
+
+def test_progress_lines_per_channel(nrepo, receiver):
+    from statusgen.notify.run import notify
+    from statusgen.times import parse_time
+
+    setup(nrepo, receiver)
+    nrepo.notify()
+    add_update(nrepo)
+    lines: list[str] = []
+    notify(nrepo.root, parse_time("2026-11-20T15:20:00Z", None), ledger_file=nrepo.ledger, echo=lines.append,
+           progress=True, environ=nrepo.env)
+    assert "ops-hook: 1/1 sent" in lines and "ops-hook: sent 1 messages" in lines
