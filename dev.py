@@ -116,11 +116,12 @@ def test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
-BENCHMARKS = {"build": "bench/run.py", "publish": "bench/publish_bench.py", "weight": "bench/page_weight.py"}
+BENCHMARKS = {"build": "bench/run.py", "publish": "bench/publish_bench.py", "weight": "bench/page_weight.py",
+              "notify": "bench/notify_bench.py"}
 
 
 def bench(args: list[str]) -> None:
-    """No arguments: every benchmark. `--quick` (CI), or `build|publish|weight [ARGS]`: one."""
+    """No arguments: every benchmark. `--quick` (CI), or `build|publish|weight|notify [ARGS]`: one."""
     setup_python("dev")
     if args and args[0] in BENCHMARKS:
         chosen = [(BENCHMARKS[args[0]], args[1:])]
