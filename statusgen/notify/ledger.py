@@ -24,7 +24,8 @@ from typing import Callable, Protocol
 from statusgen.config import Config
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
-from statusgen.publish.manifest import NOTIFY_LEDGER_PREFIX
+from statusgen.publish.buckets import S3Bucket, new_session, s3_errors
+from statusgen.publish.manifest import MANIFEST_NAME, NOTIFY_LEDGER_PREFIX
 from statusgen.times import iso_utc
 
 try:
@@ -190,8 +191,6 @@ class S3Store:
     def read(self) -> tuple[bytes | None, str | None]:
         from botocore.exceptions import ClientError
 
-        from statusgen.publish.buckets import s3_errors
-
         with s3_errors(f"reading {self.description}"):
             try:
                 got = self.client.get_object(Bucket=self.bucket, Key=self.key)
@@ -203,8 +202,6 @@ class S3Store:
 
     def write(self, data: bytes, token: str | None) -> None:
         from botocore.exceptions import ClientError
-
-        from statusgen.publish.buckets import s3_errors
 
         condition = {"IfMatch": token} if token else {"IfNoneMatch": "*"}
         with s3_errors(f"writing {self.description}"):
@@ -233,8 +230,11 @@ def open_store(config: Config, ledger_file: Path | None, session_factory=None) -
         directory = Path(target.bucket).expanduser()
         if not directory.is_absolute():
             directory = config.root / directory
+        if not (directory / MANIFEST_NAME).is_file():
+            # Writing into a folder that publish has not made its own would make publish refuse it.
+            raise StatusgenError(f"target {target.name!r}: {directory} has not been published to yet; run "
+                                 "'statusgen publish' first (the ledger is kept next to its manifest), "
+                                 "or pass --ledger FILE")
         return FileStore(directory / LEDGER_NAME)
-    from statusgen.publish.buckets import S3Bucket, new_session
-
     session = (session_factory or new_session)(target.region)
     return S3Store(S3Bucket(target, session, 1).client, target.bucket, target.prefix + LEDGER_NAME)

@@ -133,3 +133,13 @@ def test_ledger_round_trip_groups_ids_by_notice():
     again = ledger_module.decode(data, "x")
     assert again.channels == {"a": ids, "b": set()} and again.claims == state.claims
     assert ledger_module.encode(again) == data
+
+
+def test_a_file_target_not_yet_published_is_refused(nrepo, receiver, tmp_path):
+    nrepo.env["A_URL"] = f"{receiver.url}/a"
+    nrepo.configure(channel("a", "webhook", url_env="A_URL"),
+                    f'[[targets]]\nname = "disk"\nurl = "file://{tmp_path / "public"}"\n')
+    result = nrepo.notify(ledger=False)
+    assert result.exit_code == 1
+    assert "has not been published to yet; run 'statusgen publish' first" in result.output
+    assert not (tmp_path / "public").exists()
