@@ -30,6 +30,7 @@ from statusgen.model import (
     Maintenance,
     Notice,
 )
+from statusgen.reading import SourceError, read_source
 from statusgen.text import bad_character, normalise_lines, shown
 from statusgen.times import iso_utc
 
@@ -159,7 +160,9 @@ def _validated(config: Config, path: Path, text: str) -> Notice:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    atomic_write(path, text.encode("utf-8"), durable=True)
+    # Through a link (reading refused any that leaves the repository) the target is replaced,
+    # not the link.
+    atomic_write(Path(os.path.realpath(path)), text.encode("utf-8"), durable=True)
 
 
 def _write_new(config: Config, path: Path, text: str) -> Path:
@@ -238,7 +241,7 @@ def find_notice_file(config: Config, reference: str) -> Path:
             raise StatusgenError(f"SLUG: {reference!r} is not a .md file in {incidents}; "
                                  "expected an incident file of this status repository")
         return path
-    files = [p.resolve() for p in incident_files(root)]
+    files = incident_files(root)  # a link is kept as it is: reading checks where it leads
     matches = [p for p in files if p.stem == reference]
     if len(matches) > 1:
         raise StatusgenError(f"SLUG: {reference!r} names several files "
@@ -252,7 +255,9 @@ def find_notice_file(config: Config, reference: str) -> Path:
 
 def _load_for_edit(config: Config, path: Path) -> tuple[str, Notice]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_source(path, config.root).decode("utf-8")
+    except SourceError as exc:
+        raise StatusgenError(f"{path.relative_to(config.root).as_posix()}: {exc}; nothing was written") from None
     except UnicodeDecodeError:
         raise StatusgenError(f"{path.relative_to(config.root).as_posix()}: not UTF-8 text") from None
     try:

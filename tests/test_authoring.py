@@ -477,3 +477,35 @@ def test_update_refuses_a_time_outside_the_buildable_range(repo):
                  "--at", "9999-12-31T23:59:59-01:00")
     assert result.exit_code == 1
     assert "--at: found '9999-12-31T23:59:59-01:00'; expected a time from 1970-01-01T00:00:00Z" in result.output
+
+
+def test_update_refuses_links_out_of_the_repository_pipes_and_dangling_links(repo, tmp_path):
+    from tests import cli_process
+
+    outside = tmp_path / "outside.md"
+    outside.write_text(TAB_INCIDENT)
+    incidents = repo.root / "incidents"
+    (incidents / "2026-11-20-leak.md").symlink_to(outside)
+    (incidents / "2026-11-20-gone.md").symlink_to(tmp_path / "gone.md")
+    os.mkfifo(incidents / "2026-11-20-pipe.md")
+    for slug, message in [("2026-11-20-leak", "outside the status repository"),
+                          ("2026-11-20-gone", "which does not exist"),
+                          ("2026-11-20-pipe", "not a regular file (a named pipe, socket or device)")]:
+        # a real process, bounded in time: reading a pipe would block forever
+        result = cli_process.run("update", slug, "--status", "identified", "--message", "x",
+                                 "--root", str(repo.root))
+        assert result.returncode == 1, result.stderr
+        assert f"Error: incidents/{slug}.md: " in result.stderr and message in result.stderr
+        assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
+    assert outside.read_text() == TAB_INCIDENT
+
+
+def test_update_through_a_link_inside_the_repository_edits_its_target(repo):
+    repo.write("drafts/tab.md", TAB_INCIDENT)
+    link = repo.root / "incidents/2026-11-20-tab.md"
+    link.symlink_to(repo.root / "drafts/tab.md")
+    result = run(repo, "update", "2026-11-20-tab", "--status", "identified", "--message", "Found it.",
+                 "--at", "2026-11-20T14:30:00Z")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert front_matter(repo.root / "drafts/tab.md")["updates"][-1]["message"] == "Found it."
