@@ -21,6 +21,10 @@ class Problem:
 
 
 def _bounded(text: str, limit: int) -> str:
+    # A control character from the input (an escape sequence, a line break in a YAML key) is
+    # shown escaped: it must not repaint the terminal or forge another line of the report.
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() or char == " " else ascii(char)[1:-1] for char in text)
     if len(text) <= limit:
         return text
     keep = (limit - 40) // 2

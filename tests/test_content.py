@@ -411,3 +411,11 @@ def test_the_edges_of_the_buildable_range_build(repo):
     assert not feedparser.parse((repo.root / "site/feed.atom").read_bytes()).bozo
     calendar = icalendar.Calendar.from_ical((repo.root / "site/maintenance.ics").read_bytes())
     assert [str(event["summary"]) for event in calendar.walk("VEVENT")] == ["DB upgrade"]
+
+
+def test_control_characters_in_field_names_are_shown_escaped(repo):
+    repo.incident("2026-11-21-key", GOOD_INCIDENT + '"x\\e[2J\\nFAKE": 1\n')
+    result = check(repo)
+    assert result.exit_code == 1
+    assert "incidents/2026-11-21-key.md: x\\x1b[2J\\nFAKE: unknown field 'x\\x1b[2J\\nFAKE'" in result.output
+    assert "\x1b" not in result.output and "\nFAKE" not in result.output
