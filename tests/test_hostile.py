@@ -105,7 +105,7 @@ title = {_q(HOSTILE_TITLE)}
 base_url = "https://status.test.example/sub/"
 description = {_q(("Site " + BREAKOUT))}
 timezone = "UTC"
-language = {_q('en" onload="alert(1)')}
+language = "en"  # validated against the known languages
 support_url = {_q('https://example.com/support?a="><script>alert(1)</script>')}
 
 [[groups]]
