@@ -1,4 +1,4 @@
-"""Writing incident files: `new incident`, `new maintenance`, `update` and `resolve`.
+"""Writing incident files: `new incident`, `new maintenance`, `update`, `resolve`, `reopen`, `cancel`.
 
 Every change is validated with the same parser the build uses before anything touches the
 disk, and files are replaced atomically, so a refused change leaves the file as it was.
@@ -12,11 +12,12 @@ import functools
 import os
 import re
 import time
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+
+from slugify import slugify as transliterated_slug
 
 from statusgen.config import COMPONENT_STATUSES, Config
 from statusgen.content import INCIDENTS_DIR, incident_files, parse_notice
@@ -40,13 +41,16 @@ DEFAULT_MESSAGES = {
     "scheduled": "This maintenance is scheduled.",
     "resolved": "This incident has been resolved.",
     "completed": "This maintenance has been completed.",
+    "cancelled": "This maintenance has been cancelled.",
 }
+REOPENING_STATUSES = ("investigating", "identified", "monitoring")
 
 
 def slugify(title: str, fallback: str) -> str:
-    """Lower-case ASCII letters, digits and single dashes, at most SLUG_MAX characters."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    """Lower-case ASCII letters, digits and single dashes, at most SLUG_MAX characters.
+
+    Other scripts are transliterated (`Ошибки API` -> `oshibki-api`, `straße` -> `strasse`)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", transliterated_slug(title).lower()).strip("-")
     if len(slug) > SLUG_MAX:
         cut = slug[:SLUG_MAX + 1]
         # Cut at a word boundary when there is one in the second half.
@@ -272,13 +276,15 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
                components: tuple[tuple[str, str], ...] = ()) -> Path:
     """Append an update to the file, keeping everything else in it as written.
 
-    A closing status (`resolved` for an incident, `completed` for maintenance) also sets the
-    matching time field, exactly as `resolve` does, so the file stays valid.
+    `components` go into the new update only: each status holds from `at` on, and the statuses
+    before it stay on record. A closing status (`resolved` for an incident, `completed` for
+    maintenance) also sets the matching time field, exactly as `resolve` does, so the file
+    stays valid.
     """
     config = _absolute(config)
-    root = config.root
     path = find_notice_file(config, reference)
     text, notice = _load_for_edit(config, path)
+    source = path.relative_to(config.root).as_posix()
     kind = "incident" if isinstance(notice, Incident) else "maintenance"
     statuses = INCIDENT_UPDATE_STATUSES if kind == "incident" else MAINTENANCE_UPDATE_STATUSES
     if status not in statuses:
@@ -286,19 +292,37 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
                              f"{kind} one of: {', '.join(statuses)}")
     message = _check_text("--message", message)
     check_components(config, components, required=False)
-    source = path.relative_to(root).as_posix()
     editor = FrontMatterEditor(text, source)
-    editor.set_in_mapping("components", list(components), after=("type", "title"))
-    if isinstance(notice, Incident) and status == "resolved":
-        if notice.resolved is not None:
+    if isinstance(notice, Incident) and notice.resolved is not None:
+        if status == "resolved":
             raise StatusgenError(f"{source}: already resolved at {iso_utc(notice.resolved)}; nothing was written")
+        if status != "postmortem":
+            raise StatusgenError(f"{source}: resolved at {iso_utc(notice.resolved)}; after that only a 'postmortem' "
+                                 f"update may follow. If it is not over, reopen it: statusgen reopen {path.stem} "
+                                 "--message M; nothing was written")
+    if isinstance(notice, Incident) and status == "resolved":
         editor.set_top_level("resolved", iso_utc(at), after=("started",))
     if isinstance(notice, Maintenance) and status == "completed":
         if any(u.status == "completed" for u in notice.updates):
             raise StatusgenError(f"{source}: already has a 'completed' update; nothing was written")
+        _check_started(notice, source, at)
         if notice.completed is None:
             editor.set_top_level("completed", iso_utc(at), after=("scheduled_end", "scheduled_start"))
     editor.append_update(iso_utc(at), status, message, list(components))
+    return _write_edit(config, path, editor)
+
+
+def _check_started(maintenance: Maintenance, source: str, at: datetime) -> None:
+    """Only a window that has started can be completed."""
+    if maintenance.cancelled:
+        raise StatusgenError(f"{source}: cancelled, so it cannot be completed; nothing was written")
+    if at < maintenance.scheduled_start:
+        raise StatusgenError(f"{source}: completed at {iso_utc(at)}, but the window has not started "
+                             f"(scheduled_start {iso_utc(maintenance.scheduled_start)}). To call it off, use "
+                             f"statusgen cancel {Path(source).stem}; nothing was written")
+
+
+def _write_edit(config: Config, path: Path, editor: FrontMatterEditor) -> Path:
     new_text = editor.result()
     try:
         _validated(config, path, new_text)
@@ -310,12 +334,74 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
 
 @_locked
 def resolve(config: Config, reference: str, message: str | None, at: datetime) -> Path:
-    """Close an incident (`resolved`) or a maintenance (`completed`) with a closing update."""
+    """Close an incident (`resolved`) or a maintenance (`completed`) with a closing update.
+
+    A window that has not started is not completed: that is `cancel`."""
     config = _absolute(config)
     path = find_notice_file(config, reference)
     _, notice = _load_for_edit(config, path)
     status = "resolved" if isinstance(notice, Incident) else "completed"
     return add_update(config, str(path), status, message if message is not None else DEFAULT_MESSAGES[status], at)
+
+
+@_locked
+def reopen(config: Config, reference: str, message: str, at: datetime, status: str = "investigating",
+           components: tuple[tuple[str, str], ...] = ()) -> Path:
+    """Clear an incident's `resolved` time and append an update that reopens it.
+
+    The earlier `resolved` update stays in the history. Between it and this update the
+    incident's components count as operational; from this update on they have the statuses in
+    force at the resolution, overridden by `components`.
+    """
+    config = _absolute(config)
+    path = find_notice_file(config, reference)
+    text, notice = _load_for_edit(config, path)
+    source = path.relative_to(config.root).as_posix()
+    if not isinstance(notice, Incident):
+        raise StatusgenError(f"{source}: a maintenance window is not reopened; add an update or plan a new "
+                             "window with statusgen new maintenance. Nothing was written")
+    if notice.resolved is None:
+        raise StatusgenError(f"{source}: not resolved, so there is nothing to reopen; add an update with "
+                             "statusgen update. Nothing was written")
+    if status not in REOPENING_STATUSES:
+        raise StatusgenError(f"--status: found {status!r}; expected one of: {', '.join(REOPENING_STATUSES)}")
+    message = _check_text("--message", message)
+    check_components(config, components, required=False)
+    closing = [u for u in notice.updates if u.status == "resolved"][-1]
+    if at < closing.at or at < notice.resolved:
+        latest = max(closing.at, notice.resolved)
+        raise StatusgenError(f"--at: found {iso_utc(at)}, before the resolution ({iso_utc(latest)}); "
+                             "expected the time it was reopened, at or after that")
+    editor = FrontMatterEditor(text, source)
+    editor.set_top_level_literal("resolved", "null", None)
+    editor.append_update(iso_utc(at), status, message, list(components))
+    return _write_edit(config, path, editor)
+
+
+@_locked
+def cancel(config: Config, reference: str, message: str | None, now: datetime) -> Path:
+    """Cancel a maintenance window that has not started: set `cancelled: true` and append a
+    `scheduled` update saying so. A window that has started is ended with `resolve`."""
+    config = _absolute(config)
+    path = find_notice_file(config, reference)
+    text, notice = _load_for_edit(config, path)
+    source = path.relative_to(config.root).as_posix()
+    if not isinstance(notice, Maintenance):
+        raise StatusgenError(f"{source}: an incident is not cancelled; close it with statusgen resolve. "
+                             "Nothing was written")
+    if notice.cancelled:
+        raise StatusgenError(f"{source}: already cancelled; nothing was written")
+    started = [u for u in notice.updates if u.status in ("in_progress", "verifying", "completed")]
+    if now >= notice.scheduled_start or started or notice.completed is not None:
+        raise StatusgenError(f"{source}: the window has started (scheduled_start "
+                             f"{iso_utc(notice.scheduled_start)}); a started window is not cancelled, so its "
+                             f"history stays true. End it early with statusgen resolve {path.stem}; "
+                             "nothing was written")
+    message = _check_text("--message", message) if message is not None else DEFAULT_MESSAGES["cancelled"]
+    editor = FrontMatterEditor(text, source)
+    editor.set_top_level_literal("cancelled", "true", True, after=("completed", "scheduled_end", "scheduled_start"))
+    editor.append_update(iso_utc(now), "scheduled", message, [])
+    return _write_edit(config, path, editor)
 
 
 def _absolute(config: Config) -> Config:

@@ -248,15 +248,17 @@ def new_maintenance(title: str, components, start: str, end: str, message: str |
 def update(slug: str, status: str, message: str, at: str | None, components, root: Path):
     """Append an update to an incident or maintenance file, keeping the rest of it as written.
 
-    SLUG is the file name without .md, or the file's path. --component also sets that
-    component's status in the file's `components`. Status `resolved` (or `completed`) also
-    sets the `resolved` (or `completed`) time, as `statusgen resolve` does.
+    SLUG is the file name without .md, or the file's path. --component writes the status into
+    this update only: it holds from --at on, and the statuses before stay on record. Status
+    `resolved` (or `completed`) also sets the `resolved` (or `completed`) time, as `statusgen
+    resolve` does. After resolution only a `postmortem` update may follow: to go on, `reopen`.
 
     Example:
 
     \b
         statusgen update 2026-11-20-elevated-api-errors \\
-            --status identified --message "A bad deploy; rolling back."
+            --status identified --message "A bad deploy; rolling back." \\
+            --component api=partial_outage
     """
     from statusgen.authoring import add_update
 
@@ -274,7 +276,8 @@ def update(slug: str, status: str, message: str, at: str | None, components, roo
 def resolve(slug: str, message: str | None, at: str | None, root: Path):
     """Close an incident (sets `resolved`) or a maintenance (sets `completed`) with a closing update.
 
-    SLUG is the file name without .md, or the file's path.
+    SLUG is the file name without .md, or the file's path. A maintenance window that has
+    started and ends early is resolved; one that has not started is cancelled (`cancel`).
 
     Example:
 
@@ -287,6 +290,58 @@ def resolve(slug: str, message: str | None, at: str | None, root: Path):
     config = _config(root)
     moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
     click.echo(close_notice(config, slug, message, moment).relative_to(config.root.resolve()))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--message", required=True, help="Why it is reopened (Markdown).")
+@click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+@click.option("--status", type=click.Choice(["investigating", "identified", "monitoring"]), default="investigating",
+              show_default=True, help="The reopening update's status.")
+@component_option(required=False)
+@root_option
+def reopen(slug: str, message: str, at: str | None, status: str, components, root: Path):
+    """Reopen a resolved incident: clear `resolved` and append an update.
+
+    The earlier `resolved` update stays in the history; between it and the reopening the
+    components count as operational. From the reopening on they have the statuses in force at
+    the resolution, or those given with --component.
+
+    Example:
+
+    \b
+        statusgen reopen 2026-11-20-elevated-api-errors \\
+            --message "Errors are back." --component api=major_outage
+    """
+    from statusgen.authoring import reopen as reopen_incident
+
+    config = _config(root)
+    moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
+    path = reopen_incident(config, slug, message, moment, status, components)
+    click.echo(path.relative_to(config.root.resolve()))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--message", help='The update saying so (Markdown). Default: "This maintenance has been cancelled."')
+@root_option
+def cancel(slug: str, message: str | None, root: Path):
+    """Cancel a maintenance window that has not started yet.
+
+    Sets `cancelled: true` and appends a `scheduled` update dated now. A window that has
+    started is never cancelled (its history stays true): end it early with `resolve`.
+
+    Example:
+
+    \b
+        statusgen cancel 2026-12-01-database-upgrade \\
+            --message "Postponed; a new date follows."
+    """
+    from statusgen.authoring import cancel as cancel_window
+
+    config = _config(root)
+    path = cancel_window(config, slug, message, resolve_now(None, config.site.tz))
+    click.echo(path.relative_to(config.root.resolve()))
 
 
 @cli.command()

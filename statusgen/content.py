@@ -28,7 +28,7 @@ from statusgen.model import (
 from statusgen.parallel import forked_map
 from statusgen.reading import SourceError, YamlError, load_yaml, read_source
 from statusgen.text import bad_character, shown
-from statusgen.times import parse_time
+from statusgen.times import iso_utc, parse_time
 
 INCIDENTS_DIR = "incidents"
 INCIDENT_KEYS = {"title", "type", "components", "started", "resolved", "impact", "updates", "notify"}
@@ -97,7 +97,8 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     shards = {digit: cache.load(f"content-{digit}") for digit in "0123456789abcdef"}
     cached = {key: notice for shard in shards.values() for key, notice in shard.items()}
     fresh: dict[str, Notice] = {}
-    settings = repr((config.component_ids, config.site.timezone))
+    # "timeline": files validated before the lifecycle rules existed are checked again
+    settings = repr((config.component_ids, config.site.timezone, "timeline"))
     files = []  # (key, source, slug, raw) in file order
     paths, scan_problems = scan_incident_files(config.root)
     problems.items.extend(scan_problems.items)
@@ -192,6 +193,7 @@ class _Fields:
         self.source, self.data, self.config, self.problems = source, data, config, problems
         self.tz: tzinfo = config.site.tz
         self.ok = True
+        self.indexed_updates: list[tuple[int, Update]] = []  # (index in the file, update), oldest first
 
     def error(self, field: str, message: str) -> None:
         self.ok = False
@@ -292,9 +294,19 @@ class _Fields:
             self.text(f"{field}.message", message.strip(), multiline=True)
             components = self.components(f"{field}.components", item.get("components"))
             if at is not None and status in statuses:
-                updates.append(Update(at, status, message.strip(), components))
+                updates.append((index, Update(at, status, message.strip(), components)))
         # Stable: updates at the same minute keep their order in the file.
-        return tuple(sorted(updates, key=lambda u: u.at))
+        self.indexed_updates = sorted(updates, key=lambda pair: pair[1].at)
+        return tuple(update for _, update in self.indexed_updates)
+
+    def updates_before(self, start: datetime | None, start_field: str, statuses: tuple[str, ...]) -> None:
+        """An update with one of `statuses` dated before the start is an error: it would say
+        something happened before it began."""
+        for index, update in self.indexed_updates if start is not None else ():
+            if update.status in statuses and update.at < start:
+                self.error(f"updates[{index}].at",
+                           f"found {self.data['updates'][index].get('at')!r} ({update.status}), before {start_field} "
+                           f"({self.data.get(start_field)!r}); expected a time at or after {start_field}")
 
     def incident(self, common: dict, notify: bool = True) -> Incident | None:
         data = self.data
@@ -306,9 +318,23 @@ class _Fields:
         impact = data.get("impact")
         if impact is not None and impact not in IMPACTS:
             self.error("impact", f"found {impact!r}; expected one of: {', '.join(IMPACTS)}")
+        self.updates_before(started, "started", INCIDENT_UPDATE_STATUSES)
         has_resolved_update = any(u.status == "resolved" for u in common["updates"])
-        if has_resolved_update and data.get("resolved") is None:
+        last_resolved = max((pos for pos, (_, u) in enumerate(self.indexed_updates) if u.status == "resolved"),
+                            default=None)
+        after_resolution = self.indexed_updates[last_resolved + 1:] if last_resolved is not None else []
+        # Only the last `resolved` update needs the `resolved` time: an earlier one was reopened.
+        reopened = any(u.status != "postmortem" for _, u in after_resolution)
+        if has_resolved_update and data.get("resolved") is None and not reopened:
             self.error("resolved", "missing, but an update has status 'resolved'; expected the time the incident was resolved")
+        if data.get("resolved") is not None and last_resolved is not None:
+            closing = self.indexed_updates[last_resolved][1]
+            for index, update in after_resolution:
+                if update.status != "postmortem":
+                    self.error(f"updates[{index}]",
+                               f"found status {update.status!r} at {self.data['updates'][index].get('at')!r}, after "
+                               f"the last 'resolved' update ({iso_utc(closing.at)}) while 'resolved' is set; "
+                               "expected 'postmortem', or reopen the incident first (statusgen reopen)")
         if data.get("resolved") is not None and common["updates"] and not has_resolved_update:
             self.error("updates", "no update has status 'resolved', but 'resolved' is set; "
                                   "expected a closing update with status: resolved")
@@ -324,6 +350,7 @@ class _Fields:
         if start and end and end <= start:
             self.error("scheduled_end", f"found {data.get('scheduled_end')!r}, not after scheduled_start "
                                         f"({data.get('scheduled_start')!r}); expected a later time")
+        self.updates_before(start, "scheduled_start", ("in_progress", "verifying", "completed"))
         if start and completed and completed < start:
             self.error("completed", f"found {data.get('completed')!r}, before scheduled_start "
                                     f"({data.get('scheduled_start')!r}); expected a time at or after the start")

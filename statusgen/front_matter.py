@@ -115,16 +115,21 @@ class FrontMatterEditor:
     def set_top_level(self, key: str, value: str, after: tuple[str, ...] = ()) -> None:
         """Set a top-level scalar: replace its value if the key is present, else add a line
         after the first of `after` that exists (or at the end of the front matter)."""
+        self.set_top_level_literal(key, render_scalar(value), value, after)
+
+    def set_top_level_literal(self, key: str, literal: str, value, after: tuple[str, ...] = ()) -> None:
+        """Like set_top_level, with the YAML text written as given (`true`, `null`) and the
+        value it must read back as."""
         self.expected[key] = value
         node = self._value(self.root, key)
         if node is not None:
             if not isinstance(node, ScalarNode) or node.style in ("|", ">"):
                 raise StatusgenError(f"{self.source}: {key}: expected a single value to replace")
             prefix = " " if node.start_mark.index == node.end_mark.index else ""
-            self.edits.append(_Edit(node.start_mark.index, node.end_mark.index, prefix + render_scalar(value)))
+            self.edits.append(_Edit(node.start_mark.index, node.end_mark.index, prefix + literal))
             return
         indent = self.root.value[0][0].start_mark.column if self.root.value else 0
-        line = render_value_lines(key, value, indent, self.newline)
+        line = " " * indent + f"{key}: {literal}{self.newline}"
         for anchor in after:
             anchor_node = self._value(self.root, anchor)
             if anchor_node is not None:

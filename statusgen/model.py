@@ -16,8 +16,12 @@ class Update:
     at: datetime  # aware, UTC
     status: str
     message: str  # Markdown
-    # components whose status this update set (``statusgen update --component``), in file order
+    # components whose status this update set (``statusgen update --component``), in file order;
+    # each holds from `at` on (statusgen.timeline)
     components: tuple[tuple[str, str], ...] = ()
+    # made by statusgen, not written in the file: a maintenance window's start or end that no
+    # hand-written update announced (statusgen.timeline.automatic_updates)
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class Notice:
     slug: str
     source: str  # path of the file, relative to the repository root
     title: str
-    components: tuple[tuple[str, str], ...]  # (component id, status during it), file order
+    components: tuple[tuple[str, str], ...]  # (component id, status at the start), file order
     updates: tuple[Update, ...]  # oldest first
     body: str  # Markdown after the front matter
 

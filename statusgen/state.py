@@ -1,4 +1,9 @@
-"""What is true at `now`: pure functions of (config, content, now). Nothing here reads the clock."""
+"""What is true at `now`: pure functions of (config, content, now). Nothing here reads the clock.
+
+A notice's component statuses are a timeline (statusgen.timeline, re-exported here):
+`component_status_at(notice, component_id, t)`, `segments(notice)`, `public_updates(notice, now)`
+and `update_changes(notice, updates)` answer what a notice said when.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,21 @@ from datetime import datetime, timedelta, timezone
 from statusgen.config import Config
 from statusgen.i18n import N_
 from statusgen.model import Content, Incident, Maintenance
+from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
+    Change,
+    Segment,
+    affected_component_ids,
+    all_updates,
+    automatic_updates,
+    component_status_at,
+    public_updates,
+    reported_changes,
+    segments,
+    statuses_at,
+    statuses_ever,
+    update_changes,
+    update_ids,
+)
 from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
 
 # Worst first is the larger number.
@@ -51,9 +71,18 @@ def maintenance_state(maintenance: Maintenance, now: datetime) -> str:
 
 
 def incident_impact(incident: Incident) -> str:
+    """The written impact, else the worst the incident ever had (not its last)."""
     if incident.impact is not None:
         return incident.impact
-    return impact_of_statuses(status for _, status in incident.components)
+    return impact_of_statuses(statuses_ever(incident))
+
+
+def incident_impact_at(incident: Incident, now: datetime) -> str:
+    """What the incident weighs in the overall indicator at `now`: the written impact, else that
+    of the statuses it gives at `now` (an incident that has eased no longer raises the banner)."""
+    if incident.impact is not None:
+        return incident.impact
+    return impact_of_statuses(statuses_at(incident, now).values())
 
 
 def impact_of_statuses(statuses) -> str:
@@ -65,18 +94,32 @@ def worst_status(statuses) -> str:
     return max(statuses, key=STATUS_SEVERITY.__getitem__, default="operational")
 
 
+def notice_component_statuses(notice, ongoing: bool, now: datetime) -> tuple[tuple[str, str], ...]:
+    """Every component the notice touches with the status to show for it: the status it has now
+    while the notice is `ongoing` (an active incident, a window in progress), else the worst it had."""
+    if ongoing:
+        return tuple((cid, component_status_at(notice, cid, now)) for cid in affected_component_ids(notice))
+    worst: dict[str, list[str]] = {cid: [] for cid in affected_component_ids(notice)}
+    for component_id, status in notice.components:
+        worst[component_id].append(status)
+    for segment in segments(notice):
+        worst[segment.component_id].append(segment.status)
+    return tuple((cid, worst_status(statuses)) for cid, statuses in worst.items())
+
+
 def component_statuses(config: Config, active: tuple[Incident, ...],
-                       in_progress: tuple[Maintenance, ...]) -> dict[str, str]:
+                       in_progress: tuple[Maintenance, ...], now: datetime) -> dict[str, str]:
+    """Each component's worst status at `now` over the given notices' timelines."""
     given: dict[str, list[str]] = {c.id: [] for c in config.components}
     for notice in active + in_progress:
-        for component_id, status in notice.components:
+        for component_id, status in statuses_at(notice, now).items():
             given[component_id].append(status)
     return {component_id: worst_status(statuses) for component_id, statuses in given.items()}
 
 
 def overall_indicator(statuses: dict[str, str], active: tuple[Incident, ...],
-                      in_progress: tuple[Maintenance, ...]) -> str:
-    impacts = [impact_of_statuses(statuses.values())] + [incident_impact(i) for i in active]
+                      in_progress: tuple[Maintenance, ...], now: datetime) -> str:
+    impacts = [impact_of_statuses(statuses.values())] + [incident_impact_at(i, now) for i in active]
     indicator = max(impacts, key=IMPACT_RANK.__getitem__)
     if indicator == "none" and in_progress:
         return "maintenance"
@@ -113,11 +156,11 @@ def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
                                key=lambda m: (m.actual_end, m.slug)))
     upcoming = tuple(sorted((m for m in content.maintenances if states[m.slug] == "scheduled"),
                             key=lambda m: (m.scheduled_start, m.slug)))
-    statuses = component_statuses(config, active, in_progress)
+    statuses = component_statuses(config, active, in_progress, now)
     intervals = intervals_by_component(content, now)
     return SiteState(
         now=now,
-        indicator=overall_indicator(statuses, active, in_progress),
+        indicator=overall_indicator(statuses, active, in_progress, now),
         component_status=statuses,
         active_incidents=active,
         maintenance_in_progress=in_progress,
@@ -131,10 +174,11 @@ def next_change(content: Content, now: datetime) -> datetime | None:
     """The first moment after `now` at which the derived state changes by the clock alone."""
     moments = []
     for incident in content.incidents:
-        moments += [incident.started, incident.resolved]
+        moments += [incident.started, incident.resolved] + _later_status_changes(incident, now)
     for maintenance in content.maintenances:
         if not maintenance.cancelled:
             moments += [maintenance.scheduled_start, maintenance.actual_end]
+            moments += _later_status_changes(maintenance, now)
     future = [m for m in moments if m is not None and m > now]
     return min(future, default=None)
 
@@ -177,3 +221,10 @@ class Freshness:
 def freshness(config: Config, now: datetime) -> Freshness:
     minutes = config.site.stale_after
     return Freshness(now, minutes, now + timedelta(minutes=minutes) if minutes else None)
+
+
+def _later_status_changes(notice, now: datetime) -> list[datetime]:
+    """Where a notice's timeline changes after `now` (only updates dated after now can add any)."""
+    if all(update.at <= now for update in notice.updates):
+        return []
+    return [moment for s in segments(notice) for moment in (s.start, s.end) if moment is not None and moment > now]

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from statusgen.config import Config
 from statusgen.model import Content
+from statusgen.timeline import segments
 
 _SEVERITY = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2,
              "partial_outage": 3, "major_outage": 4}
@@ -38,24 +39,17 @@ class ComponentUptime:
 
 
 def intervals_by_component(content: Content, now: datetime) -> dict[str, list]:
-    """(start, end, status, slug) of everything that gave each component a status, clipped to now.
-
-    One pass over the content for all components."""
+    """(start, end, status, slug) of everything that gave each component a status, clipped to now:
+    each piece of every notice's timeline (statusgen.timeline), so each moment has the status it
+    had then. One pass over the content for all components."""
     result: dict[str, list] = {}
-    for incident in content.incidents:
-        if incident.started >= now:
+    for notice in content.incidents + content.maintenances:
+        if notice.sort_time >= now:  # not started by now (also skips a window's pre-start updates)
             continue
-        end = min(incident.resolved or now, now)
-        if end > incident.started:
-            for component_id, status in incident.components:
-                result.setdefault(component_id, []).append((incident.started, end, status, incident.slug))
-    for maintenance in content.maintenances:
-        if maintenance.cancelled or maintenance.scheduled_start >= now:
-            continue
-        end = min(maintenance.actual_end, now)
-        if end > maintenance.scheduled_start:
-            for component_id, status in maintenance.components:
-                result.setdefault(component_id, []).append((maintenance.scheduled_start, end, status, maintenance.slug))
+        for segment in segments(notice):
+            end = now if segment.end is None else min(segment.end, now)
+            if end > segment.start:
+                result.setdefault(segment.component_id, []).append((segment.start, end, segment.status, notice.slug))
     return result
 
 
@@ -106,8 +100,9 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
                 down += overlap * weights.get(status, 0.0)
                 if _SEVERITY[status] > _SEVERITY[worst]:
                     worst = status
-        touching = tuple(slug for s, e, _, slug in sorted(relevant, key=lambda iv: (iv[0], iv[3]))
-                         if s < end and e > start)
+        # a notice whose status changed that day is listed once, where it first touches the day
+        touching = tuple(dict.fromkeys(slug for s, e, _, slug in sorted(relevant, key=lambda iv: (iv[0], iv[3]))
+                                       if s < end and e > start))
         total_down += down
         percent = 100.0 * (1 - down / length) if length > 0 else 100.0
         days.append(DayUptime(day, percent, down, worst, touching))

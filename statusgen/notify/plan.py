@@ -13,14 +13,16 @@ from datetime import datetime
 
 from statusgen.config import Channel, Config
 from statusgen.model import Content, Maintenance, Notice, Update
-from statusgen.render.api import component_changes
-from statusgen.render.notices import affected_component_ids, update_ids
 from statusgen.state import (
     INDICATOR_DESCRIPTIONS,
+    affected_component_ids,
     component_statuses,
     incident_is_active,
     maintenance_state,
     overall_indicator,
+    public_updates,
+    update_changes,
+    update_ids,
 )
 
 REMINDER = "reminder"
@@ -49,10 +51,11 @@ def notice_timeline(notice: Notice, now: datetime) -> list[tuple[str, Update, tu
 
     The one place that knows how updates and their component changes are derived.
     """
-    ids = update_ids(notice)
-    changes = component_changes(notice)
-    return [(ids[i], update, tuple((c, old, new) for c, old, new in changes[i] if old != new))
-            for i, update in enumerate(notice.updates) if update.at <= now]
+    published = public_updates(notice, now)  # hand-written and a window's automatic ones
+    ids = update_ids(notice, published)
+    changes = update_changes(notice, published)
+    return [(ids[i], update, tuple((c.component_id, c.old_status, c.new_status) for c in changes[i] if c.changed))
+            for i, update in enumerate(published)]
 
 
 def events(config: Config, content: Content, now: datetime) -> list[Event]:
@@ -102,7 +105,7 @@ def page_status(config: Config, content: Content, now: datetime) -> PageStatus:
     """The overall status at `now`, as the webhook's `page` reports it (without uptime)."""
     active = tuple(i for i in content.incidents if incident_is_active(i, now))
     in_progress = tuple(m for m in content.maintenances if maintenance_state(m, now) == "in_progress")
-    indicator = overall_indicator(component_statuses(config, active, in_progress), active, in_progress)
+    indicator = overall_indicator(component_statuses(config, active, in_progress, now), active, in_progress, now)
     return PageStatus(indicator, INDICATOR_DESCRIPTIONS[indicator])
 
 

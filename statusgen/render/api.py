@@ -24,6 +24,7 @@ from statusgen.state import (
     last_change,
     notice_moments,
     postmortem_updates,
+    update_changes,
     worst_status,
 )
 from statusgen.times import iso_utc, iso_utc_millis
@@ -147,12 +148,13 @@ class StatuspageApi:
         return {"scheduled": "scheduled", "completed": "completed", "cancelled": "completed"}[state]
 
     def incident_updates(self, notice: Notice) -> list[dict]:
-        ids = update_ids(notice)
-        changes = component_changes(notice)
+        """Newest first; each lists every component the notice touches with its status before
+        and after the update (Statuspage's `affected_components`)."""
+        published = published_updates(notice, self.now)
+        ids = update_ids(notice, published)
+        changes = update_changes(notice, published)
         rows = []
-        for index, update in enumerate(notice.updates):
-            if update.at > self.now:
-                continue
+        for index, update in enumerate(published):
             at = iso_utc_millis(update.at)
             rows.append({
                 "id": ids[index],
@@ -163,9 +165,9 @@ class StatuspageApi:
                 "updated_at": at,
                 "display_at": at,
                 "affected_components": [
-                    {"code": cid, "name": self.config.component(cid).name,
-                     "old_status": old, "new_status": new}
-                    for cid, old, new in changes[index]
+                    {"code": change.component_id, "name": self.config.component(change.component_id).name,
+                     "old_status": change.old_status, "new_status": change.new_status}
+                    for change in changes[index]
                 ],
                 "deliver_notifications": True,
                 "custom_tweet": None,
@@ -265,30 +267,6 @@ class StatuspageApi:
                 ],
             })
         return result
-
-
-def component_changes(notice: Notice) -> list[list[tuple[str, str, str]]]:
-    """For each update (oldest first): (component, old status, new status) of every component
-    the notice affects. An incident sets its statuses with its first update and an in-progress
-    maintenance with its first in_progress/verifying update; `resolved` and `completed` updates
-    return them to operational; an update's own components override in between."""
-    ids = affected_component_ids(notice)
-    given = dict(notice.components)
-    current = {cid: "operational" for cid in ids}
-    applied = False
-    result = []
-    for update in notice.updates:
-        new = dict(current)
-        starts = update.status in ("in_progress", "verifying") if isinstance(notice, Maintenance) else True
-        if starts and not applied:
-            new.update(given)
-            applied = True
-        if update.status in ("resolved", "completed"):
-            new = {cid: "operational" for cid in ids}
-        new.update(dict(update.components))
-        result.append([(cid, current[cid], new[cid]) for cid in ids])
-        current = new
-    return result
 
 
 def _page_id(base_url: str) -> str:

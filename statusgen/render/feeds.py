@@ -17,7 +17,8 @@ from statusgen.cache import Memo, pickled_digest
 from statusgen.i18n import N_, resolve_language, translations
 from statusgen.model import Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
-from statusgen.render.notices import EPOCH, affected_component_ids, update_ids
+from statusgen.render.notices import EPOCH, affected_component_ids, published_updates, update_ids
+from statusgen.state import STATUS_LABELS, Change, reported_changes
 
 UPDATE_STATUS_LABELS = {
     "investigating": N_("Investigating"),
@@ -36,8 +37,12 @@ class Entry:
     """One update of one notice, as a feed shows it."""
 
     def __init__(self, notice: Notice, update: Update, update_id: str, is_last: bool,
-                 components: tuple[str, ...], gettext=str):
+                 components: tuple[str, ...], gettext=str, changes: tuple[Change, ...] = ()):
         self.notice, self.update, self.components = notice, update, components
+        # (component, old status label, new status label) of the changes the entry reports
+        self.changes = tuple((c.component_id, gettext(STATUS_LABELS[c.old_status]), gettext(STATUS_LABELS[c.new_status]))
+                             for c in changes)
+        self.changes_heading = gettext(N_("Status changes:"))
         self.anchor = "update-" + update_id[len(notice.slug) + 1:]
         # The update that cancels a window is still written as `scheduled`; say what it means.
         cancelled = isinstance(notice, Maintenance) and notice.cancelled and is_last
@@ -61,11 +66,13 @@ def feed_entries(config, notices, now: datetime) -> list[Entry]:
     gettext = translations(resolve_language(config.site.language, config.root)).gettext
     entries = []
     for notice in notices:
-        ids = update_ids(notice)
-        last = len(notice.updates) - 1
+        published = published_updates(notice, now)
+        ids = update_ids(notice, published)
+        changes = reported_changes(notice, published)
         components = affected_component_ids(notice)
-        entries += [Entry(notice, update, ids[index], index == last, components, gettext)
-                    for index, update in enumerate(notice.updates) if update.at <= now]
+        entries += [Entry(notice, update, ids[index], update is notice.updates[-1], components, gettext,
+                          changes[index])
+                    for index, update in enumerate(published)]
     return sorted(entries, key=lambda e: e.sort_key)
 
 
@@ -73,7 +80,10 @@ def entry_content(config, entry: Entry) -> str:
     names = [config.component(cid).name for cid in entry.components]
     affected = Markup("<p><strong>{}</strong> {}</p>").format(
         entry.affected_heading, Markup(", ").join(escape(name) for name in names)) if names else Markup("")
-    return str(render_markdown(entry.update.message) + Markup("\n") + affected)
+    changed = Markup("<p><strong>{}</strong> {}</p>\n").format(entry.changes_heading, Markup("; ").join(
+        Markup("{}: {} → {}").format(config.component(cid).name, old, new)
+        for cid, old, new in entry.changes)) if entry.changes else Markup("")
+    return str(render_markdown(entry.update.message) + Markup("\n") + changed + affected)
 
 
 def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
@@ -106,7 +116,8 @@ def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_pa
 def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
                  fallback_updated: datetime, memo: Memo) -> dict[str, bytes]:
     key = pickled_digest("feeds", config.site, config.components, title, page_path, feed_path, fallback_updated,
-                         [(e.notice.slug, e.notice.title, e.update, e.anchor, e.label, e.affected_heading, e.components)
+                         [(e.notice.slug, e.notice.title, e.update, e.anchor, e.label, e.affected_heading, e.components,
+                           e.changes_heading, e.changes)
                           for e in entries])
     return memo.get(key, lambda: _render_feeds(config, entries, title, page_path, feed_path, fallback_updated))
 

@@ -18,13 +18,16 @@ from statusgen.render.markdown import render_markdown
 from statusgen.state import (
     INDICATOR_DESCRIPTIONS,
     SiteState,
+    all_updates,
     component_statuses,
     incident_impact,
     incident_is_active,
     maintenance_state,
     next_change,
+    notice_component_statuses,
     overall_indicator,
     postmortem_updates,
+    reported_changes,
 )
 from statusgen.times import iso_utc
 
@@ -57,11 +60,15 @@ class NoticeView:
     state: str  # active|resolved|upcoming, or the maintenance state
     state_label: str
     impact: str | None  # incidents only
-    components: tuple[tuple[Component, str], ...]  # (component, its status during the notice)
+    # (component, its status now while ongoing, else the worst it had), every component touched
+    components: tuple[tuple[Component, str], ...]
     start: datetime  # started, or scheduled start
     end: datetime | None  # resolved, or the actual end of a maintenance; None while ongoing
     body_source: str  # Markdown; rendered where a page shows it (possibly in a worker process)
     postmortem: tuple[Update, ...] = ()  # published postmortem updates, oldest first
+    # newest first: each update (hand-written, or automatic for a window) with the status changes
+    # it made that its status alone does not say: (component, old status, new status)
+    timeline: tuple[tuple[Update, tuple[tuple[Component, str, str], ...]], ...] = ()
 
     @property
     def postmortem_at(self) -> datetime | None:
@@ -86,11 +93,11 @@ class NoticeView:
 
     @property
     def latest_update(self) -> Update:
-        return self.notice.latest_update
+        return self.timeline[0][0]
 
     @property
     def updates(self) -> tuple[Update, ...]:
-        return self.notice.updates_newest_first
+        return tuple(update for update, _ in self.timeline)
 
     @property
     def is_maintenance(self) -> bool:
@@ -111,17 +118,24 @@ class NoticeView:
 
 
 def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
-    components = tuple((config.component(cid), status) for cid, status in notice.components)
     body = notice.body
     current = state.state_of(notice)
+    ongoing = current in ("active", "in_progress")
+    components = tuple((config.component(cid), status)
+                       for cid, status in notice_component_statuses(notice, ongoing, state.now))
+    updates = all_updates(notice, state.now)
+    changes = reported_changes(notice, updates)
+    timeline = tuple(reversed([
+        (update, tuple((config.component(c.component_id), c.old_status, c.new_status) for c in changed))
+        for update, changed in zip(updates, changes)]))
     if isinstance(notice, Maintenance):
         end = notice.actual_end if current == "completed" else None
         return NoticeView(notice, "maintenance", current, MAINTENANCE_STATE_LABELS[current], None,
-                          components, notice.scheduled_start, end, body)
+                          components, notice.scheduled_start, end, body, timeline=timeline)
     resolved = notice.resolved if notice.resolved is not None and notice.resolved <= state.now else None
     return NoticeView(notice, "incident", current, INCIDENT_STATE_LABELS[current],
                       incident_impact(notice), components, notice.started, resolved, body,
-                      postmortem_updates(notice, state.now))
+                      postmortem_updates(notice, state.now), timeline)
 
 
 @dataclass(frozen=True)
@@ -207,15 +221,15 @@ def status_schedule(config: Config, content: Content, now: datetime,
     maintenances = tuple(m for m in content.maintenances if not m.cancelled and m.actual_end > now)
     pending = Content(incidents, maintenances)
     changes = []
-    previous = component_statuses(config, _active(pending, now), _in_progress(pending, now))
+    previous = component_statuses(config, _active(pending, now), _in_progress(pending, now), now)
     moment = now
     for _ in range(limit):
         moment = next_change(pending, moment)
         if moment is None:
             break
         active, in_progress = _active(pending, moment), _in_progress(pending, moment)
-        statuses = component_statuses(config, active, in_progress)
-        indicator = overall_indicator(statuses, active, in_progress)
+        statuses = component_statuses(config, active, in_progress, moment)
+        indicator = overall_indicator(statuses, active, in_progress, moment)
         changed = {cid: status for cid, status in statuses.items() if previous[cid] != status}
         changes.append({
             "at": iso_utc(moment),

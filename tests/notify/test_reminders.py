@@ -38,8 +38,11 @@ def test_reminders_before_the_window(nrepo, receiver):
     assert nrepo.notify(now="2026-12-01T01:30:00Z").exit_code == 0
     assert nrepo.notify(now="2026-12-01T02:30:00Z").exit_code == 0  # started: no late reminder
     documents = [r.json() for r in receiver.at("/hook")]
-    assert [d["meta"]["delivery_id"] for d in documents] == [f"{SLUG}-reminder-24h", f"{SLUG}-reminder-1h"]
-    assert all(d["meta"]["event"] == "reminder" for d in documents)
+    # the window's start is announced by its automatic in_progress update (and the db's change)
+    started = f"{SLUG}-20261201T020000Z"
+    assert [d["meta"]["delivery_id"] for d in documents] == [f"{SLUG}-reminder-24h", f"{SLUG}-reminder-1h",
+                                                             started, f"{started}/db"]
+    assert all(d["meta"]["event"] == "reminder" for d in documents[:2])
     assert documents[0]["meta"]["reminder_before"] == "24h"
     assert documents[0]["incident"]["scheduled_for"] == "2026-12-01T02:00:00.000Z"
     # the 30-day reminder would have fallen before the announcement: never sent
