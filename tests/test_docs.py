@@ -167,4 +167,4 @@ def test_the_next_steps_that_demo_prints_work_from_any_folder(tmp_path):
             assert b"data-indicator" in response.read()
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+        process.wait(timeout=180)
