@@ -60,7 +60,7 @@ def _stamp_current(spec: str, extras: str) -> bool:
 
 
 def setup_browser_tools() -> None:
-    """Chromium + chromedriver from Debian, axe-core and the Nu Html Checker from npm."""
+    """Chromium + chromedriver and the Noto fonts from Debian, axe-core and the Nu Html Checker from npm."""
     if os.environ.get("STATUSGEN_DEV_SKIP_SETUP") == "1":
         return
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
@@ -71,6 +71,18 @@ def setup_browser_tools() -> None:
         else:
             sys.exit("The browser tests need Chromium and ChromeDriver: on Debian, as root, "
                      "`apt-get install chromium chromium-driver`.")
+    # Glyphs for Arabic, Hebrew and CJK pages, so screenshots show text instead of boxes.
+    fonts = ("fonts-noto-core", "fonts-noto-cjk")
+    if shutil.which("dpkg-query"):
+        missing = [f for f in fonts if subprocess.run(["dpkg-query", "-W", "-f=${Status}", f], capture_output=True,
+                                                      text=True).stdout != "install ok installed"]
+        if missing and shutil.which("apt-get") and os.geteuid() == 0:
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            run("apt-get", "update", "-qq", env=env)
+            run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+        elif missing:
+            print(f"Note: without {', '.join(missing)} (Debian), screenshots of Arabic, Hebrew and CJK pages "
+                  "show boxes instead of text.", flush=True)
     if (ROOT / "package.json").exists() and not (ROOT / "node_modules" / ".package-lock.json").exists():
         if not shutil.which("npm"):
             sys.exit("The accessibility and HTML checks need Node.js and npm (for axe-core and vnu-jar).")

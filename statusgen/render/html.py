@@ -86,10 +86,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "update_labels": UPDATE_LABELS,
         "impact_labels": IMPACT_LABELS,
         "lang": language,
-        "script_labels": _attribute_json({
-            "states": {key: gettext(label) for key, label in MAINTENANCE_STATE_LABELS.items()},
-            "statuses": {key: gettext(label) for key, label in STATUS_LABELS.items()},
-        }),
+        "script_labels": _attribute_json(script_labels(gettext)),
         "abs_url": config.url,
         "titles": {slug: view.title for slug, view in views.items()},
         # Inline, so a first visit costs one request fewer (the freshness check takes its place).
@@ -159,6 +156,18 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     outputs[css.path] = css.data
     outputs[js.path] = js.data
     return outputs
+
+
+def script_labels(gettext) -> dict:
+    """The words the page script writes, from the catalog (the script itself holds none)."""
+    return {
+        "states": {key: gettext(label) for key, label in MAINTENANCE_STATE_LABELS.items()},
+        "statuses": {key: gettext(label) for key, label in STATUS_LABELS.items()},
+        "zone_site": gettext(N_("Times are shown in %(tz)s.")),
+        "zone_reader": gettext(N_("Times are shown in your time zone, %(zone)s; days are counted in %(site)s.")),
+        "stale": gettext(N_("Last updated %(relative)s (%(time)s); this page may be out of date.")),
+        "built": gettext(N_("page built %(relative)s")),
+    }
 
 
 def _attribute_json(value) -> Markup:

@@ -4,9 +4,6 @@
 (function () {
   "use strict";
   var ORDER = ["scheduled", "in_progress", "completed"];
-  var STATE_LABELS = {scheduled: "Scheduled", in_progress: "In progress", completed: "Completed", cancelled: "Cancelled"};
-  var STATUS_LABELS = {operational: "Operational", degraded_performance: "Degraded performance",
-    partial_outage: "Partial outage", major_outage: "Major outage", under_maintenance: "Under maintenance"};
   var STATUS_ICONS = {operational: "\u2713", degraded_performance: "\u25B2", partial_outage: "\u25C6",
     major_outage: "\u2715", under_maintenance: "\u2699\uFE0E"};
   var INDICATOR_ICONS = {none: "\u2713", minor: "\u25B2", major: "\u25C6", critical: "\u2715", maintenance: "\u2699\uFE0E"};
@@ -16,13 +13,24 @@
   // The build time lives in one file next to the API (see api/v2/freshness.json), found from
   // this script's own address, so it works at any base path and no page embeds it.
   var script = document.currentScript;
+  // The words come from the site's catalog, as data on this script's own tag (render/html.py).
+  var TEXT = JSON.parse((script && script.getAttribute("data-labels")) || "{}");
+  var STATE_LABELS = TEXT.states || {}, STATUS_LABELS = TEXT.statuses || {};
   var freshnessUrl = script && script.src ? new URL("../api/v2/freshness.json", script.src).href : null;
   var freshness = null, fetchedAt = null;
 
-  // The build's own form, "26 Nov 2026, 16:25 EST", in the reader's zone.
+  // A catalog message with its %(name)s placeholders filled.
+  function fill(message, values) {
+    return String(message || "").replace(/%\((\w+)\)s|%%/g, function (all, name) { return name ? values[name] : "%"; });
+  }
+
+  // The build's own form, "26 Nov 2026, 16:25 EST", in the reader's zone; other languages in theirs.
   function formatAbsolute(date, timeZone) {
-    var parts = {}, list = new Intl.DateTimeFormat(locale, {day: "numeric", month: "short", year: "numeric",
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short", timeZone: timeZone}).formatToParts(date);
+    var options = {day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+      timeZoneName: "short", timeZone: timeZone};
+    if (!/^en\b/.test(locale || "en")) return new Intl.DateTimeFormat(locale, options).format(date);
+    options.hourCycle = "h23";
+    var parts = {}, list = new Intl.DateTimeFormat(locale, options).formatToParts(date);
     for (var i = 0; i < list.length; i++) parts[list[i].type] = list[i].value;
     return parts.day + " " + parts.month + " " + parts.year + ", " + parts.hour + ":" + parts.minute + " " + parts.timeZoneName;
   }
@@ -100,8 +108,7 @@
     var note = document.querySelector(".zone[data-zone]"), zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!note || !zone) return;
     var site = note.getAttribute("data-zone");
-    note.textContent = zone === site ? "Times are shown in " + site + "." :
-      "Times are shown in your time zone, " + zone + "; days are counted in " + site + ".";
+    note.textContent = zone === site ? fill(TEXT.zone_site, {tz: site}) : fill(TEXT.zone_reader, {zone: zone, site: site});
   }
 
   function setComponent(id, status) {
@@ -156,8 +163,8 @@
         notice.setAttribute("role", "status");
         main.insertBefore(notice, main.firstChild);
       }
-      notice.textContent = "\u26A0\uFE0E Last updated " + formatRelative(built, now, "always") + " (" + formatAbsolute(built) +
-        "); this page may be out of date.";
+      notice.textContent = "\u26A0\uFE0E " + fill(TEXT.stale, {relative: formatRelative(built, now, "always"),
+        time: formatAbsolute(built)});
     } else if (notice) {
       notice.parentNode.removeChild(notice);
     }
@@ -169,7 +176,7 @@
         checked.className = "built";
         asof.appendChild(checked);
       }
-      checked.textContent = " \u00B7 page built " + formatRelative(built, now);
+      checked.textContent = " \u00B7 " + fill(TEXT.built, {relative: formatRelative(built, now)});
     }
   }
 
