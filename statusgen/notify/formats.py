@@ -49,7 +49,7 @@ class Secrets:
 def status_label(event: Event) -> str:
     if event.status == REMINDER:
         return "Reminder"
-    last = event.index == len(event.notice.updates) - 1
+    last = bool(event.notice.updates) and event.update is event.notice.updates[-1]
     if isinstance(event.notice, Maintenance) and event.notice.cancelled and last:
         return "Cancelled"
     return UPDATE_STATUS_LABELS.get(event.status, event.status.replace("_", " ").capitalize())
@@ -150,8 +150,9 @@ def incident_document(config: Config, event: Event) -> dict:
     """The notice as Statuspage's webhook `incident` shows it, as of this event."""
     notice = event.notice
     timeline = notice_timeline(notice, event.at)
-    if event.update is not None:
-        timeline = timeline[:event.index + 1]
+    if event.update is not None:  # as of this update: later ones of the same second left out
+        ids = [update_id for update_id, _, _ in timeline]
+        timeline = timeline[:ids.index(event.id) + 1] if event.id in ids else timeline
     statuses: dict[str, str] = {}
     rows = []
     for update_id, update, changes in timeline:

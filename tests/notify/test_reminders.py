@@ -69,3 +69,18 @@ def test_reminder_text_in_chat(nrepo, receiver):
     assert blocks[0]["text"]["text"] == "Reminder: Database upgrade"
     assert blocks[1]["text"]["text"] == ("Scheduled maintenance starts in 2 hours: "
                                          "2026-12-01 02:00 to 2026-12-01 04:00 UTC.")
+
+
+def test_a_cancellation_is_announced_as_cancelled(nrepo, receiver):
+    nrepo.env.update(SLACK_URL=f"{receiver.url}/slack")
+    nrepo.configure(channel("slack", "slack", url_env="SLACK_URL"), site_extra='remind_before = ["24h"]\n')
+    nrepo.incident(SLUG, WINDOW)
+    assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0
+    nrepo.incident(SLUG, WINDOW.replace("type: maintenance", "type: maintenance\ncancelled: true") + """
+  - at: 2026-11-25T09:00:00Z
+    status: scheduled
+    message: This maintenance is cancelled.
+""")
+    assert nrepo.notify(now="2026-11-30T03:00:00Z").exit_code == 0  # and no reminder for it
+    [got] = receiver.at("/slack")
+    assert got.json()["blocks"][0]["text"]["text"] == "Cancelled: Database upgrade"
