@@ -72,11 +72,19 @@ class LedgerState:
 _ID = re.compile(r"^(.+)-(\d{8}T\d{6}Z(?:-\d+)?(?:/.*)?|reminder-[0-9]+[mhd])$")
 
 
+def _split(delivery_id: str) -> tuple[str, str]:
+    head, sep, component = delivery_id.partition("/")
+    # the common case without a regular expression: "<slug>-20261120T141000Z"
+    if len(head) > 17 and head[-17] == "-" and head[-8] == "T" and head[-1] == "Z" and head[-16:-8].isdigit():
+        return head[:-17], head[-16:] + sep + component
+    match = _ID.match(delivery_id)
+    return (match.group(1), match.group(2)) if match else ("", delivery_id)
+
+
 def _grouped(ids: set[str]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for delivery_id in ids:
-        match = _ID.match(delivery_id)
-        slug, rest = (match.group(1), match.group(2)) if match else ("", delivery_id)
+        slug, rest = _split(delivery_id)
         groups.setdefault(slug, []).append(rest)
     return {slug: sorted(rests) for slug, rests in sorted(groups.items())}
 

@@ -129,6 +129,14 @@ def channel_messages(channel: Channel, event: Event) -> list[Message]:
     return messages
 
 
+def message_ids(channel: Channel, event: Event) -> list[str]:
+    """The ids of channel_messages(channel, event), without making the messages."""
+    if channel.kind != "webhook" or not event.changes:
+        return [event.id]
+    return [event.id] + [f"{event.id}/{cid}" for cid, _, _ in event.changes
+                         if not channel.components or cid in channel.components]
+
+
 @dataclass(frozen=True)
 class ChannelPlan:
     channel: Channel
@@ -153,9 +161,11 @@ def plan_channel(channel: Channel, all_events: list[Event], settled: set[str] | 
             if event.id not in settled:
                 record.append(event.id)
             continue
-        pending = [m for m in channel_messages(channel, event) if m.id not in settled]
+        pending = [i for i in message_ids(channel, event) if i not in settled]
+        if not pending:
+            continue
         if first_run and (since is None or event.at < since):
-            record += [m.id for m in pending]
+            record += pending
         else:
-            send += pending
+            send += [m for m in channel_messages(channel, event) if m.id in pending]
     return ChannelPlan(channel, first_run, tuple(record), tuple(send))
