@@ -31,7 +31,7 @@ from statusgen.notify.plan import ChannelPlan, Event, Message, PageStatus, event
 from statusgen.notify.websub import WEBSUB_KEY, ping_hub, websub_plan
 from statusgen.times import iso_utc
 
-CONFIRM_EVERY = 200  # messages between two ledger writes while a channel is being sent
+CONFIRM_EVERY = 10.0  # seconds between two ledger writes while a channel is being sent
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,7 @@ def _deliver(config, ledger, run, plan: ChannelPlan, page, environ, clock, echo,
     channel, total = plan.channel, len(plan.send)
     confirmed: list[str] = []
     sent, error, secrets, delivery = 0, None, None, None
+    last_write = send.monotonic()
     try:
         secrets = read_secrets(channel, environ)
         delivery = Delivery(config, channel, page, secrets, clock)
@@ -199,9 +200,9 @@ def _deliver(config, ledger, run, plan: ChannelPlan, page, environ, clock, echo,
             delivery.send(message)
             confirmed.append(message.id)
             sent += 1
-            if len(confirmed) >= CONFIRM_EVERY:
+            if send.monotonic() - last_write >= CONFIRM_EVERY:  # bounds what a crash could resend
                 _confirm(ledger, channel.name, confirmed, run, release=False)
-                confirmed = []
+                confirmed, last_write = [], send.monotonic()
             if echo is not None:
                 with lock:
                     echo(f"{channel.name}: {sent}/{total} sent")

@@ -84,3 +84,22 @@ def test_a_cancellation_is_announced_as_cancelled(nrepo, receiver):
     assert nrepo.notify(now="2026-11-30T03:00:00Z").exit_code == 0  # and no reminder for it
     [got] = receiver.at("/slack")
     assert got.json()["blocks"][0]["text"]["text"] == "Cancelled: Database upgrade"
+
+
+def test_automatic_start_and_end_of_a_window_are_pushed(nrepo, receiver):
+    nrepo.env.update(HOOK_URL=f"{receiver.url}/hook")
+    nrepo.configure(channel("hook", "webhook", url_env="HOOK_URL"))
+    nrepo.incident(SLUG, WINDOW)
+    assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0
+    assert nrepo.notify(now="2026-12-01T02:05:00Z").exit_code == 0
+    assert nrepo.notify(now="2026-12-01T04:05:00Z").exit_code == 0
+    assert nrepo.notify(now="2026-12-01T05:00:00Z").exit_code == 0
+    documents = [r.json() for r in receiver.at("/hook")]
+    start, end = f"{SLUG}-20261201T020000Z", f"{SLUG}-20261201T040000Z"
+    assert [d["meta"]["delivery_id"] for d in documents] == [start, f"{start}/db", end, f"{end}/db"]
+    assert documents[0]["incident"]["status"] == "in_progress"
+    assert documents[2]["incident"]["status"] == "completed"
+    assert (documents[1]["component_update"]["old_status"], documents[1]["component_update"]["new_status"]) == \
+        ("operational", "under_maintenance")
+    assert (documents[3]["component_update"]["old_status"], documents[3]["component_update"]["new_status"]) == \
+        ("under_maintenance", "operational")
