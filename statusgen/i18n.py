@@ -51,6 +51,7 @@ def bcp47(code: str) -> str:
     return code.replace("_", "-")
 
 
+@lru_cache(maxsize=1)  # the package's own catalogs do not change while it runs
 def builtin_languages() -> tuple[str, ...]:
     found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
     return tuple(sorted(found | {SOURCE_LANGUAGE}))
@@ -76,22 +77,29 @@ def resolve_language(value: str, root: Path | None = None) -> Language:
         raise ValueError(f"unknown language {value!r}; expected one of: "
                          + ", ".join(bcp47(code) for code in codes))
     code = matches[0]
+    catalogs = []
+    own = repository_catalogs(root).get(code)
+    if own is not None:
+        catalogs.append(own)
+    builtin = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if builtin.is_file():
+        catalogs.append(builtin)
+    # Keyed on each catalog's modification time: a long-running `serve` sees an edited catalog.
+    return _language(value, code, tuple((str(p), p.stat().st_mtime_ns) for p in catalogs))
+
+
+@lru_cache(maxsize=64)
+def _language(value: str, code: str, catalogs: tuple[tuple[str, int], ...]) -> Language:
     formats = FORMAT_LOCALES.get(code, code)
     try:
         locale = Locale.parse(formats)
     except (UnknownLocaleError, ValueError):
         raise ValueError(f"language {value!r} has a catalog but CLDR has no locale {formats!r} "
                          "for its dates and numbers") from None
-    catalogs = []
-    own = repository_catalogs(root).get(code)
-    if own is not None:
-        catalogs.append(str(own))
-    builtin = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if builtin.is_file():
-        catalogs.append(str(builtin))
-    digest = hashlib.sha256(b"".join(Path(p).read_bytes() for p in catalogs)).hexdigest()[:16]
+    paths = tuple(path for path, _ in catalogs)
+    digest = hashlib.sha256(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()[:16]
     direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
-    return Language(code, bcp47(code), direction, formats, tuple(catalogs), digest)
+    return Language(code, bcp47(code), direction, formats, paths, digest)
 
 
 @lru_cache(maxsize=32)
