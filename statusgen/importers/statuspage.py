@@ -52,9 +52,14 @@ EMPTY_MESSAGES = {
     "completed": "This maintenance has been completed.",
 }
 # Fields with no place in statusgen's format, reported when set to something other than the default.
-NOTABLE = {"scheduled_remind_prior": (None, False), "scheduled_auto_in_progress": (None, False),
-           "scheduled_auto_completed": (None, False), "postmortem_published_at": (None,),
-           "reminder_intervals": (None, "", "[]")}
+# What is read, or carried in another form, or belongs to Statuspage itself (ids, links, times it
+# derives); anything else that is set is reported as having no place in statusgen.
+USED = {"id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "started_at",
+        "page_id", "shortlink", "incident_updates", "components", "impact", "postmortem_body",
+        "scheduled_for", "scheduled_until"}
+USED_IN_UPDATES = {"id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
+                   "affected_components", "custom_tweet", "tweet_id", "twitter_updated_at"}
+DEFAULTS = (None, False, "", [], {}, "[]")
 
 
 class _Reader:
@@ -63,6 +68,7 @@ class _Reader:
         self.leftovers: list[Leftover] = []
         self.component_ids: dict[str, str] = {}  # Statuspage id -> statusgen id
         self.reported: set[tuple[str, str]] = set()
+        self.current: dict[str, tuple[str, str]] = {}  # component id -> (where, status other than operational)
 
     def components(self, entries: list[tuple[str, dict]],
                    slos: dict[str, float]) -> tuple[tuple[NewGroup, ...], tuple[NewComponent, ...]]:
@@ -84,6 +90,8 @@ class _Reader:
             self.component_ids[item["id"]] = cid
             parent = item.get("group_id") or group_of.get(item["id"])
             group = groups[parent].id if parent in groups else None
+            if item.get("status") not in (None, "operational"):
+                self.current[cid] = (f"{Path(name).name}: {title}", item["status"])
             slo = slos.get(item["id"])
             components.append(NewComponent(cid, title, group, item.get("description") or None,
                                            float(slo) if isinstance(slo, (int, float)) and not isinstance(slo, bool)
@@ -127,10 +135,14 @@ class _Reader:
         return None
 
     def _notable(self, source: str, item: dict) -> None:
-        for key, defaults in NOTABLE.items():
-            value = item.get(key)
-            if value not in defaults and str(value) not in defaults:
+        for key, value in item.items():
+            if key not in USED and value not in DEFAULTS:
                 self.leftovers.append(Leftover(source, key, f"{value!r}; no place in statusgen"))
+        for index, update in enumerate(item.get("incident_updates") or []):
+            for key, value in update.items() if isinstance(update, dict) else ():
+                if key not in USED_IN_UPDATES and value not in DEFAULTS and (key, value) != ("deliver_notifications", True):
+                    self.leftovers.append(Leftover(source, f"incident_updates[{index}].{key}",
+                                                   f"{value!r}; no place in statusgen"))
 
     def incident(self, item: dict, source: str) -> NewNotice | None:
         self._notable(source, item)
@@ -317,6 +329,13 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
             notices.append(_with_slug(notice, item))
             suffixes[source] = str(item["id"])
     problems.raise_if_any()
+    explained = {cid for n in notices if (n.kind == "incident" and n.resolved is None) or
+                 (n.kind == "maintenance" and n.updates[-1].status in ("in_progress", "verifying"))
+                 for cid in [c for c, _ in n.components] + [c for u in n.updates for c, _ in u.components]}
+    for cid, (where, status) in reader.current.items():
+        if cid not in explained:
+            reader.leftovers.append(Leftover(where, "status", f"{status!r} with no open incident or maintenance; "
+                                                              "statusgen derives status from incidents"))
     base_url = str(page.get("url") or "").rstrip("/") + "/"
     leftovers = reader.leftovers
     if urlparse(base_url).scheme != "https":

@@ -68,6 +68,11 @@ def test_saved_exports_become_a_repository_that_checks_and_builds(empty):
     assert "components.json: Web App: only_show_if_degraded: true" in out
     assert "scheduled-maintenances.json: m1q2w3e4r5t6: scheduled_remind_prior: True" in out
     assert "w7c5n1b3h8ra: incident_updates[1].body: empty" in out
+    assert "p31zjtct2jer: incident_updates[0].wants_twitter_update: True; no place in statusgen" in out
+    # Set by hand on Statuspage: no open incident says so (the email delays are still open).
+    assert ("components.json: Web App: status: 'degraded_performance' with no open incident or maintenance"
+            in out)
+    assert "Email Delivery: status:" not in out
 
     site = empty.build("2026-11-20T16:00:00Z")
     incidents = json.loads((site / "api/v2/incidents.json").read_text())["incidents"]
