@@ -56,7 +56,7 @@ EMPTY_MESSAGES = {
 # derives); anything else that is set is reported as having no place in statusgen.
 USED = {"id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "started_at",
         "page_id", "shortlink", "incident_updates", "components", "impact", "postmortem_body",
-        "scheduled_for", "scheduled_until"}
+        "scheduled_for", "scheduled_until", "postmortem_published_at"}
 USED_IN_UPDATES = {"id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
                    "affected_components", "custom_tweet", "tweet_id", "twitter_updated_at"}
 DEFAULTS = (None, False, "", [], {}, "[]")
@@ -169,10 +169,9 @@ class _Reader:
         later = [s for u in updates for _, s in u.components]
         if impact_of_statuses(first) == impact_of_statuses(first + later) == impact:
             impact = None  # the default: written out, it would stop following the statuses
-        if item.get("postmortem_body"):
-            body = to_markdown(str(item["postmortem_body"]))
-        else:
-            body = ""
+        body = to_markdown(str(item.get("postmortem_body") or ""))
+        if body == "\n\n".join(u.message for u in updates if u.status == "postmortem"):
+            body = ""  # a statusgen page publishes its postmortem updates so when there is no write-up
         notice = NewNotice(slug="", source=source, title=title, kind="incident", components=components,
                            updates=updates, body=body, started=started, resolved=resolved, impact=impact)
         return settle_incident(notice, self.leftovers)
