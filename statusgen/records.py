@@ -62,7 +62,7 @@ def _pairs(value) -> tuple[tuple[str, str], ...]:
 def encode_notice(notice: Notice) -> dict:
     data = {
         "kind": notice.kind, "slug": notice.slug, "source": notice.source, "title": notice.title,
-        "components": [list(p) for p in notice.components], "body": notice.body,
+        "components": [list(p) for p in notice.components], "body": notice.body, "notify": notice.notify,
         "updates": [{"at": u.at.isoformat(), "status": u.status, "message": u.message,
                      "components": [list(p) for p in u.components]} for u in notice.updates],
     }
@@ -87,13 +87,15 @@ def decode_notice(data) -> Notice:
             components=_pairs(data["components"]), body=_text(data["body"]),
             updates=tuple(Update(_time(u["at"]), _text(u["status"]), _text(u["message"]),
                                  _pairs(u["components"])) for u in updates),
+            notify=data["notify"],
         )
+        _check(isinstance(data["notify"], bool), "expected true or false")
         if data["kind"] == "incident":
-            _check(len(data) == 10, "unexpected fields")
+            _check(len(data) == 11, "unexpected fields")
             return Incident(**common, started=_time(data["started"]),
                             resolved=_time(data["resolved"], nullable=True),
                             impact=_text(data["impact"], nullable=True))
-        _check(data["kind"] == "maintenance" and len(data) == 11, "unexpected fields")
+        _check(data["kind"] == "maintenance" and len(data) == 12, "unexpected fields")
         _check(isinstance(data["cancelled"], bool), "expected true or false")
         return Maintenance(**common, scheduled_start=_time(data["scheduled_start"]),
                            scheduled_end=_time(data["scheduled_end"]),
