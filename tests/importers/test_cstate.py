@@ -148,3 +148,25 @@ def test_an_unresolved_issue_with_a_resolved_update_stays_open(empty, tmp_path):
             "is not; imported as 'monitoring'") in result.output
     assert "content/issues/api.md: body: Hugo shortcodes kept as text: figure" in result.output
     empty.check()
+
+
+def test_imported_history_is_never_pushed_to_subscribers(repo):
+    repo = ImportRepo(repo.root)
+    (repo.root / "statusgen.toml").write_text(
+        MINIMAL_CONFIG + '\n[[notify]]\nname = "ops-hook"\nkind = "webhook"\nurl_env = "OPS_HOOK_URL"\n')
+    ledger, now = str(repo.root / "ledger.json"), "2026-11-21T00:00:00Z"
+    env = {"OPS_HOOK_URL": "http://127.0.0.1:9/hook"}
+    first = repo.run("notify", "--root", str(repo.root), "--ledger", ledger, "--now", now, env=env)
+    assert first.exit_code == 0, first.output
+    assert repo.import_("cstate", str(SITE)).exit_code == 0
+    front, _ = repo.notice("2026-11-20-gateway-down")
+    assert front["notify"] == "false"
+    for _ in range(2):  # the second run reads the notices from the build cache
+        dry = repo.run("notify", "--root", str(repo.root), "--ledger", ledger, "--now", now, "--dry-run", env=env)
+        assert dry.exit_code == 0, dry.output
+        assert dry.output.strip() == "ops-hook (webhook): would send 0 messages"
+    new = repo.run("new", "incident", "Fresh news", "--component", "api=major_outage", "--at", "2026-11-20T23:00:00Z",
+                   "--root", str(repo.root))
+    assert new.exit_code == 0, new.output
+    dry = repo.run("notify", "--root", str(repo.root), "--ledger", ledger, "--now", now, "--dry-run", env=env)
+    assert "would send 2 messages" in dry.output and "Fresh news" in dry.output

@@ -40,6 +40,7 @@ def test_saved_exports_become_a_repository_that_checks_and_builds(empty):
     front, _ = empty.notice("2026-11-20-elevated-api-error-rates")
     assert front["started"] == "2026-11-20T09:02:00-05:00" and front["resolved"] == "2026-11-20T10:40:00-05:00"
     assert front["impact"] == "major" and front["components"] == {"api": "major_outage"}
+    assert front["notify"] == "false"  # imported history is not news
     assert [u["status"] for u in front["updates"]] == ["investigating", "identified", "monitoring", "resolved"]
     assert front["updates"][2]["components"] == {"api": "partial_outage"}
     assert "components" not in front["updates"][3]  # resolving ends every status by itself
