@@ -223,9 +223,13 @@ def settle_incident(notice: NewNotice, leftovers: list[Leftover]) -> NewNotice:
                                                              f"set to {format_time(started)}"))
         resolved = started
     if resolved is None:
+        # A resolution that a later update reopened stays; one that nothing reopened would
+        # say the incident ended while the source says it did not.
+        reopened_until = max((i for i, u in enumerate(updates) if u.status not in ("resolved", "postmortem")),
+                             default=-1)
         relabelled = []
-        for update in updates:
-            if update.status == "resolved":
+        for index, update in enumerate(updates):
+            if update.status == "resolved" and index > reopened_until:
                 leftovers.append(Leftover(notice.source, "updates", f"the update at {format_time(update.at)} says "
                                           "resolved but the incident is not; imported as 'monitoring'"))
                 update = replace(update, status="monitoring")
