@@ -46,6 +46,24 @@ def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None) 
     return config, content
 
 
+def rendering_problems(config: Config, content: Content, now: datetime) -> list:
+    """Render one page of each kind in memory, writing nothing, so that `check` also finds a
+    template that compiles but fails while rendering (an undefined name, a failing filter)."""
+    pages = render_pages(RenderContext(config, content, derive_state(config, content, now)))
+    samples = ["index.html", "history/index.html", "subscribe/index.html", "404.html"]
+    for prefix in ("incidents/", "components/"):
+        samples += [path for path in pages if path.startswith(prefix) and path.endswith("/index.html")][:1]
+    problems = []
+    for path in samples:
+        page = pages.get(path)
+        if isinstance(page, PendingPage):
+            try:
+                page.render()
+            except StatusgenError as exc:
+                problems += exc.problems
+    return problems
+
+
 def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: bool = True,
           jobs: int | None = None) -> BuildResult:
     """Build the site as of `now`. With the cache, pages whose inputs are unchanged since the

@@ -102,8 +102,12 @@ def check(root: Path):
         statusgen check
     """
     from statusgen.build import check as check_repository
+    from statusgen.build import rendering_problems
 
     config, content = check_repository(root)
+    problems = rendering_problems(config, content, resolve_now(None, config.site.tz))
+    if problems:
+        raise StatusgenError(problems)
     click.echo(f"OK: {len(config.components)} components, {len(content.incidents)} incidents, "
                f"{len(content.maintenances)} maintenance windows")
 

@@ -61,6 +61,10 @@ def test_a_template_failing_while_rendering_names_file_line_and_page(repo):
     before = built_site(repo)
     repo.write("templates/incident.html",
                '{% extends "!incident.html" %}\n{% block footer_extra %}\n{{ 1 // 0 }}\n{% endblock %}\n')
+    result = repo.run("check", "--root", str(repo.root))  # check renders one page of each kind
+    assert result.exit_code == 1
+    assert "Error: templates/incident.html: line 3: rendering incidents/2026-11-20-api" in result.output
+    assert "Traceback" not in result.output
     result = repo.run("build", "--root", str(repo.root), "--now", "2026-11-21T00:00:00Z")
     assert result.exit_code == 1
     assert "Error: templates/incident.html: line 3: rendering incidents/2026-11-20-api" in result.output
