@@ -2,6 +2,9 @@
 
     python3 dev.py demo    set up .venv, build the demo site into site/ and say what to do next
     python3 dev.py test    set up .venv and the browser/validator tools, run every test
+    python3 dev.py test --quick [ARGS]   every test but the browser ones (marker `browser`)
+    python3 dev.py lint    ruff (rules and complexity) and mypy over statusgen/
+    python3 dev.py screenshots   rewrite docs/screenshots/ (the README's) from the demo site
     python3 dev.py bench   run every benchmark (bench/): build sizes, publish, page weight
     python3 dev.py bench --quick | build [N ...] | publish [N] | weight   run one of them
     python3 dev.py dist    build the sdist and the wheel into dist/ (offline, pinned build tools)
@@ -123,8 +126,30 @@ Next, from any folder:
 
 def test(args: list[str]) -> None:
     setup_python("dev")
-    setup_browser_tools()
+    if "--quick" in args:
+        args = ["-m", "not browser", *(arg for arg in args if arg != "--quick")]
+    else:
+        setup_browser_tools()
     result = subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT)
+    sys.exit(result.returncode)
+
+
+def lint() -> None:
+    setup_python("dev")
+    failed = False
+    for tool in (["ruff", "check", "statusgen", "dev.py"], ["mypy"]):
+        print("+", " ".join(tool), flush=True)
+        failed |= subprocess.run([str(BIN / "python"), "-m", *tool], cwd=ROOT).returncode != 0
+    sys.exit(1 if failed else 0)
+
+
+def screenshots() -> None:
+    """The README's screenshots are written only here, so a test run never rewrites tracked files."""
+    setup_python("dev")
+    setup_browser_tools()
+    env = dict(os.environ, STATUSGEN_WRITE_SCREENSHOTS="1")
+    result = subprocess.run([str(BIN / "python"), "-m", "pytest", "-q", "tests/browser/test_screenshots.py"],
+                            cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 
@@ -205,6 +230,10 @@ if __name__ == "__main__":
         demo()
     elif task == "test":
         test(rest)
+    elif task == "lint":
+        lint()
+    elif task == "screenshots":
+        screenshots()
     elif task == "bench":
         bench(rest)
     elif task == "lock":

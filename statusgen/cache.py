@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from statusgen import __version__
 from statusgen.files import atomic_write
@@ -78,11 +78,11 @@ class BuildCache:
         self.notices: list[str] = []  # cache files that were ignored, and why
 
     @classmethod
-    def for_root(cls, root: Path) -> "BuildCache":
+    def for_root(cls, root: Path) -> BuildCache:
         return cls(Path(root) / CACHE_DIR)
 
     @classmethod
-    def disabled(cls) -> "BuildCache":
+    def disabled(cls) -> BuildCache:
         return cls(None)
 
     def _path(self, name: str) -> Path:

@@ -37,11 +37,11 @@ MAINTENANCE_KEYS = {"title", "type", "components", "scheduled_start", "scheduled
 UPDATE_KEYS = {"at", "status", "message", "components"}
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class ContentLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe YAML (the C parser when available) that leaves timestamps as text for our own parsing."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+ContentLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def incident_files(root: Path) -> list[Path]:
@@ -118,7 +118,7 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     to_parse = [item for item in files if item[0] not in cached]
     parsed = dict(zip((item[0] for item in to_parse),
                       forked_map([partial(_parse, source, slug, raw, config) for _, source, slug, raw in to_parse], jobs)))
-    for key, source, _, _ in files:
+    for key, _, _, _ in files:
         notice, found = parsed[key] if key in parsed else (cached[key], [])
         problems.items.extend(found)
         if notice is not None:
@@ -141,20 +141,32 @@ def _parse(source: str, slug: str, raw: bytes, config: Config) -> tuple[Notice |
     return parse_notice(source, slug, raw, config, problems), problems.items
 
 
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter, body, file line number of the opening '---'), or None.
+_OPENING = re.compile(r"\A\ufeff?(\s*)---[ \t]*\r?\n")
 
-    The front matter text starts with the newline after '---', so its line N is file line N + that.
+
+def front_matter_bounds(text: str) -> tuple[int, int] | None:
+    """(start, end) of the YAML in `text`: after the opening '---' line, up to the closing one.
+
+    The closing line is python-frontmatter's boundary, the one splitter the build and the
+    authoring commands share (the editor needs offsets, which python-frontmatter does not give).
     """
+    opening = _OPENING.match(text)
+    closing = YAMLHandler.FM_BOUNDARY.search(text, opening.end()) if opening else None
+    if not opening or not closing:
+        return None
+    return opening.end(), closing.start()
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, file line number of the front matter's first line), or None."""
     stripped = text.lstrip("\ufeff")
-    match = re.match(r"\A(\s*)---[ \t]*\r?\n", stripped)
-    if not match:
+    bounds = front_matter_bounds(stripped)
+    if bounds is None:
         return None
-    try:
-        front, body = YAMLHandler().split(stripped.strip())
-    except ValueError:
-        return None
-    return front, body.strip(), match.group(1).count("\n") + 1
+    start, end = bounds
+    closing = YAMLHandler.FM_BOUNDARY.match(stripped, end)
+    assert closing is not None
+    return stripped[start:end], stripped[closing.end():].strip(), stripped[:start].count("\n") + 1
 
 
 def parse_notice(source: str, slug: str, raw: bytes, config: Config, problems: Problems) -> Notice | None:
@@ -173,7 +185,7 @@ def parse_notice(source: str, slug: str, raw: bytes, config: Config, problems: P
         return None
     front, body, first_line = parts
     try:
-        data = load_yaml(front, _Loader, first_line)
+        data = load_yaml(front, ContentLoader, first_line)
     except YamlError as exc:
         problems.add(source, f"line {exc.line}", str(exc))
         return None

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from statusgen.content import _Loader as ContentLoader
+from statusgen.content import ContentLoader, front_matter_bounds
 from statusgen.errors import StatusgenError
 
-_OPENING = re.compile(r"\A\ufeff?\s*---[ \t]*\r?\n")
-_CLOSING = re.compile(r"^-{3,}[ \t]*\r?$", re.MULTILINE)
 _UTC_TIME = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 
 
@@ -59,12 +57,11 @@ class FrontMatterEditor:
 
     def __init__(self, text: str, source: str):
         self.text, self.source = text, source
-        opening = _OPENING.match(text)
-        closing = _CLOSING.search(text, opening.end()) if opening else None
-        if not opening or not closing:
+        bounds = front_matter_bounds(text)
+        if bounds is None:
             raise StatusgenError(f"{source}: no front matter; expected the file to start with '---', "
                                  "YAML fields, then '---'")
-        self.start, self.end = opening.end(), closing.start()
+        self.start, self.end = bounds
         self.yaml = text[self.start:self.end]
         self.newline = "\r\n" if "\r\n" in text[:self.end] else "\n"
         # The loader the build reads with (libyaml), so what builds can be edited: the pure-Python

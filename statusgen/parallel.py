@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Iterator, Sequence
 
 _WORK: list[Callable[[], object]] = []
 
@@ -38,7 +38,7 @@ class ForkedMap:
         self.pool: ProcessPoolExecutor | None = None
         self.futures: list[Future] = []
 
-    def __enter__(self) -> "ForkedMap":
+    def __enter__(self) -> ForkedMap:
         if self.jobs:
             global _WORK
             _WORK = self.work

@@ -66,7 +66,7 @@ def url_problem(value: str, loopback_http: bool = True, query_allowed: bool = Fa
         return "it contains a space, line break or control character"
     try:
         parsed = urlsplit(value)
-        parsed.port  # raises on a port that is not a number in range
+        _ = parsed.port  # raises on a port that is not a number in range
     except ValueError as exc:
         return f"it cannot be parsed ({exc})"
     host = parsed.hostname or ""

@@ -18,10 +18,10 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
-from typing import Iterable
 
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, files_under, marker_bytes
@@ -89,7 +89,7 @@ class _Staging:
         self.holding = out.parent / f".{out.name}.statusgen-build"
         self.lock_fd: int | None = None
 
-    def __enter__(self) -> "_Staging":
+    def __enter__(self) -> _Staging:
         try:
             self._lock()
             self._clean_leftovers()

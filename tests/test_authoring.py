@@ -8,7 +8,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from statusgen.content import _Loader
+from statusgen.content import ContentLoader
 from tests.conftest import MINIMAL_CONFIG
 
 EPOCH_2026_11_20_1402 = "1795183320"  # 2026-11-20T14:02:00Z
@@ -16,7 +16,7 @@ EPOCH_2026_11_20_1402 = "1795183320"  # 2026-11-20T14:02:00Z
 
 def front_matter(path) -> dict:
     text = path.read_text(encoding="utf-8")
-    return yaml.load(text.split("---\n")[1], Loader=_Loader)
+    return yaml.load(text.split("---\n")[1], Loader=ContentLoader)
 
 
 def run(repo, *args, env=None):

@@ -12,14 +12,14 @@ import sys
 import yaml
 
 from statusgen import authoring
-from statusgen.content import _Loader
+from statusgen.content import ContentLoader
 from tests import cli_process
 
 PARALLEL = 10
 
 
 def front_matter(path) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=_Loader)
+    return yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=ContentLoader)
 
 
 def new_incident(repo) -> None:

@@ -75,7 +75,7 @@ class _Reader:
         groups: dict[str, NewGroup] = {}
         group_of: dict[str, str] = {}
         taken_groups: set[str] = set()
-        for name, item in entries:
+        for _name, item in entries:
             if item.get("group"):
                 gid = _unique(_readable_id(item) or make_id(str(item.get("name") or ""), "group"), taken_groups)
                 groups[item["id"]] = NewGroup(gid, str(item.get("name") or gid), item.get("description") or None)

@@ -15,11 +15,12 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from statusgen.config import Config
 from statusgen.errors import StatusgenError

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from statusgen.cache import BuildCache
 from statusgen.config import Channel, Config, load_config

@@ -89,7 +89,7 @@ def _attempt(request: HttpRequest) -> tuple[int | None, float | None, str]:
     except urllib.error.HTTPError as exc:
         exc.read()
         return exc.code, _retry_after(exc.headers.get("Retry-After")), f"HTTP {exc.code}"
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return None, None, f"no answer within {TIMEOUT:.0f} s"
     except urllib.error.URLError as exc:
         reason = exc.reason

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import markdown
 import nh3
@@ -39,7 +39,7 @@ def plain_paragraphs(text: str) -> str | None:
     return "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def render_markdown(text: str) -> Markup:
     """Each distinct text is converted once per process, however many outputs show it."""
     html = plain_paragraphs(text)

@@ -10,9 +10,9 @@ computed (a dynamic template name, a value that does not pickle) the page is alw
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterator
 
 from jinja2 import Environment, TemplateSyntaxError, meta
 

@@ -14,6 +14,14 @@ from statusgen.state import derive_state
 from tests.browser.harness import DEMO_NOW, Browser, StaticServer, build_site, copy_demo, new_browser
 
 
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives Chromium: marked `browser`, so `dev.py test --quick` skips them."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 class DemoSite:
     """The built demo site, where it is served, and the state it was built from."""
 

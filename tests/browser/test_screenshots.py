@@ -1,11 +1,13 @@
 """Screenshots of the demo's index and an incident page for the README: light, dark, phone.
 
-Written to docs/screenshots/ on every run (same names each time), with the page's clock at the
-demo's build time and the site's timezone, so they show what the built site shows.
+Taken on every run, with the page's clock at the demo's build time and the site's timezone, so
+they show what the built site shows; written to docs/screenshots/ (same names each time) only with
+STATUSGEN_WRITE_SCREENSHOTS=1 (`python3 dev.py screenshots`), so a test run leaves tracked files alone.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 
 import pytest
@@ -23,12 +25,13 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("kind", ("index", "incident"))
-def test_screenshots(demo_site, demo_browser, kind):
+def test_screenshots(demo_site, demo_browser, kind, tmp_path):
+    folder = SCREENSHOTS if os.environ.get("STATUSGEN_WRITE_SCREENSHOTS") == "1" else tmp_path
     shots = {}
     for name, view in VIEWS.items():
         demo_browser.load(demo_site.url(page_path(demo_site, kind)), View(scheme=view.scheme, width=view.width,
                                                                           timezone=demo_site.config.site.timezone))
-        path = SCREENSHOTS / f"{kind}-{name}.png"
+        path = folder / f"{kind}-{name}.png"
         demo_browser.screenshot(path)
         shots[name] = path.read_bytes()
         width, height = png_size(shots[name])
