@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import yaml
 
-from statusgen.content import _Loader
+from statusgen.content import ContentLoader
 from tests.conftest import PROJECT_ROOT
 from tests.render.html_helpers import soup
 
@@ -56,9 +56,9 @@ def test_format_worked_example_writes_the_file_shown_and_gives_its_figures(repo)
     sequence = commands(doc, "### Component status over time")
     run_all(repo, sequence, None)
     path = repo.root / "incidents/2026-11-20-checkout-api-failing.md"
-    written = yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=_Loader)
+    written = yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=ContentLoader)
     section = doc.split("### Component status over time", 1)[1]
-    shown = yaml.load(re.search(r"```yaml\n---\n(.*?)---\n```", section, re.S).group(1), Loader=_Loader)
+    shown = yaml.load(re.search(r"```yaml\n---\n(.*?)---\n```", section, re.S).group(1), Loader=ContentLoader)
     assert written == shown
     site = repo.build("2026-11-21T00:00:00Z")  # the test repository has uptime_days = 30, timezone UTC
     api = next(c for c in json.loads((site / "api/v2/uptime.json").read_text())["components"] if c["id"] == "api")
