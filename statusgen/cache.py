@@ -48,7 +48,7 @@ def code_digest() -> str:
     """A hash of statusgen's record shapes and of its Python sources: a cache written by any
     other code, even under the same version number, is not used."""
     package = Path(__file__).resolve().parent
-    parts = [schema()]
+    parts: list[bytes | str] = [schema()]
     for source in sorted(package.rglob("*.py")):
         parts += [source.relative_to(package).as_posix(), source.read_bytes()]
     return digest(*parts)
@@ -86,6 +86,7 @@ class BuildCache:
         return cls(None)
 
     def _path(self, name: str) -> Path:
+        assert self.directory is not None, "a disabled cache has no files"
         return self.directory / f"{name}.json"
 
     def _header(self, body: bytes) -> dict:

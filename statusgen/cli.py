@@ -6,11 +6,14 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from statusgen import __version__
 from statusgen.errors import StatusgenError
+
+_Default = TypeVar("_Default", datetime, None)
 
 
 class _Group(click.Group):
@@ -73,7 +76,7 @@ def resolve_now(value: str | None, tz) -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def parse_cli_time(value: str | None, tz, name: str, default: datetime) -> datetime:
+def parse_cli_time(value: str | None, tz, name: str, default: _Default) -> datetime | _Default:
     from statusgen.times import parse_time
 
     if value is None:

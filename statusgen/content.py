@@ -37,7 +37,7 @@ MAINTENANCE_KEYS = {"title", "type", "components", "scheduled_start", "scheduled
 UPDATE_KEYS = {"at", "status", "message", "components"}
 
 
-class ContentLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class ContentLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML (the C parser when available) that leaves timestamps as text for our own parsing."""
 
 
@@ -314,7 +314,9 @@ class _Fields:
     def updates_before(self, start: datetime | None, start_field: str, statuses: tuple[str, ...]) -> None:
         """An update with one of `statuses` dated before the start is an error: it would say
         something happened before it began."""
-        for index, update in self.indexed_updates if start is not None else ():
+        if start is None:
+            return
+        for index, update in self.indexed_updates:
             if update.status in statuses and update.at < start:
                 self.error(f"updates[{index}].at",
                            f"found {self.data['updates'][index].get('at')!r} ({update.status}), before {start_field} "
@@ -352,6 +354,7 @@ class _Fields:
                                   "expected a closing update with status: resolved")
         if not self.ok:
             return None
+        assert started is not None  # required: missing is an error above
         return Incident(**common, started=started, resolved=resolved, impact=impact, notify=notify)
 
     def maintenance(self, common: dict, notify: bool = True) -> Maintenance | None:
@@ -373,5 +376,6 @@ class _Fields:
             self.error("cancelled", f"found {cancelled!r}; expected true or false")
         if not self.ok:
             return None
+        assert start is not None and end is not None  # required: missing is an error above
         return Maintenance(**common, scheduled_start=start, scheduled_end=end, completed=completed,
                            cancelled=cancelled, notify=notify)

@@ -182,7 +182,7 @@ class FrontMatterEditor:
     def append_update(self, at: str, status: str, message: str, components: list[tuple[str, str]]) -> None:
         """Add an item at the end of the `updates` list, indented like the items before it."""
         message = message.strip()
-        item = {"at": at, "status": status, "message": message}
+        item: dict[str, object] = {"at": at, "status": status, "message": message}
         if components:
             item["components"] = dict(components)
         node = self._value(self.root, "updates")

@@ -174,7 +174,7 @@ class Formats:
         if self.language.code == SOURCE_LANGUAGE:
             return f"{value} {ENGLISH_UNITS[unit]}"
         return format_timedelta(timedelta(seconds=value * UNIT_SECONDS[unit]), threshold=1000,
-                                granularity=unit, format="short", locale=self.locale)
+                                granularity=unit, format="short", locale=self.locale)  # type: ignore[arg-type]
 
     def relative(self, moment: datetime, now: datetime) -> str:
         """'3 hours ago', 'in 2 days' (CLDR's relative time forms)."""

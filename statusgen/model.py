@@ -25,7 +25,7 @@ class Update:
 
 
 @dataclass(frozen=True)
-class Notice:
+class _NoticeFields:
     """What incidents and maintenance windows share."""
 
     slug: str
@@ -49,7 +49,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class Incident(Notice):
+class Incident(_NoticeFields):
     started: datetime
     resolved: datetime | None
     impact: str | None  # as written; None means derived from component statuses
@@ -63,7 +63,7 @@ class Incident(Notice):
 
 
 @dataclass(frozen=True)
-class Maintenance(Notice):
+class Maintenance(_NoticeFields):
     scheduled_start: datetime
     scheduled_end: datetime
     completed: datetime | None
@@ -85,6 +85,9 @@ class Maintenance(Notice):
     @property
     def sort_time(self) -> datetime:
         return self.scheduled_start
+
+
+Notice = Incident | Maintenance
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,7 @@ def _int(value) -> int:
     return value
 
 
-def _time(value, nullable: bool = False) -> datetime | None:
-    if nullable and value is None:
-        return None
+def _time(value) -> datetime:
     _check(isinstance(value, str), "expected a time")
     try:
         moment = datetime.fromisoformat(value)
@@ -49,6 +47,10 @@ def _time(value, nullable: bool = False) -> datetime | None:
         raise InvalidRecord("expected a time") from None
     _check(moment.tzinfo is timezone.utc, "expected a UTC time")
     return moment
+
+
+def _maybe_time(value) -> datetime | None:
+    return None if value is None else _time(value)
 
 
 def _pairs(value) -> tuple[tuple[str, str], ...]:
@@ -60,7 +62,7 @@ def _pairs(value) -> tuple[tuple[str, str], ...]:
 
 
 def encode_notice(notice: Notice) -> dict:
-    data = {
+    data: dict[str, object] = {
         "kind": notice.kind, "slug": notice.slug, "source": notice.source, "title": notice.title,
         "components": [list(p) for p in notice.components], "body": notice.body, "notify": notice.notify,
         "updates": [{"at": u.at.isoformat(), "status": u.status, "message": u.message,
@@ -93,13 +95,13 @@ def decode_notice(data) -> Notice:
         if data["kind"] == "incident":
             _check(len(data) == 11, "unexpected fields")
             return Incident(**common, started=_time(data["started"]),
-                            resolved=_time(data["resolved"], nullable=True),
+                            resolved=_maybe_time(data["resolved"]),
                             impact=_text(data["impact"], nullable=True))
         _check(data["kind"] == "maintenance" and len(data) == 12, "unexpected fields")
         _check(isinstance(data["cancelled"], bool), "expected true or false")
         return Maintenance(**common, scheduled_start=_time(data["scheduled_start"]),
                            scheduled_end=_time(data["scheduled_end"]),
-                           completed=_time(data["completed"], nullable=True), cancelled=data["cancelled"])
+                           completed=_maybe_time(data["completed"]), cancelled=data["cancelled"])
     except (KeyError, TypeError):
         raise InvalidRecord("expected a notice") from None
 

@@ -172,9 +172,10 @@ def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
 
 def next_change(content: Content, now: datetime) -> datetime | None:
     """The first moment after `now` at which the derived state changes by the clock alone."""
-    moments = []
+    moments: list[datetime | None] = []
     for incident in content.incidents:
-        moments += [incident.started, incident.resolved] + _later_status_changes(incident, now)
+        moments += [incident.started, incident.resolved]
+        moments += _later_status_changes(incident, now)
     for maintenance in content.maintenances:
         if not maintenance.cancelled:
             moments += [maintenance.scheduled_start, maintenance.actual_end]

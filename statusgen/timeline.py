@@ -110,7 +110,7 @@ def _maintenance_events(maintenance: Maintenance) -> list[tuple[datetime, dict |
 def _events(notice: Notice) -> list[tuple[datetime, dict | None]]:
     if isinstance(notice, Maintenance):
         return _maintenance_events(notice)
-    return _incident_events(notice)[0]  # type: ignore[arg-type]
+    return _incident_events(notice)[0]
 
 
 def segments(notice: Notice) -> tuple[Segment, ...]:
@@ -120,7 +120,7 @@ def segments(notice: Notice) -> tuple[Segment, ...]:
     events = _events(notice)
     open_since: dict[str, tuple[str, datetime]] = {}
     result: list[Segment] = []
-    for index, (at, statuses) in enumerate(events):
+    for at, statuses in events:
         statuses = statuses or {}
         for component_id in list(open_since):
             status, since = open_since[component_id]
@@ -219,7 +219,8 @@ def update_ids(notice: Notice, updates: tuple[Update, ...] | None = None) -> lis
     reproduces it. `updates` defaults to the notice's own; any other sequence must keep the
     hand-written updates in order, with automatic ones after hand-written ones of the same time
     (as public_updates does)."""
-    ids, seen = [], {}
+    ids: list[str] = []
+    seen: dict[str, int] = {}
     for update in notice.updates if updates is None else updates:
         stamp = update.at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         seen[stamp] = seen.get(stamp, 0) + 1

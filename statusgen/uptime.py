@@ -38,11 +38,14 @@ class ComponentUptime:
         return self.slo is not None and self.percent < self.slo
 
 
-def intervals_by_component(content: Content, now: datetime) -> dict[str, list]:
+Interval = tuple[datetime, datetime, str, str]  # (start, end, status, slug)
+
+
+def intervals_by_component(content: Content, now: datetime) -> dict[str, list[Interval]]:
     """(start, end, status, slug) of everything that gave each component a status, clipped to now:
     each piece of every notice's timeline (statusgen.timeline), so each moment has the status it
     had then. One pass over the content for all components."""
-    result: dict[str, list] = {}
+    result: dict[str, list[Interval]] = {}
     for notice in content.incidents + content.maintenances:
         if notice.sort_time >= now:  # not started by now (also skips a window's pre-start updates)
             continue
@@ -53,7 +56,7 @@ def intervals_by_component(content: Content, now: datetime) -> dict[str, list]:
     return result
 
 
-def worst_segments(intervals) -> list[tuple[datetime, datetime, str]]:
+def worst_segments(intervals: list[Interval]) -> list[tuple[datetime, datetime, str]]:
     """Split overlapping intervals into non-overlapping segments carrying the worst status."""
     points = sorted({p for start, end, *_ in intervals for p in (start, end)})
     segments = []
@@ -72,18 +75,18 @@ def day_bounds(day: date, tz) -> tuple[datetime, datetime]:
 
 
 def component_uptime(config: Config, content: Content, component_id: str, now: datetime,
-                     intervals: dict[str, list] | None = None) -> ComponentUptime:
+                     intervals: dict[str, list[Interval]] | None = None) -> ComponentUptime:
     """`intervals` (from intervals_by_component) saves a pass over the content per component."""
     tz = config.site.tz
     weights = dict(config.uptime_weights)
     if intervals is None:
         intervals = intervals_by_component(content, now)
-    intervals = intervals.get(component_id, [])
+    mine: list[Interval] = intervals.get(component_id, [])
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=config.site.uptime_days - 1)
     window_start = day_bounds(first_day, tz)[0]
     # Only what overlaps the window matters; keep the segment sweep small.
-    relevant = [iv for iv in intervals if iv[1] > window_start]
+    relevant = [iv for iv in mine if iv[1] > window_start]
     segments = worst_segments(relevant)
 
     days = []

@@ -74,8 +74,8 @@ def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
 
 def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
     """For each path, the key of the page the previous build wrote there, if that file is untouched."""
-    out = str(Path(out).resolve())
-    return {relative: _key_on_disk(previous.get(relative), _joined(out, relative)) for relative in paths}
+    folder = str(Path(out).resolve())
+    return {relative: _key_on_disk(previous.get(relative), _joined(folder, relative)) for relative in paths}
 
 
 class _Staging:

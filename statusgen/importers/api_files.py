@@ -58,39 +58,50 @@ def _decode(name: str, raw: bytes, problems: Problems):
 
 def load_documents(references: tuple[str, ...], problems: Problems) -> list[tuple[str, str, dict]]:
     """(kind, name, document) for every components/incidents/maintenance document found."""
-    documents = []
+    documents: list[tuple[str, str, dict]] = []
     for reference in references:
         if is_url(reference):
-            base = api_base(reference)
-            for name in API_FILES:
-                data = _fetch(base + name, problems)
-                if data is not None:
-                    documents.append((name.removesuffix(".json"), base + name, data))
-            uptime = _fetch(base + UPTIME_FILE, Problems())  # absent on Statuspage itself
-            if uptime is not None:
-                documents.append(("uptime", base + UPTIME_FILE, uptime))
-            continue
-        folder = Path(reference)
-        if folder.is_file():
-            folder, only = folder.parent, folder.name
+            documents += _fetch_documents(api_base(reference), problems)
         else:
-            only = None
-        if not folder.is_dir():
-            problems.add(reference, "", "not found; expected a folder of saved API files, or an http(s) URL")
-            continue
-        found = 0
-        for kind in ("components", "incidents", "scheduled-maintenances"):
-            for path in sorted(folder.glob(f"{kind}*.json")):
-                if only and path.name != only:
-                    continue
-                data = _decode(path.as_posix(), path.read_bytes(), problems)
-                if data is not None:
-                    documents.append((kind, path.as_posix(), data))
-                    found += 1
-        if not found:
-            problems.add(reference, "", "holds no components.json, incidents.json or scheduled-maintenances.json")
-        elif (folder / UPTIME_FILE).is_file() and not only:
-            uptime = _decode((folder / UPTIME_FILE).as_posix(), (folder / UPTIME_FILE).read_bytes(), problems)
-            if uptime is not None:
-                documents.append(("uptime", (folder / UPTIME_FILE).as_posix(), uptime))
+            documents += _saved_documents(reference, problems)
+    return documents
+
+
+def _fetch_documents(base: str, problems: Problems) -> list[tuple[str, str, dict]]:
+    documents = []
+    for name in API_FILES:
+        data = _fetch(base + name, problems)
+        if data is not None:
+            documents.append((name.removesuffix(".json"), base + name, data))
+    uptime = _fetch(base + UPTIME_FILE, Problems())  # absent on Statuspage itself
+    if uptime is not None:
+        documents.append(("uptime", base + UPTIME_FILE, uptime))
+    return documents
+
+
+def _saved_documents(reference: str, problems: Problems) -> list[tuple[str, str, dict]]:
+    documents: list[tuple[str, str, dict]] = []
+    folder = Path(reference)
+    if folder.is_file():
+        folder, only = folder.parent, folder.name
+    else:
+        only = None
+    if not folder.is_dir():
+        problems.add(reference, "", "not found; expected a folder of saved API files, or an http(s) URL")
+        return documents
+    found = 0
+    for kind in ("components", "incidents", "scheduled-maintenances"):
+        for path in sorted(folder.glob(f"{kind}*.json")):
+            if only and path.name != only:
+                continue
+            data = _decode(path.as_posix(), path.read_bytes(), problems)
+            if data is not None:
+                documents.append((kind, path.as_posix(), data))
+                found += 1
+    if not found:
+        problems.add(reference, "", "holds no components.json, incidents.json or scheduled-maintenances.json")
+    elif (folder / UPTIME_FILE).is_file() and not only:
+        uptime = _decode((folder / UPTIME_FILE).as_posix(), (folder / UPTIME_FILE).read_bytes(), problems)
+        if uptime is not None:
+            documents.append(("uptime", (folder / UPTIME_FILE).as_posix(), uptime))
     return documents

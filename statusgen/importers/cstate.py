@@ -118,9 +118,7 @@ class _CState:
         if data.get("draft") is True:
             self.leftovers.append(Leftover(file, "draft", "true; a draft was never published, so it is not imported"))
             return None
-        for key, value in data.items():
-            if key not in KNOWN_FIELDS and key != "draft" and value not in (None, False, "", [], {}):
-                self.leftovers.append(Leftover(file, str(key), f"{value!r}; no place in statusgen"))
+        self._unknown_fields(file, data)
         title = str(data.get("title") or "").strip()
         if not title:
             self.problems.add(file, "title", "missing; expected the issue's title")
@@ -145,14 +143,21 @@ class _CState:
             if not informational:
                 self.leftovers.append(Leftover(file, "resolvedWhen", f"missing; resolved at the last update, "
                                                                      f"{format_time(resolved)}"))
-        shortcodes = sorted({m.group(1) for text in [rest] + [u.message for u in updates]
-                             for m in _SHORTCODE.finditer(text)})
-        if shortcodes:
-            self.leftovers.append(Leftover(file, "body", f"Hugo shortcodes kept as text: {', '.join(shortcodes)}"))
+        self._shortcodes(file, [rest] + [u.message for u in updates])
         notice = NewNotice(slug=file_slug(path.stem, date, title, "issue"), source=file, title=title,
                            kind="incident", components=components, updates=tuple(updates), body=rest,
                            started=date, resolved=resolved)
         return settle_incident(notice, self.leftovers)
+
+    def _unknown_fields(self, file: str, data: dict) -> None:
+        for key, value in data.items():
+            if key not in KNOWN_FIELDS and key != "draft" and value not in (None, False, "", [], {}):
+                self.leftovers.append(Leftover(file, str(key), f"{value!r}; no place in statusgen"))
+
+    def _shortcodes(self, file: str, texts: list[str]) -> None:
+        shortcodes = sorted({m.group(1) for text in texts for m in _SHORTCODE.finditer(text)})
+        if shortcodes:
+            self.leftovers.append(Leftover(file, "body", f"Hugo shortcodes kept as text: {', '.join(shortcodes)}"))
 
     def _components(self, file: str, data: dict) -> tuple[tuple[str, str], ...] | None:
         severity = data.get("severity")
@@ -166,7 +171,7 @@ class _CState:
             self.problems.add(file, "severity", f"found {severity!r}; expected down, disrupted or notice "
                                                 "(or map it with --severity NAME=STATUS)")
             return None
-        result = []
+        result: list[tuple[str, str]] = []
         for name in affected:
             cid = self.by_name.get(str(name))
             if cid is None:
@@ -228,7 +233,8 @@ def read_cstate(folder: Path, tz: tzinfo, timezone_name: str | None,
         raise StatusgenError(f"DIRECTORY: {folder} is not a folder; expected the site's folder")
     reader = _CState(folder, tz, severities)
     config_name, config = _read_config(folder, reader.problems)
-    params = config.get("params") if isinstance(config.get("params"), dict) else {}
+    given = config.get("params")
+    params = given if isinstance(given, dict) else {}
     groups, components = reader.systems(config_name, params)
     issues_dir = folder / "content" / "issues"
     if not issues_dir.is_dir():

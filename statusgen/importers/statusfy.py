@@ -13,6 +13,7 @@ import json
 import re
 from datetime import timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS
 from statusgen.errors import Problems, StatusgenError
@@ -59,7 +60,7 @@ def read_js_config(text: str) -> tuple[dict, list[str] | None]:
     """What statusgen needs from statusfy.config.js, found in its text; the systems list only
     when it is a plain list of string literals (anything computed cannot be read without running it)."""
     text = _COMMENT_OR_STRING.sub(lambda m: m.group(1) or "", text)
-    found = {key: _js_value(text, key) for key in ("title", "description", "baseUrl", "defaultLocale", "dir")}
+    found: dict[str, Any] = {key: _js_value(text, key) for key in ("title", "description", "baseUrl", "defaultLocale", "dir")}
     found["locales"] = re.findall(r"\bcode\s*:\s*['\"]([A-Za-z_-]+)['\"]", text)
     match = re.search(r"\bsystems\s*:\s*\[(.*?)\]", text, re.DOTALL)
     if not match:
@@ -106,15 +107,7 @@ class _Statusfy:
         if read is None:
             return None
         data, body = read
-        for key, value in data.items():
-            if key not in KNOWN_FIELDS and value not in (None, False, "", [], {}):
-                self.leftovers.append(Leftover(file, str(key), f"{value!r}; no place in statusgen"))
-        if data.get("id"):
-            self.leftovers.append(Leftover(file, "id", f"{data['id']!r}; the page moves from /incidents/{data['id']} "
-                                                       "to /incidents/<file name>/"))
-        if data.get("modified"):
-            self.leftovers.append(Leftover(file, "modified", f"{data['modified']!r}; statusgen shows the time of "
-                                                             "each update instead"))
+        self._unused_fields(file, data)
         title = str(data.get("title") or "").strip()
         if not title:
             self.problems.add(file, "title", "missing; expected the incident's title")
@@ -148,6 +141,17 @@ class _Statusfy:
         notice = NewNotice(slug=slug, source=file, title=title, kind="incident", components=components,
                            updates=tuple(updates), body=rest, started=date, resolved=resolved)
         return settle_incident(notice, self.leftovers)
+
+    def _unused_fields(self, file: str, data: dict) -> None:
+        for key, value in data.items():
+            if key not in KNOWN_FIELDS and value not in (None, False, "", [], {}):
+                self.leftovers.append(Leftover(file, str(key), f"{value!r}; no place in statusgen"))
+        if data.get("id"):
+            self.leftovers.append(Leftover(file, "id", f"{data['id']!r}; the page moves from /incidents/{data['id']} "
+                                                       "to /incidents/<file name>/"))
+        if data.get("modified"):
+            self.leftovers.append(Leftover(file, "modified", f"{data['modified']!r}; statusgen shows the time of "
+                                                             "each update instead"))
 
     def _maintenance(self, file, data, slug, title, date, components, blocks, rest, resolved_flag):
         start = source_time(self.problems, file, "scheduled", data.get("scheduled"), self.tz)
@@ -215,6 +219,21 @@ class _Statusfy:
         return updates, re.sub(r"\n{3,}", "\n\n", rest).strip()
 
 
+def _components(systems: list[str], names: dict) -> tuple[list[NewComponent], dict[str, str]]:
+    """A component per Statusfy system, and the system -> component id map."""
+    components, mapping, taken = [], {}, set(RESERVED_COMPONENT_IDS)
+    for system in systems:
+        cid = system if ID_PATTERN.match(system) and system not in taken else None
+        if cid is None:
+            cid = make_id(system, "system")
+            while cid in taken:
+                cid += "-2"
+        taken.add(cid)
+        mapping[system] = cid
+        components.append(NewComponent(cid, names.get(system) or system.replace("-", " ").capitalize()))
+    return components, mapping
+
+
 def read_statusfy(folder: Path, tz: tzinfo, timezone_name: str | None, severities: dict[str, str],
                   language: str | None, systems_option: tuple[str, ...]) -> ImportPlan:
     folder = Path(folder)
@@ -241,17 +260,7 @@ def read_statusfy(folder: Path, tz: tzinfo, timezone_name: str | None, severitie
         if not (content / language).is_dir():
             raise StatusgenError(f"--language: found {language!r}, but there is no {content.name}/{language}/ folder; "
                                  f"expected the default ({default_language!r}) or one of the translated folders")
-    names = _system_names(folder, language)
-    components, mapping, taken = [], {}, set(RESERVED_COMPONENT_IDS)
-    for system in systems:
-        cid = system if ID_PATTERN.match(system) and system not in taken else None
-        if cid is None:
-            cid = make_id(system, "system")
-            while cid in taken:
-                cid += "-2"
-        taken.add(cid)
-        mapping[system] = cid
-        components.append(NewComponent(cid, names.get(system) or system.replace("-", " ").capitalize()))
+    components, mapping = _components(systems, _system_names(folder, language))
     reader = _Statusfy(folder, tz, severities, mapping)
     notices = [n for n in (reader.incident(path) for path in sources) if n is not None]
     translated = [d for d in sorted(content.iterdir()) if d.is_dir() and d.name != language and any(d.glob("*.md"))] \

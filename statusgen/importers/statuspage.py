@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS
@@ -125,7 +126,7 @@ class _Reader:
             result.append((NewUpdate(at, status, message), raw.get("affected_components") or []))
         return sorted(result, key=lambda pair: pair[0].at)
 
-    def _known(self, source: str, code: str, name: str | None) -> str | None:
+    def _known(self, source: str, code: Any, name: str | None) -> str | None:
         if code in self.component_ids:
             return self.component_ids[code]
         if (source, code) not in self.reported:
@@ -209,6 +210,20 @@ class _Reader:
             updates.append(NewUpdate(update.at, update.status, update.message, tuple(changes.items())))
         return tuple(top.items()), tuple(updates)
 
+    def _maintenance_statuses(self, source: str, item: dict, pairs) -> dict[str, str]:
+        statuses: dict[str, str] = {}
+        for _, affected in pairs:
+            for entry in affected:
+                cid = self._known(source, entry.get("code"), entry.get("name"))
+                if cid and entry.get("new_status") in COMPONENT_STATUSES and entry["new_status"] != "operational":
+                    statuses.setdefault(cid, entry["new_status"])
+        for listed in item.get("components") or []:
+            if isinstance(listed, dict):
+                cid = self._known(source, listed.get("id"), listed.get("name"))
+                if cid:
+                    statuses.setdefault(cid, "under_maintenance")
+        return statuses
+
     def maintenance(self, item: dict, source: str) -> NewNotice | None:
         self._notable(source, item)
         start = source_time(self.problems, source, "scheduled_for", item.get("scheduled_for"), self.tz)
@@ -224,17 +239,7 @@ class _Reader:
                                                          "scheduled_for; expected a later time")
         if start is None or end is None or end <= start or not pairs or not title:
             return None
-        statuses: dict[str, str] = {}
-        for _, affected in pairs:
-            for entry in affected:
-                cid = self._known(source, entry.get("code"), entry.get("name"))
-                if cid and entry.get("new_status") in COMPONENT_STATUSES and entry["new_status"] != "operational":
-                    statuses.setdefault(cid, entry["new_status"])
-        for listed in item.get("components") or []:
-            if isinstance(listed, dict):
-                cid = self._known(source, listed.get("id"), listed.get("name"))
-                if cid:
-                    statuses.setdefault(cid, "under_maintenance")
+        statuses = self._maintenance_statuses(source, item, pairs)
         completed, cancelled = None, False
         if item.get("status") == "completed" and item.get("resolved_at"):
             completed = source_time(self.problems, source, "resolved_at", item["resolved_at"], self.tz)
@@ -276,6 +281,26 @@ def _newest(items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
     return list(best.values())
 
 
+def _listed_items(kind: str, name: str, data: dict, problems: Problems) -> list[dict] | None:
+    key = {"components": "components", "incidents": "incidents",
+           "scheduled-maintenances": "scheduled_maintenances"}[kind]
+    items = data.get(key)
+    if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("id") for i in items):
+        problems.add(name, key, f"expected a list of objects with an 'id' under {key!r}")
+        return None
+    return items
+
+
+def _read_uptime(data: dict, slos: dict[str, float]) -> int | None:
+    """Adds the SLOs of this site's own uptime.json to `slos`; its uptime_days when all agree on a
+    plausible one, else None."""
+    rows = [c for c in data.get("components") or [] if isinstance(c, dict) and c.get("id")]
+    slos.update({c["id"]: c["slo"] for c in rows if c.get("slo") is not None})
+    days = {c.get("uptime_days") for c in rows}
+    only = next(iter(days)) if len(days) == 1 else None
+    return only if isinstance(only, int) and 1 <= only <= 366 else None
+
+
 def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str | None) -> ImportPlan:
     problems = Problems()
     documents = load_documents(references, problems)
@@ -292,18 +317,12 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
             problems.add(name, "", "expected a JSON object with 'page' and the listed items")
             continue
         if kind == "uptime":
-            rows = [c for c in data.get("components") or [] if isinstance(c, dict) and c.get("id")]
-            slos.update({c["id"]: c["slo"] for c in rows if c.get("slo") is not None})
-            days = {c.get("uptime_days") for c in rows}
-            if len(days) == 1 and isinstance(next(iter(days)), int) and 1 <= next(iter(days)) <= 366:
-                uptime_days = next(iter(days))
+            uptime_days = _read_uptime(data, slos) or uptime_days
             continue
-        page = page or (data.get("page") if isinstance(data.get("page"), dict) else {})
-        key = {"components": "components", "incidents": "incidents",
-               "scheduled-maintenances": "scheduled_maintenances"}[kind]
-        items = data.get(key)
-        if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("id") for i in items):
-            problems.add(name, key, f"expected a list of objects with an 'id' under {key!r}")
+        given = data.get("page")
+        page = page or (given if isinstance(given, dict) else {})
+        items = _listed_items(kind, name, data, problems)
+        if items is None:
             continue
         if kind == "components":
             for item in items:
@@ -315,19 +334,22 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
     problems.raise_if_any()
     groups, components = reader.components(list(component_entries.values()), slos)
     notices, suffixes = [], {}
-    for name, item in _newest(incidents):
-        source = f"{Path(name).name}: {item['id']}"
-        notice = reader.incident(item, source)
-        if notice is not None:
-            notices.append(_with_slug(notice, item))
-            suffixes[source] = str(item["id"])
-    for name, item in _newest(maintenances):
-        source = f"{Path(name).name}: {item['id']}"
-        notice = reader.maintenance(item, source)
-        if notice is not None:
-            notices.append(_with_slug(notice, item))
-            suffixes[source] = str(item["id"])
+    for listed, read in ((incidents, reader.incident), (maintenances, reader.maintenance)):
+        for name, item in _newest(listed):
+            source = f"{Path(name).name}: {item['id']}"
+            notice = read(item, source)
+            if notice is not None:
+                notices.append(_with_slug(notice, item))
+                suffixes[source] = str(item["id"])
     problems.raise_if_any()
+    _note_unexplained_statuses(reader, notices)
+    leftovers = reader.leftovers
+    site = _site(page, timezone_name, uptime_days, leftovers)
+    return ImportPlan("Statuspage", "statuspage", site, groups, components,
+                      tuple(unique_slugs(notices, suffixes)), tuple(leftovers))
+
+
+def _note_unexplained_statuses(reader: _Reader, notices: list[NewNotice]) -> None:
     explained = {cid for n in notices if (n.kind == "incident" and n.resolved is None) or
                  (n.kind == "maintenance" and n.updates[-1].status in ("in_progress", "verifying"))
                  for cid in [c for c, _ in n.components] + [c for u in n.updates for c, _ in u.components]}
@@ -335,8 +357,10 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
         if cid not in explained:
             reader.leftovers.append(Leftover(where, "status", f"{status!r} with no open incident or maintenance; "
                                                               "statusgen derives status from incidents"))
+
+
+def _site(page: dict, timezone_name: str | None, uptime_days: int | None, leftovers: list[Leftover]) -> SiteDefaults:
     base_url = str(page.get("url") or "").rstrip("/") + "/"
-    leftovers = reader.leftovers
     if urlparse(base_url).scheme != "https":
         leftovers.append(Leftover("page", "url", f"{page.get('url')!r} is not an https URL; "
                                                  "set site.base_url in statusgen.toml"))
@@ -345,10 +369,8 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
     if not valid_timezone(zone):
         leftovers.append(Leftover("page", "time_zone", f"{zone!r} is not an IANA time zone; used UTC"))
         zone = "UTC"
-    site = SiteDefaults(title=str(page.get("name") or "Status"), base_url=base_url, timezone=zone,
+    return SiteDefaults(title=str(page.get("name") or "Status"), base_url=base_url, timezone=zone,
                         uptime_days=uptime_days)
-    return ImportPlan("Statuspage", "statuspage", site, groups, components,
-                      tuple(unique_slugs(notices, suffixes)), tuple(leftovers))
 
 
 def _with_slug(notice: NewNotice, item: dict) -> NewNotice:

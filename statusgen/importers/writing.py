@@ -79,14 +79,15 @@ def _merge_config(plan: ImportPlan, existing_text: str | None) -> tuple[str, Imp
             existing = tomllib.loads(existing_text)
         except tomllib.TOMLDecodeError as exc:
             raise StatusgenError(f"{CONFIG_FILE}: invalid TOML: {exc}; nothing was written") from None
-    old_groups = {g.get("id"): g.get("name") for g in existing.get("groups", []) if isinstance(g, dict)}
-    old_components = {c.get("id"): c.get("name") for c in existing.get("components", []) if isinstance(c, dict)}
+    old_groups: dict = {g.get("id"): g.get("name") for g in existing.get("groups", []) if isinstance(g, dict)}
+    old_components: dict = {c.get("id"): c.get("name") for c in existing.get("components", []) if isinstance(c, dict)}
     by_name = {str(name).casefold(): cid for cid, name in old_components.items() if isinstance(name, str)}
     group_by_name = {str(name).casefold(): gid for gid, name in old_groups.items() if isinstance(name, str)}
 
-    group_ids = {g.id: group_by_name.get(g.name.casefold(), g.id) for g in plan.groups}
-    component_ids = {c.id: by_name.get(c.name.casefold(), c.id) for c in plan.components}
-    new_groups, new_components = [], []
+    group_ids: dict[str, str] = {g.id: group_by_name.get(g.name.casefold(), g.id) for g in plan.groups}
+    component_ids: dict[str, str] = {c.id: by_name.get(c.name.casefold(), c.id) for c in plan.components}
+    new_groups: list[NewGroup] = []
+    new_components: list[NewComponent] = []
     for group in plan.groups:
         gid = group_ids[group.id]
         if gid in old_groups:
@@ -102,8 +103,8 @@ def _merge_config(plan: ImportPlan, existing_text: str | None) -> tuple[str, Imp
                 problems.add(CONFIG_FILE, f"components.{cid}", f"already named {old_components[cid]!r}; the "
                                                                f"import wants the id {cid!r} for {component.name!r}")
             continue
-        group = group_ids.get(component.group) if component.group else None
-        new_components.append(replace(component, id=cid, group=group))
+        group_id = group_ids.get(component.group) if component.group else None
+        new_components.append(replace(component, id=cid, group=group_id))
 
     def remap(pairs):
         return tuple((component_ids.get(cid, cid), status) for cid, status in pairs)
@@ -136,12 +137,14 @@ def render_notice(notice: NewNotice) -> str:
         lines.append("type: maintenance\n")
     lines.append(_status_map("components", notice.components, 0))
     if notice.kind == "incident":
+        assert notice.started is not None  # every importer sets it
         lines.append(f"started: {format_time(notice.started)}\n")
         if notice.resolved is not None:
             lines.append(f"resolved: {format_time(notice.resolved)}\n")
         if notice.impact is not None:
             lines.append(f"impact: {notice.impact}\n")
     else:
+        assert notice.scheduled_start is not None and notice.scheduled_end is not None  # every importer sets them
         lines.append(f"scheduled_start: {format_time(notice.scheduled_start)}\n")
         lines.append(f"scheduled_end: {format_time(notice.scheduled_end)}\n")
         if notice.completed is not None:

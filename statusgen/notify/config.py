@@ -11,6 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlparse
 
 from statusgen.errors import Problems
@@ -210,7 +211,7 @@ def _channel(f: _Fields, name: str, kind: str, component_ids: tuple[str, ...]) -
     components = f.choices("components", component_ids, ())
     notices = f.choices("notices", NOTICE_KINDS, NOTICE_KINDS)
     required = REQUIRED_ENV[kind]
-    envs = {key: f.env(key, key in required) for key in ("url_env", "secret_env", "token_env",
+    envs: dict[str, Any] = {key: f.env(key, key in required) for key in ("url_env", "secret_env", "token_env",
                                                           "username_env", "password_env") if key in KIND_KEYS[kind]}
     extra: dict = {}
     if kind == "mastodon":

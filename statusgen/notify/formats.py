@@ -162,16 +162,15 @@ def incident_document(config: Config, event: Event) -> dict:
                      "created_at": at, "updated_at": at, "display_at": at,
                      "affected_components": [{"code": cid, "name": config.component(cid).name,
                                               "old_status": old, "new_status": new} for cid, old, new in changes]})
-    maintenance = isinstance(notice, Maintenance)
     status = event.status if event.update is not None else "scheduled"
     resolved = None
     if status in CLOSING:
-        resolved = notice.actual_end if maintenance else notice.resolved
-    started = notice.scheduled_start if maintenance else notice.started
+        resolved = notice.actual_end if isinstance(notice, Maintenance) else notice.resolved
+    started = notice.scheduled_start if isinstance(notice, Maintenance) else notice.started
     created = timeline[0][1].at if timeline else started
     document = {
         "id": notice.slug, "name": notice.title, "status": status,
-        "impact": "maintenance" if maintenance else incident_impact(notice),
+        "impact": "maintenance" if isinstance(notice, Maintenance) else incident_impact(notice),
         "created_at": iso_utc_millis(created), "updated_at": iso_utc_millis(event.at),
         "started_at": iso_utc_millis(started), "resolved_at": iso_utc_millis(resolved) if resolved else None,
         "shortlink": config.url(f"incidents/{notice.slug}/"), "page_id": page_id(config),
@@ -179,7 +178,7 @@ def incident_document(config: Config, event: Event) -> dict:
         "components": [{"id": cid, "name": config.component(cid).name,
                         "status": statuses.get(cid, "operational")} for cid in event.components],
     }
-    if maintenance:
+    if isinstance(notice, Maintenance):
         document["scheduled_for"] = iso_utc_millis(notice.scheduled_start)
         document["scheduled_until"] = iso_utc_millis(notice.scheduled_end)
     return document
@@ -191,7 +190,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def webhook(config, channel, message, page, sent_at, secrets: Secrets) -> HttpRequest:
     body = _json(webhook_document(config, message, page, sent_at))
-    headers = JSON + (("X-Statusgen-Delivery", message.id),)
+    headers: tuple[tuple[str, str], ...] = JSON + (("X-Statusgen-Delivery", message.id),)
     if secrets.secret:
         headers += (("X-Statusgen-Signature", signature(secrets.secret, body)),)
     return HttpRequest(secrets.url or "", body, headers)
@@ -293,7 +292,7 @@ def build_request(config: Config, channel: Channel, message: Message, page: Page
         url = _with_query(secrets.url or "", "messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD")
         return HttpRequest(url, _json(google_chat_document(config, event)), JSON)
     if kind == "telegram":
-        document = {"chat_id": channel.chat_id, "text": plain_text(config, event, 4096),
+        document: dict[str, object] = {"chat_id": channel.chat_id, "text": plain_text(config, event, 4096),
                     "disable_web_page_preview": True}
         return HttpRequest(f"{channel.api_url}/bot{secrets.token}/sendMessage", _json(document), JSON)
     if kind == "ntfy":

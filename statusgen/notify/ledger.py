@@ -91,7 +91,7 @@ def _grouped(ids: set[str]) -> dict[str, list[str]]:
 
 
 def _ungrouped(groups: dict) -> set[str]:
-    ids = set()
+    ids: set[str] = set()
     for slug, rests in groups.items():
         if not isinstance(rests, list) or not all(isinstance(rest, str) for rest in rests):
             raise TypeError("expected lists of text")

@@ -149,7 +149,7 @@ def notify(root: Path, now: datetime, *, channel_names: tuple[str, ...] = (), dr
             return ChannelResult(channel.name, recorded=len(plan.record), first_run=plan.first_run)
         return _deliver(config, ledger, run, plan, page, environ, clock, echo if progress else None, lock)
 
-    active = [c for c in channels if plans[c.name] is not None and plans[c.name].send]
+    active = [c for c, p in ((c, plans[c.name]) for c in channels) if p is not None and p.send]
     with ThreadPoolExecutor(max_workers=max(1, len(active))) as pool:
         for result in pool.map(deliver, channels):
             results[result.name] = result

@@ -51,7 +51,8 @@ def redact(text: str, secrets: Secrets) -> str:
 
 class Pacer:
     def __init__(self, interval: float):
-        self.interval, self.last = interval, None
+        self.interval = interval
+        self.last: float | None = None
 
     def wait(self) -> None:
         if self.interval and self.last is not None:
@@ -123,7 +124,8 @@ class SmtpSender:
     """One SMTP connection per channel and run, opened on the first message."""
 
     def __init__(self, channel: Channel, secrets: Secrets):
-        self.channel, self.secrets, self.smtp = channel, secrets, None
+        self.channel, self.secrets = channel, secrets
+        self.smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
         channel, context = self.channel, ssl.create_default_context()

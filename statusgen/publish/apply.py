@@ -42,7 +42,7 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
                    allow_deletes: bool, jobs: int, reporter: Reporter, session_factory) -> TargetResult:
     started = time.monotonic()
     files = local_files(site, target)
-    listing = bucket.list()
+    listing = bucket.list_objects()
     raw_manifest = bucket.read_manifest()
     manifest = decode_manifest(raw_manifest) or Manifest({})
     trusted = trusted_records(listing, manifest.records)
@@ -52,7 +52,7 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
                                    "the manifest does not vouch for")
     known = {**trusted, **_inspect_all(bucket, to_inspect, jobs)}
     plan = make_plan(files, listing, known)
-    cdn_paths = ()
+    cdn_paths: tuple[str, ...] = ()
     if target.cloudfront_distribution_id:
         cdn_paths = merge_invalidations(plan.invalidations, manifest.pending_invalidations)
 
@@ -74,7 +74,7 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
     records = {**{path: known[path] for path in plan.unchanged}, **uploaded}
 
     invalidation_id = None
-    if cdn_paths:
+    if cdn_paths and target.cloudfront_distribution_id:  # (cdn_paths are only made with one)
         try:
             invalidation_id = invalidate_cloudfront(session_factory(target.region),
                                                     target.cloudfront_distribution_id, cdn_paths)

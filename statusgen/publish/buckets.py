@@ -30,7 +30,7 @@ _DELETE_BATCH = 1000  # the most DeleteObjects accepts
 class Bucket(Protocol):
     description: str
 
-    def list(self) -> dict[str, RemoteObject]: ...
+    def list_objects(self) -> dict[str, RemoteObject]: ...
     def read_manifest(self) -> bytes | None: ...
     def inspect(self, path: str) -> Stored | None: ...
     def put(self, file: LocalFile, data: bytes) -> str | None: ...
@@ -80,8 +80,8 @@ class S3Bucket:
     def _key(self, path: str) -> str:
         return self.prefix + path
 
-    def list(self) -> dict[str, RemoteObject]:
-        objects = {}
+    def list_objects(self) -> dict[str, RemoteObject]:
+        objects: dict[str, RemoteObject] = {}
         with s3_errors(f"listing {self.description}"):
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
             for page in pages:
@@ -225,8 +225,8 @@ class DirectoryBucket:
 
         return safe_output_path(self.directory, path)
 
-    def list(self) -> dict[str, RemoteObject]:
-        objects = {}
+    def list_objects(self) -> dict[str, RemoteObject]:
+        objects: dict[str, RemoteObject] = {}
         if not self.directory.is_dir():
             return objects
         with _os_errors(f"listing {self.description}"):

@@ -118,7 +118,8 @@ class StatuspageApi:
 
     def components(self) -> list[dict]:
         """Page order: each group where its first member appears, followed by its members."""
-        result, placed = [], set()
+        result: list[dict] = []
+        placed: set[str] = set()
         for component in self.config.components:
             if component.group is None:
                 result.append(self.component(component.id, len(result) + 1))

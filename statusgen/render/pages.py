@@ -20,7 +20,7 @@ from statusgen import __version__
 from statusgen.cache import digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
-from statusgen.render.theme import template_location
+from statusgen.render.theme import template_location, template_source
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -85,7 +85,7 @@ class KeyedRenderer:
                     if name in seen:
                         continue
                     seen.add(name)
-                    source, _, _ = self.env.loader.get_source(self.env, name)
+                    source, _ = template_source(self.env, name)
                     sources += [name, source]
                     ast = self.env.parse(source)
                     names |= meta.find_undeclared_variables(ast)
@@ -135,6 +135,3 @@ class PageResolver(ForkedMap):
 
     def iter_results(self) -> Iterator[tuple[str, RenderedPage]]:
         return zip(self.paths, super().iter_results())
-
-    def results(self) -> dict[str, RenderedPage]:
-        return dict(self.iter_results())

@@ -113,8 +113,8 @@ def template_problems(root: Path) -> list[Problem]:
     problems = []
     for name in sorted(names):
         try:
-            source, filename, _ = env.loader.get_source(env, name)
-            shown_name = display_path(filename, root)
+            source, filename = template_source(env, name)
+            shown_name = display_path(filename or name, root)
             ast = env.parse(source, name, filename)
             env.get_template(name)
         except TemplateSyntaxError as exc:
@@ -127,7 +127,7 @@ def template_problems(root: Path) -> list[Problem]:
             if referenced is None:
                 continue
             try:
-                env.loader.get_source(env, referenced)
+                template_source(env, referenced)
             except TemplateNotFound:
                 problems.append(Problem(shown_name, "", f"uses the template {referenced!r}, which does not exist; "
                                         "expected a file in templates/ or a built-in template name"))
@@ -227,5 +227,11 @@ def static_file(env: Environment, name: str) -> bytes:
 
 
 def _static_source(env: Environment, name: str) -> str:
-    source, _, _ = env.loader.get_source(env, f"static/{name}")
-    return source
+    return template_source(env, f"static/{name}")[0]
+
+
+def template_source(env: Environment, name: str) -> tuple[str, str | None]:
+    """(source, file name) of a template, from the environment's loader (which every one here has)."""
+    assert env.loader is not None
+    source, filename, _ = env.loader.get_source(env, name)
+    return source, filename

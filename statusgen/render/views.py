@@ -224,9 +224,10 @@ def status_schedule(config: Config, content: Content, now: datetime,
     previous = component_statuses(config, _active(pending, now), _in_progress(pending, now), now)
     moment = now
     for _ in range(limit):
-        moment = next_change(pending, moment)
-        if moment is None:
+        following = next_change(pending, moment)
+        if following is None:
             break
+        moment = following
         active, in_progress = _active(pending, moment), _in_progress(pending, moment)
         statuses = component_statuses(config, active, in_progress, moment)
         indicator = overall_indicator(statuses, active, in_progress, moment)
