@@ -58,7 +58,7 @@ def updates_yaml(rng: random.Random, times: list[datetime], statuses: list[str])
     return "\n".join(out)
 
 
-def notice(rng: random.Random, index: int, n: int) -> tuple[str, str]:
+def notice(rng: random.Random, index: int) -> tuple[str, str]:
     roll = rng.random()
     components = rng.sample(range(20), rng.randint(1, 3))
     body = "\n\n".join(paragraph(rng) for _ in range(rng.randint(2, 4)))
@@ -109,7 +109,7 @@ def generate(directory: Path, n: int, seed: int = 42) -> Path:
     (directory / "incidents").mkdir(parents=True, exist_ok=True)
     (directory / "statusgen.toml").write_text(config_text(), encoding="utf-8")
     for index in range(n):
-        slug, text = notice(rng, index, n)
+        slug, text = notice(rng, index)
         (directory / "incidents" / f"{slug}.md").write_text(text, encoding="utf-8")
     return directory
 

@@ -119,3 +119,18 @@ def _all_recorded(folder: Path, present: list[str], record: dict) -> bool:
         if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != tuple(entry[1:]):
             return False
     return True
+
+
+def safe_output_path(base: Path, relative: str) -> Path:
+    """Refuse any output path that is absolute or climbs out of the output directory."""
+    return Path(output_path_text(str(base), relative))
+
+
+def output_path_text(base: str, relative: str) -> str:
+    """`base/relative` as text (a site has thousands of paths: no Path objects on the hot path)."""
+    parts = relative.split("/")
+    if relative.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
+        raise StatusgenError(f"refusing to write {relative!r}: outside the output directory")
+    if relative == MARKER:
+        raise StatusgenError(f"refusing to write {relative!r}: the name is reserved for statusgen's marker")
+    return os.path.join(base, *parts)

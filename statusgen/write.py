@@ -24,7 +24,7 @@ from pathlib import Path
 from stat import S_ISREG
 
 from statusgen.errors import StatusgenError
-from statusgen.folders import MARKER, files_under, marker_bytes
+from statusgen.folders import MARKER, files_under, marker_bytes, output_path_text
 from statusgen.render.pages import RenderedPage
 
 
@@ -35,21 +35,6 @@ class WriteResult:
     rendered: int  # pages rendered (the others were reused)
     written: int  # files whose bytes changed
     manifest: dict  # path -> (page key or None, size, mtime_ns, inode) of each file on disk
-
-
-def safe_output_path(base: Path, relative: str) -> Path:
-    """Refuse any output path that is absolute or climbs out of the output directory."""
-    return Path(_joined(str(base), relative))
-
-
-def _joined(base: str, relative: str) -> str:
-    """`base/relative` as text (a site has thousands of paths: no Path objects on the hot path)."""
-    parts = relative.split("/")
-    if relative.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
-        raise StatusgenError(f"refusing to write {relative!r}: outside the output directory")
-    if relative == MARKER:
-        raise StatusgenError(f"refusing to write {relative!r}: the name is reserved for statusgen's marker")
-    return os.path.join(base, *parts)
 
 
 def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[str] | None = None) -> WriteResult:
@@ -75,7 +60,7 @@ def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
 def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
     """For each path, the key of the page the previous build wrote there, if that file is untouched."""
     folder = str(Path(out).resolve())
-    return {relative: _key_on_disk(previous.get(relative), _joined(folder, relative)) for relative in paths}
+    return {relative: _key_on_disk(previous.get(relative), output_path_text(folder, relative)) for relative in paths}
 
 
 class _Staging:
@@ -153,7 +138,7 @@ class _Staging:
         for relative, item in items:
             data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
             rendered += isinstance(item, RenderedPage) and data is not None
-            target, old = _joined(base, relative), _joined(old_base, relative)
+            target, old = output_path_text(base, relative), output_path_text(old_base, relative)
             try:
                 folder = os.path.dirname(target)
                 if folder not in made:
@@ -173,7 +158,7 @@ class _Staging:
         if os.path.isdir(old_base):
             for relative in files_under(old_base):
                 if relative not in manifest and relative not in owned:
-                    _carry(_joined(old_base, relative), _joined(base, relative))
+                    _carry(output_path_text(old_base, relative), output_path_text(base, relative))
         marker, old_marker = marker_bytes(manifest), os.path.join(old_base, MARKER)
         if _same_bytes(old_marker, marker):
             _link_or_copy(old_marker, os.path.join(base, MARKER))

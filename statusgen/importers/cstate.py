@@ -132,7 +132,7 @@ class _CState:
         resolved = self._resolved(file, data, informational)
         if not title or date is None or components is None or resolved is False:
             return None
-        updates, rest = self._updates(file, body, informational)
+        updates, rest = self._updates(file, body)
         if informational and resolved is None:
             resolved = date  # a post, not an outage: it never was open
         if not updates:
@@ -194,7 +194,7 @@ class _CState:
         moment = source_time(self.problems, file, "resolvedWhen", when, self.tz)
         return False if moment is None else moment
 
-    def _updates(self, file: str, body: str, informational: bool) -> tuple[list[NewUpdate], str]:
+    def _updates(self, file: str, body: str) -> tuple[list[NewUpdate], str]:
         """Each `{{< track "time" >}}` closes an update; what follows the last one is the body."""
         updates, start, previous = [], 0, None
         chunks = []

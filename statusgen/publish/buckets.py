@@ -17,7 +17,7 @@ from typing import Protocol
 from statusgen.config import Target
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
-from statusgen.folders import MARKER, listed_files, refuse_sources, write_marker
+from statusgen.folders import MARKER, listed_files, refuse_sources, safe_output_path, write_marker
 from statusgen.publish.headers import MANIFEST_CACHE, content_type
 from statusgen.publish.manifest import MANIFEST_NAME, is_reserved
 from statusgen.publish.plan import LocalFile, RemoteObject, Stored
@@ -221,8 +221,6 @@ class DirectoryBucket:
         self.claimed = False
 
     def _file(self, path: str) -> Path:
-        from statusgen.write import safe_output_path
-
         return safe_output_path(self.directory, path)
 
     def list_objects(self) -> dict[str, RemoteObject]:
@@ -232,8 +230,7 @@ class DirectoryBucket:
         with _os_errors(f"listing {self.description}"):
             for file in sorted(self.directory.rglob("*")):
                 path = file.relative_to(self.directory).as_posix()
-                if file.is_file() and path != MARKER and not is_reserved(path) \
-                        and not file.name.startswith(".statusgen-tmp-"):
+                if file.is_file() and path != MARKER and not is_reserved(path):
                     data = file.read_bytes()
                     objects[path] = RemoteObject(path, len(data), hashlib.md5(data).hexdigest())
         return objects
