@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from statusgen.errors import Problems, StatusgenError
 from statusgen.i18n import resolve_language
 from statusgen.notify.config import Channel, Reminder, parse_channels, parse_hub, parse_reminders
 from statusgen.reading import SourceError, read_source
-from statusgen.text import bad_character, mailto_problem, shown, url_problem
+from statusgen.text import bad_character, is_loopback_host, mailto_problem, shown, url_problem
 
 CONFIG_FILE = "statusgen.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -106,17 +105,6 @@ class Config:
 
     def url(self, path: str = "") -> str:
         return self.site.base_url + path.lstrip("/")
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _Reader:

@@ -8,8 +8,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-from statusgen.config import is_loopback_host
 from statusgen.errors import Problems
+from statusgen.text import is_loopback_host
 
 API_FILES = ("components.json", "incidents.json", "scheduled-maintenances.json")
 UPTIME_FILE = "uptime.json"  # a statusgen page's own addition: carries each component's SLO

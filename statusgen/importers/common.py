@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from statusgen.authoring import DEFAULT_MESSAGES, slugify
-from statusgen.config import is_loopback_host
+from statusgen.config import Component, Group
 from statusgen.errors import Problems
+from statusgen.text import is_loopback_host
 
 DATE_SLUG = re.compile(r"^\d{4}-\d\d-\d\d-[a-z0-9][a-z0-9-]*$")
 _HTML_TAG = re.compile(r"</?(p|br|a|ul|ol|li|strong|em|b|i|u|code|pre|h[1-6]|div|span|table|tr|td|blockquote)\b[^>]*>",
@@ -37,20 +38,9 @@ class Leftover:
         return f"{self.file}: {self.field}: {self.detail}" if self.field else f"{self.file}: {self.detail}"
 
 
-@dataclass(frozen=True)
-class NewGroup:
-    id: str
-    name: str
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class NewComponent:
-    id: str
-    name: str
-    group: str | None = None
-    description: str | None = None
-    slo: float | None = None
+# Groups and components as the import will write them into statusgen.toml.
+NewGroup = Group
+NewComponent = Component
 
 
 @dataclass(frozen=True)

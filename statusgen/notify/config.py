@@ -7,7 +7,6 @@ This module imports nothing from the rest of statusgen but errors, so config.py 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from statusgen.errors import Problems
+from statusgen.text import is_loopback_host
 
 KINDS = ("webhook", "slack", "teams", "discord", "google_chat", "telegram", "ntfy", "mastodon", "email")
 NOTICE_KINDS = ("incident", "maintenance")
@@ -80,21 +80,10 @@ class Channel:
         return tuple(n for n in names if n)
 
 
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def web_url_problem(value: str) -> str | None:
     """Why `value` is not an https URL (http only for loopback), or None."""
     parsed = urlparse(value)
-    if parsed.scheme == "http" and is_loopback(parsed.hostname):
+    if parsed.scheme == "http" and is_loopback_host(parsed.hostname):
         return None
     if parsed.scheme != "https" or not parsed.netloc:
         return "expected an absolute https URL (http only for localhost)"
@@ -249,7 +238,7 @@ def _email(f: _Fields) -> dict:
     if starttls and tls:
         f.error("tls", "found true together with starttls = true; expected one of them "
                        "(tls = true for port 465, starttls = true for port 587)")
-    if not starttls and not tls and host is not None and not is_loopback(host):
+    if not starttls and not tls and host is not None and not is_loopback_host(host):
         f.error("starttls", f"found false (and tls is false) for {host!r}; expected starttls = true or tls = true "
                             "(plain SMTP is only allowed to localhost)")
     sender = f.text("from", required=True)
