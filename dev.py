@@ -148,7 +148,7 @@ def screenshots() -> None:
     setup_python("dev")
     setup_browser_tools()
     env = dict(os.environ, STATUSGEN_WRITE_SCREENSHOTS="1")
-    result = subprocess.run([str(BIN / "python"), "-m", "pytest", "-q", "tests/browser/test_screenshots.py"],
+    result = subprocess.run([str(BIN / "python"), "-m", "pytest", "-q", "tests/browser", "-k", "screenshots"],
                             cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
