@@ -1,8 +1,8 @@
 """Spreading independent work over the machine's cores with forked worker processes.
 
-Forked workers start with a copy of this process's memory, so the work list is handed over by
-reference (a module global set before the fork) and only indices go to the workers; results
-come back pickled. Small jobs stay in this process: a pool costs more than it saves on them.
+Forked workers start with a copy of this process's memory, so the work list is handed to each
+worker as it starts (a fork copies it; nothing is pickled) and only indices go to the workers;
+results come back pickled. Small jobs stay in this process: a pool costs more than it saves on them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-_WORK: list[Callable[[], object]] = []
+_worker_work: list[Callable[[], object]] = []  # set in worker processes only, as each starts
+
+
+def _adopt(work: list[Callable[[], object]]) -> None:
+    global _worker_work
+    _worker_work = work
 
 
 def _run_range(bounds: tuple[int, int]) -> list:
     start, end = bounds
-    return [_WORK[i]() for i in range(start, end)]
+    return [_worker_work[i]() for i in range(start, end)]
 
 
 def can_fork(jobs: int | None, count: int, threshold: int) -> int:
@@ -40,10 +45,9 @@ class ForkedMap:
 
     def __enter__(self) -> ForkedMap:
         if self.jobs:
-            global _WORK
-            _WORK = self.work
             size = max(1, len(self.work) // (self.jobs * 8))
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_adopt, initargs=(self.work,))
             self.futures = [self.pool.submit(_run_range, (i, min(i + size, len(self.work))))
                             for i in range(0, len(self.work), size)]
         return self
@@ -61,10 +65,8 @@ class ForkedMap:
         return list(self.iter_results())
 
     def __exit__(self, *exc) -> None:
-        global _WORK
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-        _WORK = []
 
 
 def forked_map(work: Sequence[Callable[[], object]], jobs: int | None = None, threshold: int = 400) -> list:

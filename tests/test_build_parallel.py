@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from statusgen.build import build
@@ -13,10 +14,22 @@ sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 from generate import NOW, generate  # noqa: E402
 
 
-def test_parallel_build_equals_serial_build_and_reuses_pages(tmp_path):
+def test_parallel_build_equals_serial_build_and_reuses_pages(tmp_path, monkeypatch):
     root = generate(tmp_path / "big", 450)
+    forks = []
+    real_fork = os.fork
+
+    def fork():
+        forks.append(os.getpid())
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    # One job (what serve asks for, from its threaded server): no stage forks, not even the
+    # parsing of 450 incident files, which is above the pool's threshold.
     serial = build(root, NOW, tmp_path / "serial", use_cache=False, jobs=1)
+    assert forks == []
     parallel = build(root, NOW, tmp_path / "parallel", use_cache=True, jobs=2)
+    assert forks  # two jobs do fork (so the check above can see one)
     assert parallel.rendered == serial.rendered > PARALLEL_THRESHOLD
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
     # the same build again reuses every page, in parallel too
