@@ -25,6 +25,14 @@ COMPONENT_STATUSES = (
     "major_outage",
     "under_maintenance",
 )
+# Worst first is the larger number.
+STATUS_SEVERITY = {
+    "operational": 0,
+    "under_maintenance": 1,
+    "degraded_performance": 2,
+    "partial_outage": 3,
+    "major_outage": 4,
+}
 DEFAULT_UPTIME_WEIGHTS = {
     "major_outage": 1.0,
     "partial_outage": 0.3,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from statusgen.config import Config
+from statusgen.config import STATUS_SEVERITY, Config
 from statusgen.i18n import N_
 from statusgen.model import Content, Incident, Maintenance
 from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
@@ -30,14 +30,6 @@ from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
 )
 from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
 
-# Worst first is the larger number.
-STATUS_SEVERITY = {
-    "operational": 0,
-    "under_maintenance": 1,
-    "degraded_performance": 2,
-    "partial_outage": 3,
-    "major_outage": 4,
-}
 IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
 STATUS_IMPACT = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor"}
 INDICATOR_DESCRIPTIONS = {

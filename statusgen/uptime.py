@@ -10,12 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from statusgen.config import Config
+from statusgen.config import STATUS_SEVERITY, Config
 from statusgen.model import Content
 from statusgen.timeline import segments
-
-_SEVERITY = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2,
-             "partial_outage": 3, "major_outage": 4}
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def worst_segments(intervals: list[Interval]) -> list[tuple[datetime, datetime, 
     for left, right in zip(points, points[1:]):
         covering = [status for start, end, status, *_ in intervals if start <= left and end >= right]
         if covering:
-            segments.append((left, right, max(covering, key=_SEVERITY.__getitem__)))
+            segments.append((left, right, max(covering, key=STATUS_SEVERITY.__getitem__)))
     return segments
 
 
@@ -101,7 +98,7 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
             overlap = (min(seg_end, end) - max(seg_start, start)).total_seconds()
             if overlap > 0:
                 down += overlap * weights.get(status, 0.0)
-                if _SEVERITY[status] > _SEVERITY[worst]:
+                if STATUS_SEVERITY[status] > STATUS_SEVERITY[worst]:
                     worst = status
         # a notice whose status changed that day is listed once, where it first touches the day
         touching = tuple(dict.fromkeys(slug for s, e, _, slug in sorted(relevant, key=lambda iv: (iv[0], iv[3]))
