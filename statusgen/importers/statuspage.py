@@ -60,7 +60,7 @@ USED = {"id", "name", "status", "created_at", "updated_at", "monitoring_at", "re
         "scheduled_for", "scheduled_until", "postmortem_published_at"}
 USED_IN_UPDATES = {"id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
                    "affected_components", "custom_tweet", "tweet_id", "twitter_updated_at"}
-DEFAULTS = (None, False, "", [], {}, "[]")
+DEFAULTS: tuple[object, ...] = (None, False, "", [], {}, "[]")
 
 
 class _Reader:
