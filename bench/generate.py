@@ -1,10 +1,16 @@
 """Generate a synthetic status repository for benchmarks.
 
 N notices over three years, 20 components in 4 groups: ~80% resolved incidents, ~5% ongoing,
-~15% maintenance (a third of it upcoming); 2-4 paragraphs of Markdown and 2-4 updates each,
-1-3 components each. Deterministic for a given N and seed.
+~15% maintenance (a third of it upcoming); 2-4 paragraphs and 2-4 updates each, 1-3 components
+each. Deterministic for a given N and seed.
 
-    python bench/generate.py DIR N
+The default corpus reads like real write-ups: most paragraphs carry inline Markdown (emphasis,
+inline code, links), about a fifth of the bodies have a list, about a sixth of the resolved
+incidents have a postmortem with headings and a code block, and updates run from one sentence
+to a few paragraphs. `--plain` (plain=True) gives the earlier corpus, mostly plain words with at
+most one inline mark at the end of a paragraph, byte for byte as before.
+
+    python bench/generate.py DIR N [--plain]
 """
 
 from __future__ import annotations
@@ -40,6 +46,56 @@ def paragraph(rng: random.Random) -> str:
     return text
 
 
+def rich_sentence(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(8, 16))
+    for at in rng.sample(range(1, len(words)), rng.randint(0, 2)):
+        mark = rng.random()
+        if mark < 0.3:
+            words[at] = f"`{words[at]}-{rng.randint(1, 99)}`"
+        elif mark < 0.55:
+            words[at] = f"*{words[at]}*"
+        elif mark < 0.75:
+            words[at] = f"**{words[at]}**"
+        else:
+            words[at] = f"[{words[at]}](https://docs.bench.example/{words[at]}/{rng.randint(1, 999)})"
+    return " ".join(words).capitalize() + "."
+
+
+def rich_paragraph(rng: random.Random, low: int = 2, high: int = 4) -> str:
+    if rng.random() < 0.2:  # a paragraph of plain words
+        return " ".join(sentence(rng) for _ in range(rng.randint(low, high)))
+    return " ".join(rich_sentence(rng) for _ in range(rng.randint(low, high)))
+
+
+def rich_list(rng: random.Random) -> str:
+    ordered = rng.random() < 0.4
+    items = [rich_sentence(rng) for _ in range(rng.randint(3, 6))]
+    return "\n".join(f"{k + 1}. {item}" if ordered else f"- {item}" for k, item in enumerate(items))
+
+
+def rich_body(rng: random.Random, postmortem: bool) -> str:
+    blocks = [rich_paragraph(rng) for _ in range(rng.randint(2, 4))]
+    if not postmortem and rng.random() < 0.1:  # with the postmortems' timelines, a fifth of bodies
+        blocks.insert(rng.randint(1, len(blocks)), rich_list(rng))
+    if postmortem:
+        code = "\n".join(f"{rng.choice(WORDS)}_{k} = {rng.randint(1, 5000)}" for k in range(rng.randint(2, 6)))
+        blocks += ["## Root cause", rich_paragraph(rng), f"```\n{code}\n```",
+                   "## Timeline", rich_list(rng), "### Follow-up", rich_paragraph(rng, 1, 3)]
+    return "\n\n".join(blocks)
+
+
+def rich_message(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.35:
+        return rich_sentence(rng)
+    if roll < 0.8:
+        return rich_paragraph(rng, 1, 3)
+    blocks = [rich_paragraph(rng) for _ in range(rng.randint(2, 3))]
+    if rng.random() < 0.3:
+        blocks.append(rich_list(rng))
+    return "\n\n".join(blocks)
+
+
 def config_text() -> str:
     lines = ['[site]', 'title = "Bench Status"', 'base_url = "https://status.bench.example/"',
              'timezone = "Europe/Berlin"', 'uptime_days = 90', '']
@@ -51,17 +107,21 @@ def config_text() -> str:
     return "\n".join(lines)
 
 
-def updates_yaml(rng: random.Random, times: list[datetime], statuses: list[str]) -> str:
+def updates_yaml(rng: random.Random, times: list[datetime], statuses: list[str], plain: bool) -> str:
     out = []
     for at, status in zip(times, statuses):
-        out.append(f"  - at: {stamp(at)}\n    status: {status}\n    message: |\n      {paragraph(rng)}")
+        message = paragraph(rng) if plain else rich_message(rng).replace("\n", "\n      ").replace("\n      \n", "\n\n")
+        out.append(f"  - at: {stamp(at)}\n    status: {status}\n    message: |\n      {message}")
     return "\n".join(out)
 
 
-def notice(rng: random.Random, index: int) -> tuple[str, str]:
+def notice(rng: random.Random, index: int, plain: bool = False) -> tuple[str, str]:
     roll = rng.random()
     components = rng.sample(range(20), rng.randint(1, 3))
-    body = "\n\n".join(paragraph(rng) for _ in range(rng.randint(2, 4)))
+    if plain:
+        body = "\n\n".join(paragraph(rng) for _ in range(rng.randint(2, 4)))
+    else:
+        body = rich_body(rng, postmortem=0.15 <= roll <= 0.95 and rng.random() < 0.15)
     if roll < 0.15:  # maintenance
         if roll < 0.05:
             start = NOW + timedelta(hours=rng.randint(2, 24 * 30))
@@ -80,7 +140,7 @@ def notice(rng: random.Random, index: int) -> tuple[str, str]:
         comps = "\n".join(f"  c{c:02d}: under_maintenance" for c in components)
         front = (f"title: 'Maintenance {index}: {sentence(rng)[:40]}'\ntype: maintenance\ncomponents:\n{comps}\n"
                  f"scheduled_start: {stamp(start)}\nscheduled_end: {stamp(end)}\n"
-                 f"updates:\n{updates_yaml(rng, times, statuses)}")
+                 f"updates:\n{updates_yaml(rng, times, statuses, plain)}")
         return f"{start:%Y-%m-%d}-maintenance-{index}", f"---\n{front}\n---\n{body}\n"
     ongoing = roll > 0.95
     if ongoing:
@@ -99,20 +159,21 @@ def notice(rng: random.Random, index: int) -> tuple[str, str]:
         resolved = f"resolved: {stamp(times[-1])}\n"
     comps = "\n".join(f"  c{c:02d}: {rng.choice(BAD)}" for c in components)
     front = (f"title: 'Incident {index}: {sentence(rng)[:50]}'\ncomponents:\n{comps}\nstarted: {stamp(start)}\n"
-             f"{resolved}updates:\n{updates_yaml(rng, times, statuses)}")
+             f"{resolved}updates:\n{updates_yaml(rng, times, statuses, plain)}")
     return f"{start:%Y-%m-%d}-incident-{index}", f"---\n{front}\n---\n{body}\n"
 
 
-def generate(directory: Path, n: int, seed: int = 42) -> Path:
+def generate(directory: Path, n: int, seed: int = 42, plain: bool = False) -> Path:
     rng = random.Random(seed)
     directory = Path(directory)
     (directory / "incidents").mkdir(parents=True, exist_ok=True)
     (directory / "statusgen.toml").write_text(config_text(), encoding="utf-8")
     for index in range(n):
-        slug, text = notice(rng, index)
+        slug, text = notice(rng, index, plain)
         (directory / "incidents" / f"{slug}.md").write_text(text, encoding="utf-8")
     return directory
 
 
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]), int(sys.argv[2]))
+    arguments = [a for a in sys.argv[1:] if a != "--plain"]
+    generate(Path(arguments[0]), int(arguments[1]), plain="--plain" in sys.argv[1:])

@@ -55,7 +55,7 @@ def bench_copy(where: Path) -> Path:
         from generate import generate
     finally:
         sys.path.remove(str(PROJECT_ROOT / "bench"))
-    return generate(where, BENCH_NOTICES, seed=BENCH_SEED)
+    return generate(where, BENCH_NOTICES, seed=BENCH_SEED, plain=True)
 
 
 def demo_digests(tmp: Path) -> str:
