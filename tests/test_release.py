@@ -187,6 +187,7 @@ def test_the_generated_workflow_runs_from_a_wheel_source(installed, dist, tmp_pa
         run(sys.executable, "-m", "venv", runner, cwd=tmp_path)
         env = clean_env(runner)
         env["SOURCE_DATE_EPOCH"] = "1772366400"  # 2026-03-01T12:00:00Z, for a reproducible build
+        env["GITHUB_OUTPUT"] = str(tmp_path / f"output-{job}")  # where the runner collects step outputs
         shutil.rmtree(repo / "site", ignore_errors=True)
         for _, name, script in (s for s in steps if s[0] == job):
             result = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=repo, env=env,
@@ -194,6 +195,7 @@ def test_the_generated_workflow_runs_from_a_wheel_source(installed, dist, tmp_pa
             assert result.returncode == 0, f"{job}: {name!r} failed:\n{result.stdout}\n{result.stderr}"
         shown = run("python", "-m", "pip", "show", "statusgen", cwd=repo, env=env).stdout
         assert f"Version: {__version__}" in shown and str(runner) in shown
+        assert f"version={__version__}" in (tmp_path / f"output-{job}").read_text()  # the cache key's
 
     assert (repo / "site" / "index.html").is_file()
     published = {p.relative_to(bucket).as_posix() for p in bucket.rglob("*") if p.is_file()}

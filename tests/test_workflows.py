@@ -125,3 +125,22 @@ def test_release_workflow_builds_once_and_publishes_by_trusted_publishing():
     assert [s["uses"].split("@")[0] for s in steps] == ["actions/download-artifact", "pypa/gh-action-pypi-publish"]
     assert steps[1].get("with", {}) == {"attestations": True}  # no password: OIDC only
     assert "secrets." not in json.dumps(workflow)
+
+
+def test_user_workflow_restores_and_saves_the_build_cache_before_each_build():
+    """Each job restores the newest `.statusgen-cache/` of the same statusgen version and
+    requirements.txt and saves its own under a key that changes every run (so it is saved again)."""
+    workflow = load(USER_WORKFLOW.read_text(encoding="utf-8"))
+    for job in workflow["jobs"].values():
+        job_steps = job["steps"]
+        runs = [s.get("run", "") for s in job_steps]
+        cache = next(i for i, s in enumerate(job_steps) if s.get("uses", "").startswith("actions/cache@"))
+        version = next(i for i, s in enumerate(job_steps) if s.get("id") == "statusgen")
+        assert PINNED.match(job_steps[cache]["uses"])
+        assert version < cache < runs.index("statusgen build")
+        assert "$GITHUB_OUTPUT" in job_steps[version]["run"] and "statusgen.__version__" in job_steps[version]["run"]
+        settings = job_steps[cache]["with"]
+        assert settings["path"] == ".statusgen-cache"
+        prefix = "statusgen-${{ steps.statusgen.outputs.version }}-${{ hashFiles('requirements.txt') }}-"
+        assert settings["restore-keys"].strip() == prefix
+        assert settings["key"].startswith(prefix) and "${{ github.run_id }}" in settings["key"]
