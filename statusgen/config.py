@@ -6,7 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import Problems, StatusgenError
@@ -187,21 +187,6 @@ class _Reader:
             return None
         return value
 
-    def url(self, key: str, required: bool = False, schemes=("https",)) -> str | None:
-        value = self.text(key, required=required)
-        if value is None:
-            return None
-        parsed = urlparse(value)
-        if parsed.scheme == "http" and is_loopback_host(parsed.hostname):
-            return value
-        if parsed.scheme not in schemes or not parsed.netloc:
-            self.problems.add(
-                self.file, self._field(key),
-                f"found {value!r}; expected an absolute {'/'.join(schemes)} URL (http only for localhost)",
-            )
-            return None
-        return value
-
 
 def load_config(root: Path) -> Config:
     path = Path(root) / CONFIG_FILE
@@ -230,7 +215,7 @@ def load_config(root: Path) -> Config:
     components = _parse_components(
         problems, file, _array(problems, file, data, "components"), {g.id for g in groups}
     )
-    targets = _parse_targets(problems, file, _array(problems, file, data, "targets"))
+    targets = _parse_targets(problems, file, _array(problems, file, data, "targets"), Path(root))
     weights = _parse_weights(problems, file, _table(problems, file, data, "uptime"))
     channels = parse_channels(problems, file, _array(problems, file, data, "notify"), tuple(c.id for c in components))
     if not components and "components" in data:
@@ -335,7 +320,7 @@ def _parse_weights(problems: Problems, file: str, table: dict) -> tuple[tuple[st
     )
 
 
-def _parse_targets(problems: Problems, file: str, items: list[dict]) -> tuple[Target, ...]:
+def _parse_targets(problems: Problems, file: str, items: list[dict], root: Path) -> tuple[Target, ...]:
     targets, seen = [], set()
     for index, table in enumerate(items):
         where = f"targets[{index}]"
@@ -346,13 +331,12 @@ def _parse_targets(problems: Problems, file: str, items: list[dict]) -> tuple[Ta
         url = r.text("url", required=True)
         if name in seen:
             problems.add(file, f"{where}.name", f"duplicate target name {name!r}; expected unique names")
-        parsed = urlparse(url or "")
-        if url is not None and parsed.scheme not in ("s3", "file"):
-            problems.add(file, f"{where}.url", f"found {url!r}; expected s3://BUCKET/[PREFIX/] or file://DIRECTORY")
+        problem = target_url_problem(url) if url is not None else None
+        if problem:
+            problems.add(file, f"{where}.url", f"found {shown(redacted(url))}; expected s3://BUCKET/[PREFIX/] "
+                                               f"or file://DIRECTORY ({problem})")
             continue
-        if parsed.scheme == "s3" and not parsed.netloc:
-            problems.add(file, f"{where}.url", f"found {url!r}; expected a bucket name after s3://")
-            continue
+        parsed = urlsplit(url or "")
         cache_control = _parse_cache_control(problems, file, where, table.get("cache_control", {}))
         target = Target(
             name=name or "",
@@ -361,15 +345,85 @@ def _parse_targets(problems: Problems, file: str, items: list[dict]) -> tuple[Ta
             bucket=parsed.netloc if parsed.scheme == "s3" else (parsed.netloc + parsed.path),
             prefix=_prefix(parsed.path) if parsed.scheme == "s3" else "",
             region=r.text("region"),
-            endpoint_url=r.url("endpoint_url"),
+            endpoint_url=_endpoint_url(problems, file, where, table.get("endpoint_url")),
             cloudfront_distribution_id=r.text("cloudfront_distribution_id"),
             cache_control=cache_control,
             max_delete_fraction=float(r.number("max_delete_fraction", 0.0, 1.0, 0.25)),
         )
         if name and url and name not in seen:
             seen.add(name)
-            targets.append(target)
-    return tuple(targets)
+            targets.append((index, target))
+    _refuse_overlaps(problems, file, targets, root)
+    return tuple(target for _, target in targets)
+
+
+_BUCKET = re.compile(r"\A[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+
+
+def target_url_problem(url: str) -> str | None:
+    """Why a target's url is not a clean s3:// or file:// URL, or None."""
+    if bad_character(url) or any(char.isspace() or char == "\\" for char in url):
+        return "it contains a space, backslash, line break or control character"
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("s3", "file"):
+        return "it does not start with s3:// or file://"
+    if parsed.query or parsed.fragment or url.endswith(("?", "#")):
+        return "it has a query (?…) or fragment (#…)"
+    if "@" in parsed.netloc:
+        return "it carries a user name or password; credentials come from the AWS credential chain"
+    if parsed.scheme == "s3":
+        if not _BUCKET.match(parsed.netloc):
+            return "expected a bucket name (3-63 lower-case letters, digits, '.' and '-') after s3://"
+        if any(part in (".", "..") for part in parsed.path.split("/")) or "//" in parsed.path:
+            return "its prefix has an empty, '.' or '..' segment"
+    elif not parsed.netloc + parsed.path:
+        return "expected a directory after file://"
+    return None
+
+
+def redacted(url: str) -> str:
+    """`url` with any user name and password before the host replaced by '***'."""
+    return re.sub(r"(?<=//)[^/?#]*@", "***@", url)
+
+
+def _endpoint_url(problems: Problems, file: str, where: str, value) -> str | None:
+    if value is None:
+        return None
+    problem = "expected text" if not isinstance(value, str) else url_problem(value)
+    if problem:
+        shown_value = shown(redacted(value)) if isinstance(value, str) else repr(value)
+        problems.add(file, f"{where}.endpoint_url",
+                     f"found {shown_value}; expected an absolute https URL (http only for localhost), "
+                     f"such as 'https://s3.example.com' ({problem})")
+        return None
+    return value
+
+
+def _refuse_overlaps(problems: Problems, file: str, targets: list[tuple[int, Target]], root: Path) -> None:
+    """Two targets where one lies inside the other: publishing the outer one would delete the
+    inner one's site as files that are gone."""
+    for position, (index, target) in enumerate(targets):
+        for other_index, other in targets[:position]:
+            if _overlaps(target, other, root):
+                problems.add(file, f"targets[{index}].url",
+                             f"{target.url} overlaps targets[{other_index}] ({other.name}: {other.url}); "
+                             "expected targets that neither equal nor lie inside one another, since "
+                             "publishing to the outer one would delete the inner one's files")
+
+
+def _overlaps(a: Target, b: Target, root: Path) -> bool:
+    if a.scheme != b.scheme:
+        return False
+    if a.scheme == "s3":
+        return a.bucket == b.bucket and a.endpoint_url == b.endpoint_url and \
+            (a.prefix.startswith(b.prefix) or b.prefix.startswith(a.prefix))
+    first, second = (_directory_of(t, root) for t in (a, b))
+    return first.is_relative_to(second) or second.is_relative_to(first)
+
+
+def _directory_of(target: Target, root: Path) -> Path:
+    directory = Path(target.bucket).expanduser()
+    return (directory if directory.is_absolute() else root / directory).resolve()
 
 
 def _prefix(path: str) -> str:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from statusgen.config import Target
+from statusgen.config import Target, redacted
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
 from statusgen.folders import MARKER, listed_files, refuse_sources, safe_output_path, write_marker
@@ -53,7 +53,15 @@ def new_session(region: str | None):
             "publishing to s3:// targets and CloudFront needs boto3, which is not installed; "
             "install it with: pip install 'statusgen[s3]'"
         ) from None
-    return boto3.session.Session(region_name=region)
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(region_name=region)
+    except ProfileNotFound as exc:
+        raise StatusgenError(
+            f"the AWS profile {exc.kwargs.get('profile', '')!r} (from AWS_PROFILE) is not in the AWS "
+            "config files (~/.aws/config, ~/.aws/credentials); expected an existing profile, or "
+            "AWS_PROFILE unset to use the rest of the credential chain") from None
 
 
 class S3Bucket:
@@ -176,9 +184,9 @@ def s3_errors(doing: str):
             hint = " (check the bucket name in the target's url, and its region or endpoint_url)"
         elif code in ("AccessDenied", "403", "Forbidden"):
             hint = " (the credentials lack a permission; docs/publishing.md lists the policy needed)"
-        raise StatusgenError(f"{doing}: {code}: {message}{hint}") from None
+        raise StatusgenError(redacted(f"{doing}: {code}: {message}{hint}")) from None
     except BotoCoreError as exc:
-        raise StatusgenError(f"{doing}: {exc} (gave up after retrying)") from None
+        raise StatusgenError(redacted(f"{doing}: {exc} (gave up after retrying)")) from None
 
 
 def _code(exc) -> str:
