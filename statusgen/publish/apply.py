@@ -19,6 +19,7 @@ from statusgen.publish.cdn import invalidate_cloudfront
 from statusgen.publish.headers import cache_control, content_type
 from statusgen.publish.manifest import Manifest, decode_manifest, encode_manifest
 from statusgen.publish.plan import (
+    DeleteGuard,
     LocalFile,
     Plan,
     Stored,
@@ -57,9 +58,11 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
         cdn_paths = merge_invalidations(plan.invalidations, manifest.pending_invalidations)
 
     reporter.plan(target.name, plan, cdn_paths, dry_run)
-    refusal = plan.delete_refusal(target.max_delete_fraction)
+    refusal = plan.delete_refusal(target.max_delete_fraction, manifest.guard)
     if refusal and not allow_deletes:
         raise StatusgenError(refusal)
+    # An allowed publish starts the count again, at the size it leaves the site.
+    guard = DeleteGuard(0, len(files)) if allow_deletes else manifest.guard.after(plan)
     if dry_run:
         return TargetResult(target.name, len(plan.uploads), len(plan.deletes), len(plan.unchanged),
                             plan.upload_bytes, time.monotonic() - started, dry_run=True,
@@ -67,7 +70,7 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
 
     if cdn_paths and cdn_paths != manifest.pending_invalidations:
         # Recorded before anything changes, so an interruption cannot lose an invalidation.
-        bucket.write_manifest(encode_manifest(Manifest(known, cdn_paths)))
+        bucket.write_manifest(encode_manifest(Manifest(known, cdn_paths, manifest.guard)))
     uploaded = _upload_all(bucket, plan, site, jobs, reporter, target.name)
     if plan.deletes:
         bucket.delete(list(plan.deletes))
@@ -79,9 +82,9 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
             invalidation_id = invalidate_cloudfront(session_factory(target.region),
                                                     target.cloudfront_distribution_id, cdn_paths)
         except StatusgenError:
-            bucket.write_manifest(encode_manifest(Manifest(records, cdn_paths)))
+            bucket.write_manifest(encode_manifest(Manifest(records, cdn_paths, guard)))
             raise
-    final_manifest = encode_manifest(Manifest(records))
+    final_manifest = encode_manifest(Manifest(records, (), guard))
     if final_manifest != raw_manifest:
         bucket.write_manifest(final_manifest)
     return TargetResult(target.name, len(plan.uploads), len(plan.deletes), len(plan.unchanged),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from statusgen.publish.plan import Stored
+from statusgen.publish.plan import DeleteGuard, Stored
 
 MANIFEST_NAME = ".statusgen-manifest.json"
 # `statusgen notify` keeps its ledger (and a lock file) next to the manifest: not site files,
@@ -31,6 +31,7 @@ class Manifest:
     # CDN paths changed by a publish that has not yet got its invalidation through: kept here
     # so that a publish interrupted after its uploads still invalidates them when run again.
     pending_invalidations: tuple[str, ...] = ()
+    guard: DeleteGuard = DeleteGuard()
 
 
 def encode_manifest(manifest: Manifest) -> bytes:
@@ -40,7 +41,9 @@ def encode_manifest(manifest: Manifest) -> bytes:
         for path, r in sorted(manifest.records.items())
     }
     document = {"format": _FORMAT, "version": _VERSION, "files": files,
-                "pending_invalidations": sorted(manifest.pending_invalidations)}
+                "pending_invalidations": sorted(manifest.pending_invalidations),
+                "deletes_since_allowed": manifest.guard.deleted,
+                "largest_since_allowed": manifest.guard.largest}
     return (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
@@ -65,7 +68,10 @@ def decode_manifest(data: bytes | None) -> Manifest | None:
                 content_type=_text(entry.get("content_type")),
                 cache_control=_text(entry.get("cache_control")),
             )
-        return Manifest(records, tuple(pending))
+        guard = DeleteGuard(document.get("deletes_since_allowed", 0), document.get("largest_since_allowed", 0))
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (guard.deleted, guard.largest)):
+            return None
+        return Manifest(records, tuple(pending), guard)
     except (ValueError, AttributeError, KeyError, TypeError):
         return None
 

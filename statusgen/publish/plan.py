@@ -83,16 +83,34 @@ class Plan:
             batches.setdefault(upload.group, []).append(upload)
         return [(GROUP_NAMES[g], tuple(batches[g])) for g in sorted(batches)]
 
-    def delete_refusal(self, max_fraction: float) -> str | None:
+    def delete_refusal(self, max_fraction: float, guard: "DeleteGuard | None" = None) -> str | None:
         """Why the deletes must not go ahead, or None. A mass delete is far likelier a wrong
-        --site or a broken build than a real clean-up, so it needs --allow-deletes."""
-        # Measured against the larger of the old and the new site, so that clearing a few
+        --site or a broken build than a real clean-up, so it needs --allow-deletes. Deletes
+        count together since the last publish allowed to delete, so a series of runs cannot
+        each take a quarter."""
+        # Measured against the largest the site was since then, so that clearing a few
         # leftovers before a first publish is not mistaken for a mass delete.
-        size = max(self.remote_count, self.site_count)
-        if not self.deletes or len(self.deletes) <= max_fraction * size:
+        guard = (guard or DeleteGuard()).after(self)
+        if not self.deletes or guard.deleted <= max_fraction * guard.largest:
             return None
-        return (f"refusing to delete {len(self.deletes)} of {size} files (more than {max_fraction:.0%} "
-                f"of the site); check the built site, then re-run with --allow-deletes to delete them")
+        earlier = guard.deleted - len(self.deletes)
+        since = f", counting {earlier} deleted since the last --allow-deletes" if earlier else ""
+        return (f"refusing to delete {len(self.deletes)} of {guard.largest} files (more than "
+                f"{max_fraction:.0%} of the site{since}); check the built site, then re-run with "
+                "--allow-deletes to delete them")
+
+
+@dataclass(frozen=True)
+class DeleteGuard:
+    """Deletes since the last publish allowed to delete (--allow-deletes), and the most files
+    the target held since then; stored with the manifest."""
+
+    deleted: int = 0
+    largest: int = 0
+
+    def after(self, plan: Plan) -> "DeleteGuard":
+        return DeleteGuard(self.deleted + len(plan.deletes),
+                           max(self.largest, plan.remote_count, plan.site_count))
 
 
 def trusted_records(listing: dict[str, RemoteObject], manifest: dict[str, Stored]) -> dict[str, Stored]:

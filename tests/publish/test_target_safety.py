@@ -172,3 +172,40 @@ def test_a_missing_aws_profile_is_a_clear_error(repo, tmp_path):
     assert "Traceback" not in result.output
     assert "p: FAILED: the AWS profile 'no-such-profile' (from AWS_PROFILE) is not in the AWS config files" \
         in result.output
+
+
+# The delete guard counts every delete since the last publish allowed to delete
+
+
+def test_deletes_add_up_across_publishes_until_one_is_allowed(repo, tmp_path):
+    mirror = tmp_path / "www"
+    add_targets(repo, target("disk", f"file://{mirror}"))
+    pages = sorted(BASE_SITE)
+    assert len(pages) == 21
+    site = write_site(repo.root / "site", BASE_SITE)
+    assert publish(repo).exit_code == 0
+
+    def without(count):
+        gone = [p for p in pages if p != "index.html"][:count]
+        write_site(site, {k: v for k, v in BASE_SITE.items() if k not in gone})
+
+    without(4)  # 4 of 21: fine on its own
+    result = publish(repo)
+    assert result.exit_code == 0 and "disk: 0 uploaded, 4 deleted" in result.output
+    without(8)  # 4 more: 8 of 21 since the last allowed delete
+    result = publish(repo)
+    assert result.exit_code == 1
+    assert ("disk: FAILED: refusing to delete 4 of 21 files (more than 25% of the site, counting 4 deleted "
+            "since the last --allow-deletes)") in result.output
+    assert mirror_paths(mirror) == sorted(set(BASE_SITE) - set([p for p in pages if p != "index.html"][:4]))
+    result = publish(repo, "--allow-deletes")
+    assert result.exit_code == 0 and "4 deleted" in result.output
+    without(10)  # 2 more after an allowed publish: the count starts again (2 of 13)
+    result = publish(repo)
+    assert result.exit_code == 0, result.output
+    manifest = (mirror / ".statusgen-manifest.json").read_text()
+    assert '"deletes_since_allowed":2' in manifest and '"largest_since_allowed":13' in manifest
+
+
+def mirror_paths(mirror):
+    return sorted(k for k in site_bytes(mirror) if not k.startswith(".statusgen"))
