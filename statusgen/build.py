@@ -77,7 +77,9 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     context = RenderContext(config, content, state, memo)
     previous = cache.load("site")
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
-    owned = owned_files(out, recorded, "output folder")
+    # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
+    adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
+    owned = owned_files(out, adoptable, "output folder")
     reusable = recorded if owned is not None else {}
     site = render_pages(context)
     pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from statusgen import __version__
 from statusgen.files import atomic_write
+from statusgen.legacy import read_legacy_site_record
 from statusgen.records import (
     InvalidRecord,
     decode_notice,
@@ -123,6 +124,13 @@ class BuildCache:
     def _ignore(self, name: str, why: str) -> dict:
         self.notices.append(f"{CACHE_DIR}/{self._path(name).name}: {why}")
         return {}
+
+    def legacy_site_record(self, out: Path) -> dict:
+        """The files statusgen 0.1.0 recorded writing into `out` (statusgen.legacy), or {}."""
+        if self.directory is None:
+            return {}
+        record = read_legacy_site_record(self.directory)
+        return record["files"] if record.get("out") == str(out) else {}
 
     def save(self, name: str, data: dict) -> None:
         if self.directory is None:

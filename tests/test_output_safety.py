@@ -175,3 +175,42 @@ def test_a_file_target_statusgen_started_is_resumed(demo, tmp_path):
     published = snapshot(www)
     assert {k: v for k, v in published.items() if not k.startswith(".statusgen")} == site
     assert os.path.exists(www / ".statusgen-manifest.json")
+
+
+def as_left_by_0_1_0(repo, record) -> None:
+    """No marker, no JSON cache: what statusgen 0.1.0 left, with `record` as its pickled site record."""
+    import pickle
+
+    (repo.root / "site" / MARKER).unlink()
+    for path in (repo.root / ".statusgen-cache").glob("*.json"):
+        path.unlink()
+    (repo.root / ".statusgen-cache" / "site-0.1.0.pickle").write_bytes(pickle.dumps(record, protocol=5))
+
+
+def test_a_site_built_by_0_1_0_is_adopted_on_upgrade(demo, tmp_path):
+    assert build(demo).exit_code == 0
+    head, body = (demo.root / ".statusgen-cache" / "site.json").read_bytes().split(b"\n", 1)
+    record = json.loads(body)
+    as_left_by_0_1_0(demo, {"out": record["out"], "files": {k: tuple(v) for k, v in record["files"].items()}})
+    result = build(demo)
+    assert result.exit_code == 0, result.output
+    assert (demo.root / "site" / MARKER).exists()
+    cold = tmp_path / "cold"
+    assert build(demo, "--no-cache", "--out", str(cold)).exit_code == 0
+    assert snapshot(demo.root / "site") == snapshot(cold)
+
+
+def test_a_planted_0_1_0_record_runs_nothing_and_proves_nothing(demo, tmp_path):
+    planted = tmp_path / "code-ran"
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {planted}",))
+
+    assert build(demo).exit_code == 0
+    as_left_by_0_1_0(demo, {"out": str((demo.root / "site").resolve()), "files": Exploit()})
+    before = tree(demo.root / "site")
+    result = build(demo)
+    assert result.exit_code == 1 and "is not empty and statusgen did not create it" in result.output
+    assert not planted.exists()
+    assert tree(demo.root / "site") == before
