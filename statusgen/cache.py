@@ -135,7 +135,11 @@ class BuildCache:
     def save(self, name: str, data: dict) -> None:
         if self.directory is None:
             return
-        body = json.dumps(_encode(name, data), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        try:
+            encoded = _encode(name, data)
+        except (KeyError, TypeError, ValueError):
+            return  # a record this format cannot carry: no cache file rather than a wrong one
+        body = json.dumps(encoded, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         header = json.dumps(self._header(body), sort_keys=True).encode("ascii")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

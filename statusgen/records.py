@@ -39,7 +39,9 @@ def _int(value) -> int:
     return value
 
 
-def _time(value) -> datetime:
+def _time(value, nullable: bool = False) -> datetime | None:
+    if nullable and value is None:
+        return None
     _check(isinstance(value, str), "expected a time")
     try:
         moment = datetime.fromisoformat(value)
@@ -47,10 +49,6 @@ def _time(value) -> datetime:
         raise InvalidRecord("expected a time") from None
     _check(moment.tzinfo is timezone.utc, "expected a UTC time")
     return moment
-
-
-def _maybe_time(value) -> datetime | None:
-    return None if value is None else _time(value)
 
 
 def _pairs(value) -> tuple[tuple[str, str], ...]:
@@ -61,49 +59,53 @@ def _pairs(value) -> tuple[tuple[str, str], ...]:
     return tuple((a, b) for a, b in value)
 
 
+def _bool(value) -> bool:
+    _check(isinstance(value, bool), "expected true or false")
+    return value
+
+
+def _updates(value) -> tuple[Update, ...]:
+    _check(isinstance(value, list) and bool(value), "expected updates")
+    return tuple(_decode_record(Update, item) for item in value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# Each field type of the records: (to JSON, from JSON). A field of any other type makes the
+# record unstorable (the cache then skips it), never wrongly stored.
+_FIELD_TYPES = {
+    "str": (lambda v: v, _text),
+    "str | None": (lambda v: v, lambda v: _text(v, nullable=True)),
+    "bool": (lambda v: v, _bool),
+    "datetime": (_iso, _time),
+    "datetime | None": (_iso, lambda v: _time(v, nullable=True)),
+    "tuple[tuple[str, str], ...]": (lambda v: [list(p) for p in v], _pairs),
+    "tuple[Update, ...]": (lambda v: [_encode_record(u) for u in v], _updates),
+}
+_KINDS = {"incident": Incident, "maintenance": Maintenance}
+
+
+def _encode_record(record) -> dict:
+    return {f.name: _FIELD_TYPES[str(f.type)][0](getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def _decode_record(cls, data):
+    fields = dataclasses.fields(cls)
+    _check(isinstance(data, dict) and set(data) == {f.name for f in fields}, f"expected the fields of {cls.__name__}")
+    return cls(**{f.name: _FIELD_TYPES[str(f.type)][1](data[f.name]) for f in fields})
+
+
 def encode_notice(notice: Notice) -> dict:
-    data: dict[str, object] = {
-        "kind": notice.kind, "slug": notice.slug, "source": notice.source, "title": notice.title,
-        "components": [list(p) for p in notice.components], "body": notice.body, "notify": notice.notify,
-        "updates": [{"at": u.at.isoformat(), "status": u.status, "message": u.message,
-                     "components": [list(p) for p in u.components]} for u in notice.updates],
-    }
-    if isinstance(notice, Incident):
-        data.update(started=notice.started.isoformat(), impact=notice.impact,
-                    resolved=notice.resolved.isoformat() if notice.resolved else None)
-    else:
-        assert isinstance(notice, Maintenance)
-        data.update(scheduled_start=notice.scheduled_start.isoformat(),
-                    scheduled_end=notice.scheduled_end.isoformat(), cancelled=notice.cancelled,
-                    completed=notice.completed.isoformat() if notice.completed else None)
-    return data
+    """Raises KeyError for a record with a field type this module does not know."""
+    return {"kind": notice.kind, "fields": _encode_record(notice)}
 
 
 def decode_notice(data) -> Notice:
-    _check(isinstance(data, dict), "expected a notice")
-    try:
-        updates = data["updates"]
-        _check(isinstance(updates, list) and bool(updates), "expected updates")
-        common = dict(
-            slug=_text(data["slug"]), source=_text(data["source"]), title=_text(data["title"]),
-            components=_pairs(data["components"]), body=_text(data["body"]),
-            updates=tuple(Update(_time(u["at"]), _text(u["status"]), _text(u["message"]),
-                                 _pairs(u["components"])) for u in updates),
-            notify=data["notify"],
-        )
-        _check(isinstance(data["notify"], bool), "expected true or false")
-        if data["kind"] == "incident":
-            _check(len(data) == 11, "unexpected fields")
-            return Incident(**common, started=_time(data["started"]),
-                            resolved=_maybe_time(data["resolved"]),
-                            impact=_text(data["impact"], nullable=True))
-        _check(data["kind"] == "maintenance" and len(data) == 12, "unexpected fields")
-        _check(isinstance(data["cancelled"], bool), "expected true or false")
-        return Maintenance(**common, scheduled_start=_time(data["scheduled_start"]),
-                           scheduled_end=_time(data["scheduled_end"]),
-                           completed=_maybe_time(data["completed"]), cancelled=data["cancelled"])
-    except (KeyError, TypeError):
-        raise InvalidRecord("expected a notice") from None
+    _check(isinstance(data, dict) and set(data) == {"kind", "fields"} and data["kind"] in _KINDS,
+           "expected a notice")
+    return _decode_record(_KINDS[data["kind"]], data["fields"])
 
 
 def encode_output(value) -> dict | None:

@@ -223,11 +223,16 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _remove_tree(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
-        for folder, _, _ in os.walk(path):  # a read-only folder cannot be emptied otherwise
-            os.chmod(folder, 0o755)
-        shutil.rmtree(path)
+        shutil.rmtree(path, onerror=_writable_and_retry)
     else:
         path.unlink(missing_ok=True)
+
+
+def _writable_and_retry(function, path, _exc_info) -> None:
+    """A read-only folder cannot be emptied: make it writable (only then: it costs a write
+    per folder) and try again."""
+    os.chmod(os.path.dirname(path), 0o755)
+    function(path)
 
 
 def _write_file(path: str, data: bytes) -> None:

@@ -137,6 +137,10 @@ def first_entry(document: dict) -> dict:
     return document[sorted(document)[0]]
 
 
+def notice(document: dict) -> dict:
+    return first_entry(document)["fields"]
+
+
 def flip_bit(path: Path, offset_from_end: int) -> None:
     data = bytearray(path.read_bytes())
     data[-offset_from_end] ^= 0x04
@@ -157,13 +161,15 @@ CORRUPTIONS = {
     "truncated": ("content", lambda p: p.write_bytes(p.read_bytes()[:-100])),
     "not JSON": ("content", lambda p: p.write_bytes(b"\x80\x05garbage")),
     "a None entry": ("content", lambda p: rewrite(p, lambda d: d.update({sorted(d)[0]: None}))),
-    "a wrong-typed title": ("content", lambda p: rewrite(p, lambda d: first_entry(d).update(title=5))),
+    "a wrong-typed title": ("content", lambda p: rewrite(p, lambda d: notice(d).update(title=5))),
     "a huge number as a time": ("content", lambda p: rewrite(
-        p, lambda d: first_entry(d)["updates"][0].update(at="99999-01-01T00:00:00+00:00"))),
+        p, lambda d: notice(d)["updates"][0].update(at="99999-01-01T00:00:00+00:00"))),
     "a time without offset": ("content", lambda p: rewrite(
-        p, lambda d: first_entry(d)["updates"][0].update(at="2026-01-01T00:00:00"))),
-    "a missing field": ("content", lambda p: rewrite(p, lambda d: first_entry(d).pop("slug"))),
-    "an extra field": ("content", lambda p: rewrite(p, lambda d: first_entry(d).update(extra=1))),
+        p, lambda d: notice(d)["updates"][0].update(at="2026-01-01T00:00:00"))),
+    "a missing field": ("content", lambda p: rewrite(p, lambda d: notice(d).pop("slug"))),
+    "an extra field": ("content", lambda p: rewrite(p, lambda d: notice(d).update(extra=1))),
+    "an unknown kind of notice": ("content", lambda p: rewrite(p, lambda d: first_entry(d).update(kind="outage"))),
+    "a wrong-typed flag": ("content", lambda p: rewrite(p, lambda d: notice(d).update(notify="no"))),
     "a list as the body": ("content", lambda p: rewrite(p, lambda d: [d])),
     "a wrong-typed site record": ("site", lambda p: rewrite(
         p, lambda d: first_entry(d["files"]).__setitem__(1, "12"))),
