@@ -125,7 +125,7 @@ def _is_loopback(host: str) -> bool:
 def is_loopback_host(host: str | None) -> bool:
     if not host:
         return False
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":  # not *.localhost: a name any resolver may send elsewhere
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
