@@ -13,7 +13,7 @@ from statusgen.errors import Problems, StatusgenError
 from statusgen.i18n import resolve_language
 from statusgen.notify.config import Channel, Reminder, parse_channels, parse_hub, parse_reminders
 from statusgen.reading import SourceError, read_source
-from statusgen.text import bad_character, is_loopback_host, mailto_problem, shown, url_problem
+from statusgen.text import bad_character, mailto_problem, shown, url_problem
 
 CONFIG_FILE = "statusgen.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -333,7 +333,7 @@ def _parse_targets(problems: Problems, file: str, items: list[dict], root: Path)
             problems.add(file, f"{where}.name", f"duplicate target name {name!r}; expected unique names")
         problem = target_url_problem(url) if url is not None else None
         if problem:
-            problems.add(file, f"{where}.url", f"found {shown(redacted(url))}; expected s3://BUCKET/[PREFIX/] "
+            problems.add(file, f"{where}.url", f"found {shown(redacted(url or ''))}; expected s3://BUCKET/[PREFIX/] "
                                                f"or file://DIRECTORY ({problem})")
             continue
         parsed = urlsplit(url or "")

@@ -32,7 +32,7 @@ def read_legacy_site_record(cache_dir: Path) -> dict:
         return {}
 
 
-def _data_only(data: bytes):
+def _data_only(data: bytes):  # noqa: C901 - one flat branch per accepted opcode
     stack: list = []
     marks: list[int] = []
     memo: dict = {}
@@ -70,20 +70,20 @@ def _data_only(data: bytes):
             stack.append(items)
         elif name in ("SETITEM", "SETITEMS"):
             start = marks.pop() if name == "SETITEMS" else len(stack) - 2
-            items = stack[start:]
+            pairs = stack[start:]
             del stack[start:]
             target = stack[-1]
-            if not isinstance(target, dict) or len(items) % 2:
+            if not isinstance(target, dict) or len(pairs) % 2:
                 raise ValueError("not a dict")
-            for index in range(0, len(items), 2):
-                target[items[index]] = items[index + 1]
+            for index in range(0, len(pairs), 2):
+                target[pairs[index]] = pairs[index + 1]
         elif name in ("APPEND", "APPENDS"):
             start = marks.pop() if name == "APPENDS" else len(stack) - 1
-            items = stack[start:]
+            appended = stack[start:]
             del stack[start:]
             if not isinstance(stack[-1], list):
                 raise ValueError("not a list")
-            stack[-1].extend(items)
+            stack[-1].extend(appended)
         elif name == "MEMOIZE":
             memo[len(memo)] = stack[-1]
         elif name in ("BINPUT", "LONG_BINPUT"):

@@ -83,7 +83,7 @@ class Plan:
             batches.setdefault(upload.group, []).append(upload)
         return [(GROUP_NAMES[g], tuple(batches[g])) for g in sorted(batches)]
 
-    def delete_refusal(self, max_fraction: float, guard: "DeleteGuard | None" = None) -> str | None:
+    def delete_refusal(self, max_fraction: float, guard: DeleteGuard | None = None) -> str | None:
         """Why the deletes must not go ahead, or None. A mass delete is far likelier a wrong
         --site or a broken build than a real clean-up, so it needs --allow-deletes. Deletes
         count together since the last publish allowed to delete, so a series of runs cannot
@@ -108,7 +108,7 @@ class DeleteGuard:
     deleted: int = 0
     largest: int = 0
 
-    def after(self, plan: Plan) -> "DeleteGuard":
+    def after(self, plan: Plan) -> DeleteGuard:
         return DeleteGuard(self.deleted + len(plan.deletes),
                            max(self.largest, plan.remote_count, plan.site_count))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from tests.browser.harness import View
 from tests.browser.checks import console_errors
+from tests.browser.harness import View
 from tests.conftest import PROJECT_ROOT
 
 POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'"
