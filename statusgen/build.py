@@ -13,8 +13,10 @@ from statusgen.content import load_content
 from statusgen.errors import StatusgenError
 from statusgen.folders import owned_files, refuse_sources
 from statusgen.model import Content
+from statusgen.parallel import forked_map
 from statusgen.render import RenderContext, merge_outputs, render_files, render_pages
-from statusgen.render.pages import PageResolver, PendingPage
+from statusgen.render.markdown import prerender, remember
+from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage
 from statusgen.render.theme import template_problems
 from statusgen.state import SiteState, derive_state, next_change
 from statusgen.write import recorded_keys, write_fresh
@@ -73,6 +75,13 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     refuse_sources(out, root, "output folder")
     config, content = check(root, cache, jobs)
     state = derive_state(config, content, now)
+    # Every Markdown text converted once, in parallel, before anything shows it: the page
+    # workers fork with the results, feeds, calendars and the API read the same ones.
+    previous_markdown = cache.load("markdown")
+    remember(previous_markdown)
+    texts = (text for notice in content.notices for text in (notice.body, *(u.message for u in notice.updates))
+             if text.strip())
+    rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
     memo = Memo(cache.load("renders"))
     context = RenderContext(config, content, state, memo)
     previous = cache.load("site")
@@ -92,5 +101,7 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     cache.save("site", {"out": str(out), "files": result.manifest})
     if memo.changed:
         cache.save("renders", memo.used)
+    if rendered.keys() != previous_markdown.keys():
+        cache.save("markdown", rendered)
     return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
                        next_change(content, now), state, tuple(cache.notices))

@@ -58,6 +58,8 @@ def code_digest() -> str:
 def _encode(name: str, data: dict):
     if name == "site":
         return encode_written(data["out"], data["files"])
+    if name == "markdown":
+        return data  # {text key: sanitised HTML}
     if name == "renders":
         encoded = {key: encode_output(value) for key, value in data.items()}
         return {key: value for key, value in encoded.items() if value is not None}
@@ -69,6 +71,10 @@ def _decode(name: str, body) -> dict:
         return decode_written(body)
     if not isinstance(body, dict):
         raise InvalidRecord("expected a table of entries")
+    if name == "markdown":
+        if not all(isinstance(k, str) and len(k) == 64 and isinstance(v, str) for k, v in body.items()):
+            raise InvalidRecord("expected {text hash: HTML}")
+        return body
     decode = decode_output if name == "renders" else decode_notice
     return {key: decode(value) for key, value in body.items()}
 

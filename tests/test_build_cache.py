@@ -158,6 +158,9 @@ CORRUPTIONS = {
     "bit flip in a header": ("content", flip_in_header),
     "bit flip in the site record": ("site", lambda p: flip_bit(p, 20)),
     "bit flip in a memoised feed": ("renders", lambda p: flip_bit(p, 30)),
+    "bit flip in the Markdown memo": ("markdown", lambda p: flip_bit(p, 30)),
+    "a Markdown memo entry that is not text": ("markdown", lambda p: rewrite(
+        p, lambda d: d.update({sorted(d)[0]: 5}))),
     "truncated": ("content", lambda p: p.write_bytes(p.read_bytes()[:-100])),
     "not JSON": ("content", lambda p: p.write_bytes(b"\x80\x05garbage")),
     "a None entry": ("content", lambda p: rewrite(p, lambda d: d.update({sorted(d)[0]: None}))),
@@ -222,3 +225,44 @@ def test_a_cache_is_never_unpickled(demo, tmp_path):
     assert not planted.exists()
     assert "Notice: built without part of the cache" in output
     assert snapshot(demo.root / "site") == cold(demo, tmp_path)
+
+
+def test_markdown_is_converted_once_and_every_output_reads_the_same_cached_html(repo):
+    """The build cache keeps each text's HTML by text hash; the next build reads it instead of
+    converting again, for the incident page, the feed and the calendar alike. HTML read from the
+    cache is sanitised again, so a planted entry cannot put script on a page."""
+    import json
+
+    import feedparser
+    import icalendar
+
+    from statusgen.cache import BuildCache
+    from tests import cli_process
+    from statusgen.render.markdown import text_key
+
+    message = f"Window {repo.root.name}: we move the **database**."
+    repo.write("statusgen.toml", '[site]\ntitle = "T"\nbase_url = "https://status.example.com/"\n\n'
+               '[[components]]\nid = "db"\nname = "Database"\n')
+    repo.incident("2026-11-21-move", "title: Move\ntype: maintenance\ncomponents:\n  db: under_maintenance\n"
+                  "scheduled_start: 2026-11-21T10:00:00Z\nscheduled_end: 2026-11-21T11:00:00Z\nupdates:\n"
+                  f"  - at: 2026-11-14T10:00:00Z\n    status: scheduled\n    message: '{message}'\n")
+    build(repo, "2026-11-20T15:00:00Z")
+    stored = json.loads((repo.root / CACHE / "markdown.json").read_bytes().split(b"\n", 1)[1])
+    assert stored[text_key(message)] == f"<p>Window {repo.root.name}: we move the <strong>database</strong>.</p>"
+
+    planted = '<p>From the cache <b>only</b></p><script>alert(1)</script><img src="x" onerror="alert(2)">'
+    BuildCache(repo.root / CACHE).save("markdown", {text_key(message): planted})
+    (repo.root / CACHE / "renders.json").unlink()  # else feeds and calendars come whole from there
+    # a fresh process, as each `statusgen build` is (this one remembers the text's HTML)
+    again = cli_process.run("build", "--root", str(repo.root), "--now", "2026-11-20T15:00:00Z",
+                            "--out", str(repo.root / "again"))
+    assert again.returncode == 0, again.stderr
+    page = (repo.root / "again" / "incidents" / "2026-11-21-move" / "index.html").read_text()
+    feed = feedparser.parse((repo.root / "again" / "feed.atom").read_bytes())
+    assert "From the cache <b>only</b>" in page and "database</strong>" not in page
+    assert "<script>alert" not in page and "onerror" not in page
+    calendars = [icalendar.Calendar.from_ical(p.read_bytes()) for p in (repo.root / "again").rglob("*.ics")]
+    assert calendars and all("From the cache only" in str(event["DESCRIPTION"])
+                             for calendar in calendars for event in calendar.walk("VEVENT"))
+    assert any("From the cache <b>only</b>" in e.content[0].value and "<script" not in e.content[0].value
+               for e in feed.entries)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from importlib.metadata import version
 
 import markdown
 import nh3
@@ -39,20 +42,70 @@ def plain_paragraphs(text: str) -> str | None:
     return "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
 
-@cache
-def render_markdown(text: str) -> Markup:
-    """Each distinct text is converted once per process, however many outputs show it."""
-    html = plain_paragraphs(text)
-    if html is None:
-        html = _md.reset().convert(text)
-    clean = nh3.clean(
+def _sanitise(html: str) -> str:
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Markup(clean)
+
+
+def _convert(text: str) -> str:
+    html = plain_paragraphs(text)
+    return _sanitise(_md.reset().convert(text) if html is None else html)
+
+
+# The content-keyed memo every output reads (pages in worker processes, feeds, calendars, the
+# API, mail): text hash -> sanitised HTML. `prerender` fills it before the page workers fork,
+# so they inherit it; the build cache carries it to the next build.
+_MEMO: dict[str, str] = {}
+_LOADED: dict[str, str] = {}  # from the build cache, sanitised again when first read
+
+
+@cache
+def _engine() -> str:
+    """The libraries' versions: their upgrade changes the HTML, so it changes every text's key."""
+    return f"markdown {version('Markdown')} nh3 {version('nh3')}"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(f"{_engine()}\0{text}".encode()).hexdigest()
+
+
+def remember(entries: dict[str, str]) -> None:
+    """Sanitised HTML from the build cache, by text key. It is sanitised again when read (nh3
+    gives clean HTML back unchanged), so a planted cache file cannot put markup on a page that
+    Markdown could not."""
+    _LOADED.update(entries)
+
+
+@cache
+def render_markdown(text: str) -> Markup:
+    """Each distinct text is converted once per build, however many outputs and processes show it."""
+    key = text_key(text)
+    if key not in _MEMO:
+        _MEMO[key] = _sanitise(_LOADED[key]) if key in _LOADED else _convert(text)
+    return Markup(_MEMO[key])
+
+
+def prerender(texts: Iterable[str], run: Callable[[Sequence[Callable[[], str]]], list]) -> dict[str, str]:
+    """Converts every text not yet in the memo, with `run` (e.g. spread over worker processes),
+    and returns {text key: HTML} for all of them: what the next build can start from."""
+    keys = {text_key(text): text for text in dict.fromkeys(texts)}
+    missing = [(key, text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED]
+    for (key, _), html in zip(missing, run([_Convert(text) for _, text in missing])):
+        _MEMO[key] = html
+    return {key: _MEMO[key] if key in _MEMO else _LOADED[key] for key in keys}
+
+
+class _Convert:
+    def __init__(self, text: str):
+        self.text = text
+
+    def __call__(self) -> str:
+        return _convert(self.text)
 
 
 def plain_text(text: str) -> str:
