@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,6 +75,7 @@ class Component:
     group: str | None = None
     description: str | None = None
     slo: float | None = None
+    since: date | None = None  # first day with data (site timezone); earlier days show "no data"
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,20 @@ class _Reader:
                 self.file, self._field(key), f"found {value!r}; expected {what} from {low} to {high}"
             )
             return default
+        return value
+
+    def day(self, key: str) -> date | None:
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                pass
+        if type(value) is not date:  # a TOML date, not a date and time
+            self.problems.add(self.file, self._field(key), f"found {value!r}; expected a date such as 2026-11-01")
+            return None
         return value
 
     def identifier(self, key: str) -> str | None:
@@ -293,7 +309,7 @@ def _parse_components(problems: Problems, file: str, items: list[dict], group_id
     components, seen = [], set()
     for index, table in enumerate(items):
         r = _Reader(problems, file, table, f"components[{index}]")
-        r.check_keys({"id", "name", "group", "description", "slo"})
+        r.check_keys({"id", "name", "group", "description", "slo", "since"})
         component_id, name = r.identifier("id"), r.text("name", required=True)
         group = r.text("group")
         if group is not None and group not in group_ids:
@@ -308,7 +324,7 @@ def _parse_components(problems: Problems, file: str, items: list[dict], group_id
         elif component_id and name:
             seen.add(component_id)
             components.append(Component(component_id, name, group, r.text("description", multiline=True),
-                                        float(slo) if slo is not None else None))
+                                        float(slo) if slo is not None else None, r.day("since")))
     return tuple(components)
 
 

@@ -29,10 +29,23 @@ class ComponentUptime:
     percent: float  # over the window, time-weighted
     days: tuple[DayUptime, ...]  # oldest first, the last one is today
     slo: float | None
+    window_seconds: float = 0.0  # the span the percentage is taken over: window start (or since) to now
+    downtime_seconds: float = 0.0  # weighted, over that span
+    since: date | None = None  # the component's first day with data, if it has one
 
     @property
     def slo_missed(self) -> bool:
         return self.slo is not None and self.percent < self.slo
+
+    @property
+    def budget_seconds(self) -> float | None:
+        """The downtime the SLO allows over the same span as the percentage: met while used <= budget."""
+        return None if self.slo is None else (1 - self.slo / 100) * self.window_seconds
+
+    @property
+    def budget_left_seconds(self) -> float | None:
+        """Negative once the budget is overspent."""
+        return None if self.budget_seconds is None else self.budget_seconds - self.downtime_seconds
 
 
 Interval = tuple[datetime, datetime, str, str]  # (start, end, status, slug)
@@ -81,7 +94,10 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
     mine: list[Interval] = intervals.get(component_id, [])
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=config.site.uptime_days - 1)
-    window_start = day_bounds(first_day, tz)[0]
+    since = config.component(component_id).since
+    # Days before the component's first day have no data: they count neither up nor down.
+    counted_from = max(first_day, since) if since else first_day
+    window_start = day_bounds(counted_from, tz)[0]
     # Only what overlaps the window matters; keep the segment sweep small.
     relevant = [iv for iv in mine if iv[1] > window_start]
     segments = worst_segments(relevant)
@@ -90,6 +106,9 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
     total_down = 0.0
     for offset in range(config.site.uptime_days):
         day = first_day + timedelta(days=offset)
+        if day < counted_from:
+            days.append(DayUptime(day, None, 0.0, "operational", ()))
+            continue
         start, end = day_bounds(day, tz)
         end = min(end, now)
         length = (end - start).total_seconds()
@@ -106,6 +125,6 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
         total_down += down
         percent = 100.0 * (1 - down / length) if length > 0 else 100.0
         days.append(DayUptime(day, percent, down, worst, touching))
-    window = (now - window_start).total_seconds()
+    window = max((now - window_start).total_seconds(), 0.0)
     percent = 100.0 * (1 - total_down / window) if window > 0 else 100.0
-    return ComponentUptime(percent, tuple(days), config.component(component_id).slo)
+    return ComponentUptime(percent, tuple(days), config.component(component_id).slo, window, total_down, since)

@@ -88,7 +88,7 @@ class StatuspageApi:
             "position": position,
             "description": component.description,
             "showcase": True,
-            "start_date": None,
+            "start_date": component.since.isoformat() if component.since else None,
             "group_id": self.group_ids[component.group] if component.group else None,
             "page_id": self.page_id,
             "group": False,
@@ -258,6 +258,14 @@ class StatuspageApi:
                 "percent": round(uptime.percent, 3),
                 "slo": uptime.slo,
                 "slo_missed": uptime.slo_missed,
+                "start_date": uptime.since.isoformat() if uptime.since else None,
+                "window_seconds": round(uptime.window_seconds),
+                "downtime_seconds": round(uptime.downtime_seconds),
+                "error_budget": None if uptime.budget_seconds is None else {
+                    "budget_seconds": round(uptime.budget_seconds),
+                    "used_seconds": round(uptime.downtime_seconds),
+                    "left_seconds": round(uptime.budget_left_seconds),
+                },
                 "days": [
                     {"date": day.day.isoformat(),
                      "percent": None if day.percent is None else round(day.percent, 3),

@@ -1,0 +1,103 @@
+"""Components have a start (`since`), and an error budget where they have an SLO."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.render.html_helpers import one, soup, text
+
+NOW = "2026-11-20T12:00:00Z"
+OUTAGE = """
+    title: API down
+    components:
+      api: major_outage
+    started: {start}
+    resolved: {end}
+    updates:
+      - at: {start}
+        status: investigating
+        message: Down.
+      - at: {end}
+        status: resolved
+        message: Up.
+"""
+
+
+def with_since(repo, since: str = "2026-11-10") -> None:
+    config = (repo.root / "statusgen.toml").read_text()
+    repo.write("statusgen.toml", config.replace('id = "api"\nname = "API"', f'id = "api"\nname = "API"\nsince = {since}'))
+
+
+def uptime(repo, component: str = "api") -> dict:
+    return next(c for c in json.loads(repo.read("api/v2/uptime.json"))["components"] if c["id"] == component)
+
+
+def test_days_before_since_have_no_data_and_uptime_counts_from_it(repo):
+    with_since(repo)
+    # before the component existed: not counted
+    repo.incident("2026-11-05-early", OUTAGE.format(start="2026-11-05T10:00:00Z", end="2026-11-05T12:00:00Z"))
+    repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T11:00:00Z"))
+    site = repo.build(NOW)
+    api = uptime(repo)
+    assert api["start_date"] == "2026-11-10"
+    days = {d["date"]: d for d in api["days"]}
+    assert len(api["days"]) == 30
+    assert [d["date"] for d in api["days"] if d["percent"] is None] == [d for d in sorted(days) if d < "2026-11-10"]
+    assert days["2026-11-05"]["incidents"] == [] and days["2026-11-05"]["downtime_seconds"] == 0
+    window = 10 * 86400 + 12 * 3600  # 10 Nov 00:00 to 20 Nov 12:00
+    assert api["window_seconds"] == window and api["downtime_seconds"] == 3600
+    assert api["percent"] == round(100 * (1 - 3600 / window), 3)
+    others = uptime(repo, "web")
+    assert others["start_date"] is None and others["window_seconds"] == 29 * 86400 + 12 * 3600
+
+    components = json.loads(repo.read("api/v2/components.json"))["components"]
+    assert {c["id"]: c["start_date"] for c in components} == {"core": None, "api": "2026-11-10", "web": None, "db": None}
+
+    page = soup(site, "components/api/index.html")
+    bars = page.select("ol.bars li")
+    assert len(bars) == 30
+    no_data = [text(li) for li in bars if "b-n" in li.get("class", [])]
+    assert len(no_data) == 19  # 22 Oct to 9 Nov
+    assert no_data[0] == "22 Oct 2026: no data" and no_data[-1] == "9 Nov 2026: no data"
+    assert text(bars[19]).startswith("10 Nov 2026: 100%")
+    assert "(counted from 10 Nov 2026)" in text(one(page, ".figure"))
+    assert page.select_one("[data-component=api]")["data-uptime"] == f"{api['percent']:.3f}"
+
+
+def test_error_budget_on_the_component_page_and_in_uptime_json(repo):
+    with_since(repo)
+    repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T10:10:00Z"))
+    site = repo.build(NOW)
+    api = uptime(repo)
+    window = 10 * 86400 + 12 * 3600
+    assert api["error_budget"] == {"budget_seconds": 907, "used_seconds": 600, "left_seconds": 307}
+    section = one(soup(site, "components/api/index.html"), "section[aria-labelledby=budget-h]")
+    rows = dict(zip((text(dt) for dt in section.select("dt")), (text(dd) for dd in section.select("dd"))))
+    assert rows == {"Budget": "15 min 7 s", "Used": "10 min (66%)", "Left": "5 min 7 s"}
+    assert "0.1% of 10 d 12 h" in text(section)
+    assert round(0.001 * window) == 907
+    # no SLO, no budget
+    assert uptime(repo, "web")["error_budget"] is None
+    assert soup(site, "components/web/index.html").select("section[aria-labelledby=budget-h]") == []
+
+
+def test_an_overspent_budget_says_so_and_agrees_with_the_slo(repo):
+    repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T11:00:00Z"))
+    site = repo.build(NOW)
+    api = uptime(repo)
+    assert api["slo_missed"] and api["error_budget"]["left_seconds"] < 0
+    section = one(soup(site, "components/api/index.html"), "section[aria-labelledby=budget-h]")
+    window = 29 * 86400 + 12 * 3600
+    over = 3600 - 0.001 * window
+    assert f"Overspent by {int(round(over)) // 60} min {int(round(over)) % 60} s" in text(section)
+
+
+@pytest.mark.parametrize("value", ['"yesterday"', "2026-11-01T00:00:00Z", "20261101"])
+def test_since_must_be_a_date(repo, value):
+    with_since(repo, value)
+    result = repo.run("check", "--root", str(repo.root))
+    assert result.exit_code == 1
+    assert "statusgen.toml: components[0].since: found" in result.output
+    assert "expected a date such as 2026-11-01" in result.output
