@@ -29,8 +29,8 @@ class ComponentUptime:
     percent: float  # over the window, time-weighted
     days: tuple[DayUptime, ...]  # oldest first, the last one is today
     slo: float | None
-    window_seconds: float = 0.0  # the span the percentage is taken over: window start (or since) to now
-    downtime_seconds: float = 0.0  # weighted, over that span
+    window_seconds: float = 0.0  # the whole window: its first counted day (or since) to the end of today
+    downtime_seconds: float = 0.0  # weighted, in the window up to now
     since: date | None = None  # the component's first day with data, if it has one
 
     @property
@@ -39,7 +39,8 @@ class ComponentUptime:
 
     @property
     def budget_seconds(self) -> float | None:
-        """The downtime the SLO allows over the same span as the percentage: met while used <= budget."""
+        """The downtime the SLO allows over the whole window (a figure that changes once a day, not
+        with every build); the same downtime and weights as the percentage use count against it."""
         return None if self.slo is None else (1 - self.slo / 100) * self.window_seconds
 
     @property
@@ -127,4 +128,5 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
         days.append(DayUptime(day, percent, down, worst, touching))
     window = max((now - window_start).total_seconds(), 0.0)
     percent = 100.0 * (1 - total_down / window) if window > 0 else 100.0
-    return ComponentUptime(percent, tuple(days), config.component(component_id).slo, window, total_down, since)
+    whole = max((day_bounds(today, tz)[1] - window_start).total_seconds(), 0.0)
+    return ComponentUptime(percent, tuple(days), config.component(component_id).slo, whole, total_down, since)

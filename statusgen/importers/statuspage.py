@@ -9,7 +9,7 @@ lists only the 50 newest incidents.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -94,18 +94,28 @@ class _Reader:
             if item.get("status") not in (None, "operational"):
                 self.current[cid] = (f"{Path(name).name}: {title}", item["status"])
             slo = slos.get(item["id"])
+            since = self._start_date(name, title, item.get("start_date"))
             components.append(NewComponent(cid, title, group, item.get("description") or None,
                                            float(slo) if isinstance(slo, (int, float)) and not isinstance(slo, bool)
-                                           else None))
+                                           else None, since))
             where = f"{Path(name).name}: {title}"
             if item.get("only_show_if_degraded"):
                 self.leftovers.append(Leftover(where, "only_show_if_degraded", "true; statusgen always shows components"))
             if item.get("showcase") is False:
                 self.leftovers.append(Leftover(where, "showcase", "false; statusgen shows every component's uptime"))
-            if item.get("start_date"):
-                self.leftovers.append(Leftover(where, "start_date", f"{item['start_date']!r}; no place in statusgen"))
         used_groups = {c.group for c in components}
         return tuple(g for g in groups.values() if g.id in used_groups), tuple(components)
+
+    def _start_date(self, name: str, title: str, value) -> date | None:
+        """Statuspage's start_date (YYYY-MM-DD) is statusgen's `since`."""
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            self.leftovers.append(Leftover(f"{Path(name).name}: {title}", "start_date",
+                                           f"{value!r}; expected a date such as 2026-11-01"))
+            return None
 
     def _updates(self, source: str, item: dict, statuses: tuple[str, ...]) -> list[tuple[NewUpdate, list]]:
         result = []

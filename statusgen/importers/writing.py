@@ -54,6 +54,8 @@ def _toml_blocks(groups: list[NewGroup], components: list[NewComponent]) -> str:
             lines.append(f"description = {toml_string(component.description)}")
         if component.slo is not None:
             lines.append(f"slo = {component.slo!r}")
+        if component.since is not None:
+            lines.append(f"since = {component.since.isoformat()}")
     return "\n".join(lines) + "\n" if lines else ""
 
 

@@ -29,10 +29,10 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
 
 def render_files(context: RenderContext) -> dict[str, bytes]:
     """Feeds, calendars, the JSON API and badges."""
-    from statusgen.render import api, badges, calendar, feeds
+    from statusgen.render import api, badges, calendar, embed, feeds
 
     outputs: dict[str, bytes] = {}
-    for renderer in (feeds.render, calendar.render, api.render, badges.render):
+    for renderer in (feeds.render, calendar.render, api.render, badges.render, embed.render):
         outputs = merge_outputs(outputs, renderer(context))
     return outputs
 

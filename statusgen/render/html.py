@@ -89,6 +89,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "script_labels": _attribute_json(script_labels(gettext)),
         "abs_url": config.url,
         "titles": {slug: view.title for slug, view in views.items()},
+        "durations": {slug: view.duration for slug, view in views.items()},  # None while ongoing
         # Inline, so a first visit costs one request fewer (the freshness check takes its place).
         "favicon_uri": "data:image/svg+xml," + _data_uri_text(static_file(env, "favicon.svg")),
     }
@@ -142,6 +143,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
             }))
 
     pages.append(("subscribe/index.html", "subscribe.html", {"api_files": [(path, gettext(what)) for path, what in API_FILES]}))
+    pages.append(("embed/index.html", "embed.html", {}))
 
     renderer = KeyedRenderer(env, shared)
     outputs: dict[str, bytes | PendingPage] = {}

@@ -38,3 +38,44 @@ def test_screenshots(demo_site, demo_browser, kind, tmp_path):
         assert width == (PHONE if name == "mobile" else DESKTOP)
         assert height >= 400  # the whole page, not a sliver
     assert shots["light"] != shots["dark"]
+
+
+def test_screenshots_of_day_details_and_the_stale_notice(demo_site, browser):
+    """The README shows a day's details (hover on desktop, tap on a phone) and the notice on a copy
+    viewed a week after its build."""
+    from datetime import datetime, timedelta
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    from tests.browser.harness import DEMO_NOW
+    from tests.browser.test_day_details import busiest_day, day_link, tap, tip
+
+    zone = demo_site.config.site.timezone
+    driver = browser.driver
+    component, day = busiest_day(demo_site)
+    browser.set_clock(DEMO_NOW)
+    try:
+        for name, view in (("day-details-light", View(scheme="light", timezone=zone)),
+                           ("day-details-dark", View(scheme="dark", timezone=zone)),
+                           ("day-details-mobile", View(scheme="light", width=PHONE, timezone=zone))):
+            browser.load(demo_site.url("index.html"), view)
+            link = day_link(driver, component, day)
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+            if view.width == PHONE:
+                tap(driver, link)
+            else:
+                ActionChains(driver).move_to_element(link).perform()
+            assert tip(driver, link)["shown"]
+            browser.screenshot(SCREENSHOTS / f"{name}.png", full_page=False)
+            assert png_size((SCREENSHOTS / f"{name}.png").read_bytes())[0] == view.width
+        built = datetime.fromisoformat(DEMO_NOW.replace("Z", "+00:00"))
+        browser.set_clock((built + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for name, view in (("stale-light", View(scheme="light", timezone=zone)),
+                           ("stale-mobile", View(scheme="dark", width=PHONE, timezone=zone))):
+            browser.load(demo_site.url("index.html"), view)
+            WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.getElementById('stale-notice') !== null"))
+            browser.screenshot(SCREENSHOTS / f"{name}.png", full_page=False)
+            assert png_size((SCREENSHOTS / f"{name}.png").read_bytes())[0] == view.width
+    finally:
+        browser.set_clock(None)

@@ -46,17 +46,17 @@ def test_days_before_since_have_no_data_and_uptime_counts_from_it(repo):
     assert len(api["days"]) == 30
     assert [d["date"] for d in api["days"] if d["percent"] is None] == [d for d in sorted(days) if d < "2026-11-10"]
     assert days["2026-11-05"]["incidents"] == [] and days["2026-11-05"]["downtime_seconds"] == 0
-    window = 10 * 86400 + 12 * 3600  # 10 Nov 00:00 to 20 Nov 12:00
-    assert api["window_seconds"] == window and api["downtime_seconds"] == 3600
-    assert api["percent"] == round(100 * (1 - 3600 / window), 3)
+    elapsed = 10 * 86400 + 12 * 3600  # 10 Nov 00:00 to 20 Nov 12:00: what the percentage divides by
+    assert api["window_seconds"] == 11 * 86400 and api["downtime_seconds"] == 3600  # the window: 10 to 20 Nov
+    assert api["percent"] == round(100 * (1 - 3600 / elapsed), 3)
     others = uptime(repo, "web")
-    assert others["start_date"] is None and others["window_seconds"] == 29 * 86400 + 12 * 3600
+    assert others["start_date"] is None and others["window_seconds"] == 30 * 86400
 
     components = json.loads(repo.read("api/v2/components.json"))["components"]
     assert {c["id"]: c["start_date"] for c in components} == {"core": None, "api": "2026-11-10", "web": None, "db": None}
 
     page = soup(site, "components/api/index.html")
-    bars = page.select("ol.bars li")
+    bars = page.select("ol.bars > li")
     assert len(bars) == 30
     no_data = [text(li) for li in bars if "b-n" in li.get("class", [])]
     assert len(no_data) == 19  # 22 Oct to 9 Nov
@@ -71,13 +71,13 @@ def test_error_budget_on_the_component_page_and_in_uptime_json(repo):
     repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T10:10:00Z"))
     site = repo.build(NOW)
     api = uptime(repo)
-    window = 10 * 86400 + 12 * 3600
-    assert api["error_budget"] == {"budget_seconds": 907, "used_seconds": 600, "left_seconds": 307}
+    # 0.1 % of the 11-day window (10 to 20 Nov) = 950.4 s; 600 s used
+    assert api["error_budget"] == {"budget_seconds": 950, "used_seconds": 600, "left_seconds": 350}
+    assert api["percent"] == 99.934  # 1 - 600 / (10 d 12 h): the same downtime, over the time so far
     section = one(soup(site, "components/api/index.html"), "section[aria-labelledby=budget-h]")
     rows = dict(zip((text(dt) for dt in section.select("dt")), (text(dd) for dd in section.select("dd"))))
-    assert rows == {"Budget": "15 min 7 s", "Used": "10 min (66%)", "Left": "5 min 7 s"}
-    assert "0.1% of 10 d 12 h" in text(section)
-    assert round(0.001 * window) == 907
+    assert rows == {"Budget": "15 min 50 s", "Used": "10 min (63%)", "Left": "5 min 50 s"}
+    assert "0.1% of the 11 d window" in text(section)
     # no SLO, no budget
     assert uptime(repo, "web")["error_budget"] is None
     assert soup(site, "components/web/index.html").select("section[aria-labelledby=budget-h]") == []
@@ -89,8 +89,7 @@ def test_an_overspent_budget_says_so_and_agrees_with_the_slo(repo):
     api = uptime(repo)
     assert api["slo_missed"] and api["error_budget"]["left_seconds"] < 0
     section = one(soup(site, "components/api/index.html"), "section[aria-labelledby=budget-h]")
-    window = 29 * 86400 + 12 * 3600
-    over = 3600 - 0.001 * window
+    over = 3600 - 0.001 * 30 * 86400  # 1,008 s
     assert f"Overspent by {int(round(over)) // 60} min {int(round(over)) % 60} s" in text(section)
 
 

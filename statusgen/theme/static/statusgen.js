@@ -190,6 +190,32 @@
     loadFreshness(now);
   }
 
+  /* Day details: a tap opens a day's details (a second tap follows the link, to the day on the
+     component page); Escape hides them. Hover and keyboard focus need no script (CSS). */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest(".bars a.day") : null, day = link && link.parentNode;
+    var open = document.querySelectorAll(".bars li.open");
+    for (var i = 0; i < open.length; i++) if (open[i] !== day) open[i].classList.remove("open");
+    if (day && event.pointerType === "touch" && !day.classList.contains("open")) {
+      event.preventDefault();
+      day.classList.add("open");
+      day.classList.remove("shut");
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var days = document.querySelectorAll(".bars li.open, .bars li:focus-within, .bars li:hover");
+    for (var i = 0; i < days.length; i++) { days[i].classList.remove("open"); days[i].classList.add("shut"); }
+  });
+  document.addEventListener("focusin", function (event) {
+    var day = event.target.closest ? event.target.closest(".bars>li") : null;
+    if (day && !day.contains(event.relatedTarget)) day.classList.remove("shut");
+  });
+  document.addEventListener("mouseover", function (event) {
+    var day = event.target.closest ? event.target.closest(".bars>li.shut") : null;
+    if (day && !day.contains(event.relatedTarget)) day.classList.remove("shut");
+  });
+
   window.statusgen = {refresh: refresh, formatRelative: formatRelative, maintenanceState: maintenanceState,
     freshness: function () { return freshness; }};
   refresh();
