@@ -170,6 +170,17 @@ class Formats:
         return " ".join(shown) if self.language.code == SOURCE_LANGUAGE else format_list(
             shown, style="unit-narrow", locale=self.locale)
 
+    def exact_duration(self, seconds: float) -> str:
+        """'2 h 9 min 36 s': every unit down to the (rounded) second, for error budgets."""
+        rest, parts = int(round(abs(seconds))), []
+        for unit in ("day", "hour", "minute", "second"):
+            count, rest = divmod(rest, UNIT_SECONDS[unit])
+            if count:
+                parts.append(self._unit(count, unit))
+        # joined by spaces: CLDR's narrow unit lists lack the three-item pattern in some languages
+        text = " ".join(parts or [self._unit(0, "second")])
+        return "−" + text if seconds < 0 and parts else text
+
     def _unit(self, value: int, unit: str) -> str:
         if self.language.code == SOURCE_LANGUAGE:
             return f"{value} {ENGLISH_UNITS[unit]}"

@@ -85,7 +85,7 @@ def environment(override_dir: Path | None, language: Language = ENGLISH) -> Envi
         time=lambda moment, tz: time_element(moment, tz, language),
         local_time=lambda moment, tz: local_time(moment, tz, language),
         duration=cldr.duration,
-        exact_duration=format_exact_duration,
+        exact_duration=cldr.exact_duration,
         percent=lambda value, decimals=3: format_percent(value, decimals, no_data()),
         month_name=cldr.month,
         day=cldr.day,
@@ -174,17 +174,6 @@ def local_time(moment: datetime, tz, language: Language = ENGLISH) -> str:
 
 def time_element(moment: datetime, tz, language: Language = ENGLISH) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(iso_utc(moment), local_time(moment, tz, language))
-
-
-def format_exact_duration(seconds: float) -> str:
-    """'2 h 9 min 36 s': every unit down to the second (rounded), for budgets; '0 s' for none."""
-    rest = int(round(abs(seconds)))
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count} {unit}")
-    return ("−" if seconds < 0 and parts else "") + (" ".join(parts) or "0 s")
 
 
 def format_percent(value: float | None, decimals: int = 3, no_data: str = "no data") -> str:
