@@ -234,7 +234,10 @@ def test_uptime_figure_bars_and_slo_mark_are_hand_computed(repo):
     bars = api.select("ol.bars > li")
     assert len(bars) == 30
     # Today counts up to now: 1 - 3600 / (15 h) = 93.33%.
-    assert text(bars[-1]) == "20 Nov 2026: 93.33%; API outage"
+    # a day with an incident links to its row on the component page; its details name the incident
+    assert text(bars[-1].select_one("a.day")) == "20 Nov 2026: 93.33%"
+    assert text(bars[-1].select_one(".tip p")) == "20 Nov 2026 · 93.33% · ✕ Major outage"
+    assert [text(li) for li in bars[-1].select(".tip li")] == ["API outage (1 h)"]
     assert text(bars[0]) == "22 Oct 2026: 100%"
     assert bars[-1]["class"] == ["b-x"]
 
@@ -242,7 +245,7 @@ def test_uptime_figure_bars_and_slo_mark_are_hand_computed(repo):
     row = one(component, "[data-component='api'][data-status]")
     assert row["data-uptime"] == "99.859"
     days = [[text(td) for td in tr.select("td")] for tr in component.select("#days-h ~ table tbody tr")]
-    assert days == [["20 Nov 2026", "93.33%", "✕ Major outage", "API outage"]]
+    assert days == [["20 Nov 2026", "93.33%", "✕ Major outage", "API outage (1 h)"]]  # with its duration
     assert "Mean time to resolve: 1 h" in text(component.select_one(".mttr"))
 
 
