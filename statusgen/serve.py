@@ -224,11 +224,14 @@ def run_until_stopped(server: Server) -> None:
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    # Ctrl-C must stop the preview even when the parent started it with SIGINT ignored
+    # (a non-interactive shell does that to background jobs).
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         server.stop()
