@@ -40,7 +40,7 @@ def test_screenshots(demo_site, demo_browser, kind, tmp_path):
     assert shots["light"] != shots["dark"]
 
 
-def test_screenshots_of_day_details_and_the_stale_notice(demo_site, browser):
+def test_screenshots_of_day_details_and_the_stale_notice(demo_site, browser, tmp_path):
     """The README shows a day's details (hover on desktop, tap on a phone) and the notice on a copy
     viewed a week after its build."""
     from datetime import datetime, timedelta
@@ -51,6 +51,7 @@ def test_screenshots_of_day_details_and_the_stale_notice(demo_site, browser):
     from tests.browser.harness import DEMO_NOW
     from tests.browser.test_day_details import busiest_day, day_link, tap, tip
 
+    folder = SCREENSHOTS if os.environ.get("STATUSGEN_WRITE_SCREENSHOTS") == "1" else tmp_path
     zone = demo_site.config.site.timezone
     driver = browser.driver
     component, day = busiest_day(demo_site)
@@ -67,15 +68,15 @@ def test_screenshots_of_day_details_and_the_stale_notice(demo_site, browser):
             else:
                 ActionChains(driver).move_to_element(link).perform()
             assert tip(driver, link)["shown"]
-            browser.screenshot(SCREENSHOTS / f"{name}.png", full_page=False)
-            assert png_size((SCREENSHOTS / f"{name}.png").read_bytes())[0] == view.width
+            browser.screenshot(folder / f"{name}.png", full_page=False)
+            assert png_size((folder / f"{name}.png").read_bytes())[0] == view.width
         built = datetime.fromisoformat(DEMO_NOW.replace("Z", "+00:00"))
         browser.set_clock((built + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"))
         for name, view in (("stale-light", View(scheme="light", timezone=zone)),
                            ("stale-mobile", View(scheme="dark", width=PHONE, timezone=zone))):
             browser.load(demo_site.url("index.html"), view)
             WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.getElementById('stale-notice') !== null"))
-            browser.screenshot(SCREENSHOTS / f"{name}.png", full_page=False)
-            assert png_size((SCREENSHOTS / f"{name}.png").read_bytes())[0] == view.width
+            browser.screenshot(folder / f"{name}.png", full_page=False)
+            assert png_size((folder / f"{name}.png").read_bytes())[0] == view.width
     finally:
         browser.set_clock(None)
