@@ -8,15 +8,21 @@ folder to its index. Only the 404 page, which is served at any depth, links from
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote, urlparse
 from xml.sax.saxutils import escape as xml_escape
 
+from jinja2 import Environment
 from markupsafe import Markup
 
-from statusgen.i18n import N_, resolve_language, translations
+from statusgen.config import Component, Config
+from statusgen.i18n import N_, Language, resolve_language, translations
+from statusgen.model import Content
 from statusgen.render import RenderContext
 from statusgen.render.pages import KeyedRenderer, PendingPage
 from statusgen.render.theme import (
+    Asset,
     environment,
     override_dir,
     static_file,
@@ -28,6 +34,7 @@ from statusgen.render.views import (
     MAINTENANCE_STATE_LABELS,
     STATUS_ICONS,
     UPDATE_LABELS,
+    NoticeView,
     Page,
     group_by_month,
     mean_time_to_resolve,
@@ -37,7 +44,7 @@ from statusgen.render.views import (
     paginate,
     status_schedule,
 )
-from statusgen.state import NOTHING_YET, STATUS_LABELS, last_change
+from statusgen.state import NOTHING_YET, STATUS_LABELS, SiteState, last_change
 
 PER_PAGE = 50
 RECENT_ON_INDEX = 5
@@ -56,28 +63,58 @@ API_FILES = (
 )
 
 
+@dataclass(frozen=True)
+class Site:
+    """What every page builder reads: the render context and one view per notice."""
+
+    config: Config
+    content: Content
+    state: SiteState
+    gettext: Callable[[str], str]
+    views: dict[str, NoticeView]  # by slug
+    ordered: list[NoticeView]  # newest first
+
+
+PageSpec = tuple[str, str, dict]  # (site path, template, what only this page's template reads)
+
+
 def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
-    config, content, state = context.config, context.content, context.state
-    tz = config.site.tz
+    config = context.config
     language = resolve_language(config.site.language, config.root)
-    gettext = translations(language).gettext
     env = environment(override_dir(config.root), language)
     css, js = theme_assets(env)
+    site = site_views(context, translations(language).gettext)
+    pages = [index_page(site), *history_pages(site), *incident_pages(site), *component_pages(site),
+             subscribe_page(site), embed_page()]
+    renderer = KeyedRenderer(env, shared_context(site, env, language, css, js))
+    outputs: dict[str, bytes | PendingPage] = {}
+    for path, template, extra in pages:
+        outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),
+                                                 "canonical": page_url(config, path)})
+    outputs["404.html"] = not_found_page(renderer, config)
+    outputs["sitemap.xml"] = sitemap([page_url(config, path) for path, _, _ in pages])
+    outputs["robots.txt"] = robots_txt(config)
+    outputs["favicon.svg"] = static_file(env, "favicon.svg")
+    outputs[css.path] = css.data
+    outputs[js.path] = js.data
+    return outputs
 
-    views = {notice.slug: notice_view(config, state, notice) for notice in content.notices}
-    ordered = [views[n.slug] for n in content.notices]  # newest first
-    past = [v for v in ordered if v.start <= state.now]
-    by_component: dict[str, list] = {c.id: [] for c in config.components}
-    for view in ordered:
-        for component, _ in view.components:
-            by_component[component.id].append(view)
 
-    shared = {
+def site_views(context: RenderContext, gettext: Callable[[str], str]) -> Site:
+    views = {notice.slug: notice_view(context.config, context.state, notice) for notice in context.content.notices}
+    ordered = [views[n.slug] for n in context.content.notices]
+    return Site(context.config, context.content, context.state, gettext, views, ordered)
+
+
+def shared_context(site: Site, env: Environment, language: Language, css: Asset, js: Asset) -> dict:
+    """The names every page's template may read."""
+    config, views = site.config, site.views
+    return {
         "config": config,
         "site": config.site,
-        "state": state,
-        "tz": tz,
-        "now": state.now,
+        "state": site.state,
+        "tz": config.site.tz,
+        "now": site.state.now,
         "css_path": css.path,
         "js_path": js.path,
         "status_labels": STATUS_LABELS,
@@ -86,18 +123,20 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "update_labels": UPDATE_LABELS,
         "impact_labels": IMPACT_LABELS,
         "lang": language,
-        "script_labels": _attribute_json(script_labels(gettext)),
+        "script_labels": _attribute_json(script_labels(site.gettext)),
         "abs_url": config.url,
         "titles": {slug: view.title for slug, view in views.items()},
         "durations": {slug: view.duration for slug, view in views.items()},  # None while ongoing
         # Inline, so a first visit costs one request fewer (the freshness check takes its place).
         "favicon_uri": "data:image/svg+xml," + _data_uri_text(static_file(env, "favicon.svg")),
     }
-    pages: list[tuple[str, str, dict]] = []
 
-    recent = [v for v in ordered if v.state in ("resolved", "completed")][:RECENT_ON_INDEX]
+
+def index_page(site: Site) -> PageSpec:
+    config, state, views, gettext = site.config, site.state, site.views, site.gettext
+    recent = [v for v in site.ordered if v.state in ("resolved", "completed")][:RECENT_ON_INDEX]
     groups = [(config.group(g.id), [c for c in config.components if c.group == g.id]) for g in config.groups]
-    pages.append(("index.html", "index.html", {
+    return ("index.html", "index.html", {
         "active": [views[i.slug] for i in state.active_incidents],
         "in_progress": [views[m.slug] for m in state.maintenance_in_progress],
         "upcoming": [views[m.slug] for m in state.upcoming_maintenance[:UPCOMING_ON_INDEX]],
@@ -106,58 +145,75 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
         "ungrouped": [c for c in config.components if c.group is None],
         "groups": [(group, members) for group, members in groups if members],
         "schedule": _attribute_json([{**change, "description": gettext(change["description"])}
-                                     for change in status_schedule(config, content, state.now)]),
-        "last_change": _known(last_change(content.notices, state.now)),
-    }))
+                                     for change in status_schedule(config, site.content, state.now)]),
+        "last_change": _known(last_change(site.content.notices, state.now)),
+    })
 
+
+def history_pages(site: Site) -> list[PageSpec]:
+    tz = site.config.site.tz
+    past = [v for v in site.ordered if v.start <= site.state.now]
     history = paginate(past, PER_PAGE, "history/index.html", "history/page/{}/index.html")
     months = month_index(history, tz)
-    history_links = page_links(history)
+    links = page_links(history)
+    specs = []
     for page in history:
         previous = month_of(history[page.number - 2].items[-1].start, tz) if page.number > 1 else None
-        pages.append((page.path, "history.html", {
-            "page": page, "pages": history_links, "months": months,
+        specs.append((page.path, "history.html", {
+            "page": page, "pages": links, "months": months,
             "month_groups": group_by_month(page.items, tz, previous),
         }))
+    return specs
 
-    for view in ordered:
-        pages.append((view.path, "incident.html", {"notice": view}))
 
-    for component in config.components:
-        listed = by_component[component.id]
-        first = f"components/{component.id}/index.html"
-        component_pages = paginate(listed, PER_PAGE, first, f"components/{component.id}/page/{{}}/index.html")
-        links = page_links(component_pages)
-        mttr = mean_time_to_resolve(listed)
-        resolved_count = sum(1 for v in listed if v.kind == "incident" and v.end is not None)
-        for page in component_pages:
-            pages.append((page.path, "component.html", {
-                "component": component,
-                # only the first page shows the current status and uptime
-                "status": state.component_status[component.id] if page.number == 1 else None,
-                "uptime": state.uptime[component.id] if page.number == 1 else None,
-                "page": page,
-                "pages": links,
-                "mttr": mttr,
-                "resolved_count": resolved_count,
-            }))
+def incident_pages(site: Site) -> list[PageSpec]:
+    return [(view.path, "incident.html", {"notice": view}) for view in site.ordered]
 
-    pages.append(("subscribe/index.html", "subscribe.html", {"api_files": [(path, gettext(what)) for path, what in API_FILES]}))
-    pages.append(("embed/index.html", "embed.html", {}))
 
-    renderer = KeyedRenderer(env, shared)
-    outputs: dict[str, bytes | PendingPage] = {}
-    for path, template, extra in pages:
-        outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),
-                                                 "canonical": page_url(config, path)})
-    outputs["404.html"] = renderer.page("404.html", {"page_path": "404.html", "canonical": None,
-                                                     "root": urlparse(config.site.base_url).path})
-    outputs["sitemap.xml"] = sitemap([page_url(config, path) for path, _, _ in pages])
-    outputs["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {config.url('sitemap.xml')}\n".encode()
-    outputs["favicon.svg"] = static_file(env, "favicon.svg")
-    outputs[css.path] = css.data
-    outputs[js.path] = js.data
-    return outputs
+def component_pages(site: Site) -> list[PageSpec]:
+    by_component: dict[str, list[NoticeView]] = {c.id: [] for c in site.config.components}
+    for view in site.ordered:
+        for component, _ in view.components:
+            by_component[component.id].append(view)
+    return [spec for component in site.config.components
+            for spec in _pages_of_component(site, component, by_component[component.id])]
+
+
+def _pages_of_component(site: Site, component: Component, listed: list[NoticeView]) -> list[PageSpec]:
+    first = f"components/{component.id}/index.html"
+    pages = paginate(listed, PER_PAGE, first, f"components/{component.id}/page/{{}}/index.html")
+    links = page_links(pages)
+    mttr = mean_time_to_resolve(listed)
+    resolved_count = sum(1 for v in listed if v.kind == "incident" and v.end is not None)
+    return [(page.path, "component.html", {
+        "component": component,
+        # only the first page shows the current status and uptime
+        "status": site.state.component_status[component.id] if page.number == 1 else None,
+        "uptime": site.state.uptime[component.id] if page.number == 1 else None,
+        "page": page,
+        "pages": links,
+        "mttr": mttr,
+        "resolved_count": resolved_count,
+    }) for page in pages]
+
+
+def subscribe_page(site: Site) -> PageSpec:
+    return ("subscribe/index.html", "subscribe.html",
+            {"api_files": [(path, site.gettext(what)) for path, what in API_FILES]})
+
+
+def embed_page() -> PageSpec:
+    return ("embed/index.html", "embed.html", {})
+
+
+def not_found_page(renderer: KeyedRenderer, config: Config) -> PendingPage:
+    """Served at any depth, so its links start from the base path instead of the page."""
+    return renderer.page("404.html", {"page_path": "404.html", "canonical": None,
+                                      "root": urlparse(config.site.base_url).path})
+
+
+def robots_txt(config: Config) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {config.url('sitemap.xml')}\n".encode()
 
 
 def script_labels(gettext) -> dict:
