@@ -136,11 +136,12 @@ def repository_lock(root: Path, timeout: float | None = None):
 
 
 def _locked(function):
-    """Runs an authoring command under `repository_lock`."""
+    """Runs an authoring command under `repository_lock`, with the root made absolute (paths in
+    messages are relative to it)."""
     @functools.wraps(function)
     def locked(config: Config, *args, **kwargs):
         with repository_lock(Path(config.root)):
-            return function(config, *args, **kwargs)
+            return function(_absolute(config), *args, **kwargs)
     return locked
 
 
@@ -169,13 +170,20 @@ def write_atomically(path: Path, text: str) -> None:
     atomic_write(Path(os.path.realpath(path)), text.encode("utf-8"), durable=True)
 
 
-def _write_new(config: Config, path: Path, text: str) -> Path:
+def _write_valid(config: Config, path: Path, text: str, refusal: str = "nothing was written") -> Path:
     try:
         _validated(config, path, text)
     except StatusgenError as exc:
-        raise StatusgenError([*exc.problems, Problem("", "", "nothing was written")]) from None
+        raise StatusgenError([*exc.problems, Problem("", "", refusal)]) from None
     write_atomically(path, text)
     return path
+
+
+def _write_new(config: Config, kind: str, title: str, day: datetime, fields: str) -> Path:
+    """Write incidents/<the day's date>-<slug>.md: the title, then `fields`, as front matter."""
+    date_prefix = day.astimezone(config.site.tz).strftime("%Y-%m-%d")
+    path = _free_path(config, date_prefix, slugify(title, kind))
+    return _write_valid(config, path, f"---\ntitle: {render_scalar(title)}\n{fields}---\n")
 
 
 def _components_block(components, newline="\n") -> str:
@@ -192,43 +200,27 @@ def _first_update(at: datetime, status: str, message: str) -> str:
 def new_incident(config: Config, title: str, components: tuple[tuple[str, str], ...],
                  message: str | None, at: datetime) -> Path:
     """Write incidents/<date>-<slug>.md with a first `investigating` update; return its path."""
-    config = _absolute(config)
     title = _check_text("TITLE", title)
     check_components(config, components, required=True)
     message = _check_text("--message", message) if message is not None else DEFAULT_MESSAGES["investigating"]
-    date_prefix = at.astimezone(config.site.tz).strftime("%Y-%m-%d")
-    path = _free_path(config, date_prefix, slugify(title, "incident"))
-    text = ("---\n"
-            f"title: {render_scalar(title)}\n"
-            f"components:\n{_components_block(components)}"
-            f"started: {iso_utc(at)}\n"
-            + _first_update(at, "investigating", message)
-            + "---\n")
-    return _write_new(config, path, text)
+    return _write_new(config, "incident", title, at, f"components:\n{_components_block(components)}"
+                      f"started: {iso_utc(at)}\n" + _first_update(at, "investigating", message))
 
 
 @_locked
 def new_maintenance(config: Config, title: str, components: tuple[tuple[str, str], ...],
                     start: datetime, end: datetime, message: str | None, now: datetime) -> Path:
     """Write incidents/<start date>-<slug>.md with a first `scheduled` update at `now`."""
-    config = _absolute(config)
     title = _check_text("TITLE", title)
     check_components(config, components, required=True)
     if end <= start:
         raise StatusgenError(f"--end: found {iso_utc(end)}, not after --start ({iso_utc(start)}); "
                              "expected a later time")
     message = _check_text("--message", message) if message is not None else DEFAULT_MESSAGES["scheduled"]
-    date_prefix = start.astimezone(config.site.tz).strftime("%Y-%m-%d")
-    path = _free_path(config, date_prefix, slugify(title, "maintenance"))
-    text = ("---\n"
-            f"title: {render_scalar(title)}\n"
-            "type: maintenance\n"
-            f"components:\n{_components_block(components)}"
-            f"scheduled_start: {iso_utc(start)}\n"
-            f"scheduled_end: {iso_utc(end)}\n"
-            + _first_update(now, "scheduled", message)
-            + "---\n")
-    return _write_new(config, path, text)
+    return _write_new(config, "maintenance", title, start, "type: maintenance\n"
+                      f"components:\n{_components_block(components)}"
+                      f"scheduled_start: {iso_utc(start)}\nscheduled_end: {iso_utc(end)}\n"
+                      + _first_update(now, "scheduled", message))
 
 
 def find_notice_file(config: Config, reference: str) -> Path:
@@ -257,18 +249,21 @@ def find_notice_file(config: Config, reference: str) -> Path:
     return matches[0]
 
 
-def _load_for_edit(config: Config, path: Path) -> tuple[str, Notice]:
+def _load_for_edit(config: Config, reference: str) -> tuple[Path, str, str, Notice]:
+    """The file `reference` names: its path, its path for messages, its text and its notice."""
+    path = find_notice_file(config, reference)
+    source = path.relative_to(config.root).as_posix()
     try:
         text = read_source(path, config.root).decode("utf-8")
     except SourceError as exc:
-        raise StatusgenError(f"{path.relative_to(config.root).as_posix()}: {exc}; nothing was written") from None
+        raise StatusgenError(f"{source}: {exc}; nothing was written") from None
     except UnicodeDecodeError:
-        raise StatusgenError(f"{path.relative_to(config.root).as_posix()}: not UTF-8 text") from None
+        raise StatusgenError(f"{source}: not UTF-8 text") from None
     try:
         notice = _validated(config, path, text)
     except StatusgenError as exc:
         raise StatusgenError([*exc.problems, Problem("", "", "fix these first; nothing was written")]) from None
-    return text, notice
+    return path, source, text, notice
 
 
 @_locked
@@ -281,10 +276,7 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
     maintenance) also sets the matching time field, exactly as `resolve` does, so the file
     stays valid.
     """
-    config = _absolute(config)
-    path = find_notice_file(config, reference)
-    text, notice = _load_for_edit(config, path)
-    source = path.relative_to(config.root).as_posix()
+    path, source, text, notice = _load_for_edit(config, reference)
     kind = "incident" if isinstance(notice, Incident) else "maintenance"
     statuses = INCIDENT_UPDATE_STATUSES if kind == "incident" else MAINTENANCE_UPDATE_STATUSES
     if status not in statuses:
@@ -323,13 +315,7 @@ def _check_started(maintenance: Maintenance, source: str, at: datetime) -> None:
 
 
 def _write_edit(config: Config, path: Path, editor: FrontMatterEditor) -> Path:
-    new_text = editor.result()
-    try:
-        _validated(config, path, new_text)
-    except StatusgenError as exc:
-        raise StatusgenError([*exc.problems, Problem("", "", "the change was refused; nothing was written")]) from None
-    write_atomically(path, new_text)
-    return path
+    return _write_valid(config, path, editor.result(), "the change was refused; nothing was written")
 
 
 @_locked
@@ -337,9 +323,7 @@ def resolve(config: Config, reference: str, message: str | None, at: datetime) -
     """Close an incident (`resolved`) or a maintenance (`completed`) with a closing update.
 
     A window that has not started is not completed: that is `cancel`."""
-    config = _absolute(config)
-    path = find_notice_file(config, reference)
-    _, notice = _load_for_edit(config, path)
+    path, _, _, notice = _load_for_edit(config, reference)
     status = "resolved" if isinstance(notice, Incident) else "completed"
     return add_update(config, str(path), status, message if message is not None else DEFAULT_MESSAGES[status], at)
 
@@ -353,10 +337,7 @@ def reopen(config: Config, reference: str, message: str, at: datetime, status: s
     incident's components count as operational; from this update on they have the statuses in
     force at the resolution, overridden by `components`.
     """
-    config = _absolute(config)
-    path = find_notice_file(config, reference)
-    text, notice = _load_for_edit(config, path)
-    source = path.relative_to(config.root).as_posix()
+    path, source, text, notice = _load_for_edit(config, reference)
     if not isinstance(notice, Incident):
         raise StatusgenError(f"{source}: a maintenance window is not reopened; add an update or plan a new "
                              "window with statusgen new maintenance. Nothing was written")
@@ -382,10 +363,7 @@ def reopen(config: Config, reference: str, message: str, at: datetime, status: s
 def cancel(config: Config, reference: str, message: str | None, now: datetime) -> Path:
     """Cancel a maintenance window that has not started: set `cancelled: true` and append a
     `scheduled` update saying so. A window that has started is ended with `resolve`."""
-    config = _absolute(config)
-    path = find_notice_file(config, reference)
-    text, notice = _load_for_edit(config, path)
-    source = path.relative_to(config.root).as_posix()
+    path, source, text, notice = _load_for_edit(config, reference)
     if not isinstance(notice, Maintenance):
         raise StatusgenError(f"{source}: an incident is not cancelled; close it with statusgen resolve. "
                              "Nothing was written")

@@ -181,6 +181,18 @@ def _config(root: Path):
     return load_config(root)
 
 
+at_option = click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+
+
+def _at_or_now(at: str | None, config) -> datetime:
+    return parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
+
+
+def _echo_written(path: Path, config) -> None:
+    """The file a writing command wrote, relative to the root."""
+    click.echo(path.relative_to(config.root.resolve()))
+
+
 @cli.group()
 def new():
     """Write a new incident or maintenance file into incidents/.
@@ -211,8 +223,7 @@ def new_incident(title: str, components, message: str | None, at: str | None, ro
     from statusgen.authoring import new_incident as write_incident
 
     config = _config(root)
-    start = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
-    click.echo(write_incident(config, title, components, message, start).relative_to(config.root.resolve()))
+    _echo_written(write_incident(config, title, components, message, _at_or_now(at, config)), config)
 
 
 @new.command("maintenance")
@@ -240,7 +251,7 @@ def new_maintenance(title: str, components, start: str, end: str, message: str |
     tz = config.site.tz
     path = write_maintenance(config, title, components, parse_cli_time(start, tz, "--start", None),
                              parse_cli_time(end, tz, "--end", None), message, resolve_now(None, tz))
-    click.echo(path.relative_to(config.root.resolve()))
+    _echo_written(path, config)
 
 
 @cli.command()
@@ -249,7 +260,7 @@ def new_maintenance(title: str, components, start: str, end: str, message: str |
               help="For an incident: investigating, identified, monitoring, resolved or postmortem; "
                    "for maintenance: scheduled, in_progress, verifying or completed.")
 @click.option("--message", required=True, help="The update's text (Markdown).")
-@click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+@at_option
 @component_option(required=False)
 @root_option
 def update(slug: str, status: str, message: str, at: str | None, components, root: Path):
@@ -270,15 +281,13 @@ def update(slug: str, status: str, message: str, at: str | None, components, roo
     from statusgen.authoring import add_update
 
     config = _config(root)
-    moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
-    path = add_update(config, slug, status, message, moment, components)
-    click.echo(path.relative_to(config.root.resolve()))
+    _echo_written(add_update(config, slug, status, message, _at_or_now(at, config), components), config)
 
 
 @cli.command()
 @click.argument("slug")
 @click.option("--message", help="The closing update (Markdown). Default: a short standard text.")
-@click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+@at_option
 @root_option
 def resolve(slug: str, message: str | None, at: str | None, root: Path):
     """Close an incident (sets `resolved`) or a maintenance (sets `completed`) with a closing update.
@@ -295,14 +304,13 @@ def resolve(slug: str, message: str | None, at: str | None, root: Path):
     from statusgen.authoring import resolve as close_notice
 
     config = _config(root)
-    moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
-    click.echo(close_notice(config, slug, message, moment).relative_to(config.root.resolve()))
+    _echo_written(close_notice(config, slug, message, _at_or_now(at, config)), config)
 
 
 @cli.command()
 @click.argument("slug")
 @click.option("--message", required=True, help="Why it is reopened (Markdown).")
-@click.option("--at", help="When, ISO 8601 (no offset = site timezone). Default: now.")
+@at_option
 @click.option("--status", type=click.Choice(["investigating", "identified", "monitoring"]), default="investigating",
               show_default=True, help="The reopening update's status.")
 @component_option(required=False)
@@ -323,9 +331,7 @@ def reopen(slug: str, message: str, at: str | None, status: str, components, roo
     from statusgen.authoring import reopen as reopen_incident
 
     config = _config(root)
-    moment = parse_cli_time(at, config.site.tz, "--at", default=None) or resolve_now(None, config.site.tz)
-    path = reopen_incident(config, slug, message, moment, status, components)
-    click.echo(path.relative_to(config.root.resolve()))
+    _echo_written(reopen_incident(config, slug, message, _at_or_now(at, config), status, components), config)
 
 
 @cli.command()
@@ -348,7 +354,7 @@ def cancel(slug: str, message: str | None, root: Path):
 
     config = _config(root)
     path = cancel_window(config, slug, message, resolve_now(None, config.site.tz))
-    click.echo(path.relative_to(config.root.resolve()))
+    _echo_written(path, config)
 
 
 @cli.command()

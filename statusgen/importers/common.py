@@ -11,14 +11,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from statusgen.authoring import DEFAULT_MESSAGES, slugify
-from statusgen.config import Component, Group
-from statusgen.errors import Problems
+from statusgen.config import COMPONENT_STATUSES, Component, Group
+from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.text import is_loopback_host
 
 DATE_SLUG = re.compile(r"^\d{4}-\d\d-\d\d-[a-z0-9][a-z0-9-]*$")
@@ -26,21 +27,9 @@ _HTML_TAG = re.compile(r"</?(p|br|a|ul|ol|li|strong|em|b|i|u|code|pre|h[1-6]|div
                        re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Leftover:
-    """A value of the source that statusgen's format has no place for (or that was changed to fit)."""
-
-    file: str
-    field: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.detail}" if self.field else f"{self.file}: {self.detail}"
-
-
-# Groups and components as the import will write them into statusgen.toml.
-NewGroup = Group
-NewComponent = Component
+class Leftover(Problem):
+    """A value of the source that statusgen's format has no place for (or that was changed to fit).
+    Reported as a problem is, but it does not stop the import."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +74,8 @@ class ImportPlan:
     source: str  # "cState", "Statusfy", "Statuspage"
     command: str  # "cstate", "statusfy", "statuspage"
     site: SiteDefaults
-    groups: tuple[NewGroup, ...]
-    components: tuple[NewComponent, ...]
+    groups: tuple[Group, ...]  # as the import will write them into statusgen.toml
+    components: tuple[Component, ...]
     notices: tuple[NewNotice, ...]
     leftovers: tuple[Leftover, ...] = field(default=())
 
@@ -259,6 +248,14 @@ _FRONT = re.compile(r"\A\ufeff?\s*---([a-z]*)[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r
 _TOML_FRONT = re.compile(r"\A\ufeff?\s*\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
 
 
+def read_markdown(root: Path, path: Path, problems: Problems) -> tuple[str, dict, str] | None:
+    """(path relative to `root`, fields, body) of a source's Markdown file; None (with a problem) if
+    unreadable."""
+    file = path.relative_to(root).as_posix()
+    read = read_front_matter(path.read_text(encoding="utf-8"), file, problems)
+    return None if read is None else (file, *read)
+
+
 def read_front_matter(text: str, file: str, problems: Problems) -> tuple[dict, str] | None:
     """(fields, body) of a Markdown file with YAML (`---`), TOML (`---toml` or `+++`) or JSON
     (`---json`) front matter; timestamps stay as written. None (with a problem) if unreadable."""
@@ -309,6 +306,28 @@ MAINTENANCE_LABELS = {
 
 def parse_severity_map(values: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {name.strip().lower(): status.strip() for name, status in values}
+
+
+def site_folder(folder: Path, severities: dict[str, str]) -> Path:
+    """The folder of a site to import, once --severity's statuses are known to be statusgen's."""
+    for status in severities.values():
+        if status not in COMPONENT_STATUSES:
+            raise StatusgenError(f"--severity: found status {status!r}; expected one of: {', '.join(COMPONENT_STATUSES)}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise StatusgenError(f"DIRECTORY: {folder} is not a folder; expected the site's folder")
+    return folder
+
+
+def site_defaults(title: object, url: object, timezone_name: str | None, description: object,
+                  where: tuple[str, str], leftovers: list[Leftover]) -> SiteDefaults:
+    """A new statusgen.toml's [site] from the source's; a base URL statusgen does not accept is
+    left to the operator (`where` names the file and field it came from)."""
+    base_url = ensure_https(str(url or ""))
+    if base_url is None:
+        leftovers.append(Leftover(*where, f"{url!r} is not an https URL; set site.base_url in statusgen.toml"))
+    return SiteDefaults(title=str(title or "Status"), base_url=base_url or "https://status.example.com/",
+                        timezone=timezone_name or "UTC", description=str(description or ""))
 
 
 def ensure_https(url: str | None) -> str | None:

@@ -16,24 +16,22 @@ from pathlib import Path
 
 import yaml
 
-from statusgen.config import COMPONENT_STATUSES, RESERVED_COMPONENT_IDS
+from statusgen.config import RESERVED_COMPONENT_IDS, Component, Group
 from statusgen.errors import Problems, StatusgenError
 from statusgen.importers.common import (
     UPDATE_LABELS,
     ImportPlan,
     Leftover,
-    NewComponent,
-    NewGroup,
     NewNotice,
     NewUpdate,
-    SiteDefaults,
     TextTimestampLoader,
-    ensure_https,
     file_slug,
     format_time,
     make_id,
-    read_front_matter,
+    read_markdown,
     settle_incident,
+    site_defaults,
+    site_folder,
     source_time,
     unique_slugs,
 )
@@ -68,8 +66,8 @@ class _CState:
         self.leftovers: list[Leftover] = []
         self.by_name: dict[str, str] = {}  # system name -> component id
 
-    def systems(self, file: str, params: dict) -> tuple[tuple[NewGroup, ...], tuple[NewComponent, ...]]:
-        groups: dict[str, NewGroup] = {}
+    def systems(self, file: str, params: dict) -> tuple[tuple[Group, ...], tuple[Component, ...]]:
+        groups: dict[str, Group] = {}
         for index, category in enumerate(params.get("categories") or []):
             if not isinstance(category, dict) or not category.get("name"):
                 self.problems.add(file, f"params.categories[{index}]", f"found {category!r}; expected a name")
@@ -82,7 +80,7 @@ class _CState:
             if category.get("closed"):
                 self.leftovers.append(Leftover(file, f"params.categories[{index}].closed", "true; statusgen "
                                                "does not collapse groups"))
-            groups[name] = NewGroup(make_id(name, "group"), name, category.get("description") or None)
+            groups[name] = Group(make_id(name, "group"), name, category.get("description") or None)
         components, taken = [], set(RESERVED_COMPONENT_IDS)
         for index, system in enumerate(params.get("systems") or []):
             system = {"name": system} if isinstance(system, str) else system
@@ -104,17 +102,16 @@ class _CState:
                 self.leftovers.append(Leftover(file, f"params.systems[{index}].link", f"{system['link']!r}; "
                                                "statusgen components have no link"))
             group = groups[str(category)].id if str(category) in groups else None
-            components.append(NewComponent(cid, name, group, str(system["description"]).strip()
-                                           if system.get("description") else None))
+            components.append(Component(cid, name, group, str(system["description"]).strip()
+                                        if system.get("description") else None))
         used = {c.group for c in components}
         return tuple(g for g in groups.values() if g.id in used), tuple(components)
 
     def issue(self, path: Path) -> NewNotice | None:
-        file = path.relative_to(self.root).as_posix()
-        read = read_front_matter(path.read_text(encoding="utf-8"), file, self.problems)
+        read = read_markdown(self.root, path, self.problems)
         if read is None:
             return None
-        data, body = read
+        file, data, body = read
         if data.get("draft") is True:
             self.leftovers.append(Leftover(file, "draft", "true; a draft was never published, so it is not imported"))
             return None
@@ -225,12 +222,7 @@ def _label(text: str, previous: str | None) -> tuple[str, str]:
 
 def read_cstate(folder: Path, tz: tzinfo, timezone_name: str | None,
                 severities: dict[str, str]) -> ImportPlan:
-    folder = Path(folder)
-    for status in severities.values():
-        if status not in COMPONENT_STATUSES:
-            raise StatusgenError(f"--severity: found status {status!r}; expected one of: {', '.join(COMPONENT_STATUSES)}")
-    if not folder.is_dir():
-        raise StatusgenError(f"DIRECTORY: {folder} is not a folder; expected the site's folder")
+    folder = site_folder(folder, severities)
     reader = _CState(folder, tz, severities)
     config_name, config = _read_config(folder, reader.problems)
     given = config.get("params")
@@ -248,12 +240,8 @@ def read_cstate(folder: Path, tz: tzinfo, timezone_name: str | None,
             notices.append(notice)
     reader.problems.raise_if_any()
     given_url = next((value for key, value in config.items() if str(key).lower() == "baseurl"), None)
-    base_url = ensure_https(str(given_url or ""))
-    if base_url is None:
-        reader.leftovers.append(Leftover(config_name, "baseURL", f"{given_url!r} is not an https URL; "
-                                                                 "set site.base_url in statusgen.toml"))
-    site = SiteDefaults(title=str(config.get("title") or "Status"), base_url=base_url or "https://status.example.com/",
-                        timezone=timezone_name or "UTC", description=str(params.get("description") or ""))
+    site = site_defaults(config.get("title"), given_url, timezone_name, params.get("description"),
+                         (config_name, "baseURL"), reader.leftovers)
     return ImportPlan("cState", "cstate", site, groups, components,
                       tuple(unique_slugs(notices, {n.source: Path(n.source).stem for n in notices})),
                       tuple(reader.leftovers))

@@ -15,24 +15,23 @@ from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS
+from statusgen.config import ID_PATTERN, RESERVED_COMPONENT_IDS, Component
 from statusgen.errors import Problems, StatusgenError
 from statusgen.importers.common import (
     MAINTENANCE_LABELS,
     UPDATE_LABELS,
     ImportPlan,
     Leftover,
-    NewComponent,
     NewNotice,
     NewUpdate,
-    SiteDefaults,
-    ensure_https,
     file_slug,
     format_time,
     make_id,
-    read_front_matter,
+    read_markdown,
     settle_incident,
     settle_maintenance,
+    site_defaults,
+    site_folder,
     source_time,
     unique_slugs,
 )
@@ -102,11 +101,10 @@ class _Statusfy:
         self.leftovers: list[Leftover] = []
 
     def incident(self, path: Path) -> NewNotice | None:
-        file = path.relative_to(self.root).as_posix()
-        read = read_front_matter(path.read_text(encoding="utf-8"), file, self.problems)
+        read = read_markdown(self.root, path, self.problems)
         if read is None:
             return None
-        data, body = read
+        file, data, body = read
         self._unused_fields(file, data)
         title = str(data.get("title") or "").strip()
         if not title:
@@ -219,7 +217,7 @@ class _Statusfy:
         return updates, re.sub(r"\n{3,}", "\n\n", rest).strip()
 
 
-def _components(systems: list[str], names: dict) -> tuple[list[NewComponent], dict[str, str]]:
+def _components(systems: list[str], names: dict) -> tuple[list[Component], dict[str, str]]:
     """A component per Statusfy system, and the system -> component id map."""
     components, mapping, taken = [], {}, set(RESERVED_COMPONENT_IDS)
     for system in systems:
@@ -230,18 +228,13 @@ def _components(systems: list[str], names: dict) -> tuple[list[NewComponent], di
                 cid += "-2"
         taken.add(cid)
         mapping[system] = cid
-        components.append(NewComponent(cid, names.get(system) or system.replace("-", " ").capitalize()))
+        components.append(Component(cid, names.get(system) or system.replace("-", " ").capitalize()))
     return components, mapping
 
 
 def read_statusfy(folder: Path, tz: tzinfo, timezone_name: str | None, severities: dict[str, str],
                   language: str | None, systems_option: tuple[str, ...]) -> ImportPlan:
-    folder = Path(folder)
-    for status in severities.values():
-        if status not in COMPONENT_STATUSES:
-            raise StatusgenError(f"--severity: found status {status!r}; expected one of: {', '.join(COMPONENT_STATUSES)}")
-    if not folder.is_dir():
-        raise StatusgenError(f"DIRECTORY: {folder} is not a folder; expected the site's folder")
+    folder = site_folder(folder, severities)
     config_path = next((folder / name for name in CONFIG_NAMES if (folder / name).is_file()), None)
     found, systems = read_js_config(config_path.read_text(encoding="utf-8")) if config_path else ({}, None)
     if systems_option:
@@ -272,12 +265,8 @@ def read_statusfy(folder: Path, tz: tzinfo, timezone_name: str | None, severitie
         reader.leftovers.append(Leftover(f"{other.relative_to(folder).as_posix()}/", "",
                                          f"{count} files in another language not imported (--language {language})"))
     reader.problems.raise_if_any()
-    base_url = ensure_https(found.get("baseUrl"))
-    site = SiteDefaults(title=found.get("title") or "Status", base_url=base_url or "https://status.example.com/",
-                        timezone=timezone_name or "UTC", description=found.get("description") or "")
-    if base_url is None:
-        reader.leftovers.append(Leftover(config_path.name if config_path else "statusfy.config.js", "baseUrl",
-                                         f"{found.get('baseUrl')!r} is not an https URL; set site.base_url in statusgen.toml"))
+    site = site_defaults(found.get("title"), found.get("baseUrl"), timezone_name, found.get("description"),
+                         (config_path.name if config_path else "statusfy.config.js", "baseUrl"), reader.leftovers)
     return ImportPlan("Statusfy", "statusfy", site, (), tuple(components),
                       tuple(unique_slugs(notices, {n.source: Path(n.source).stem for n in notices})),
                       tuple(reader.leftovers))

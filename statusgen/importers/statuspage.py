@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS
+from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS, Component, Group
 from statusgen.errors import Problems
 from statusgen.importers.api_files import load_documents
 from statusgen.importers.common import (
     DATE_SLUG,
     ImportPlan,
     Leftover,
-    NewComponent,
-    NewGroup,
     NewNotice,
     NewUpdate,
     SiteDefaults,
@@ -72,14 +70,14 @@ class _Reader:
         self.current: dict[str, tuple[str, str]] = {}  # component id -> (where, status other than operational)
 
     def components(self, entries: list[tuple[str, dict]],
-                   slos: dict[str, float]) -> tuple[tuple[NewGroup, ...], tuple[NewComponent, ...]]:
-        groups: dict[str, NewGroup] = {}
+                   slos: dict[str, float]) -> tuple[tuple[Group, ...], tuple[Component, ...]]:
+        groups: dict[str, Group] = {}
         group_of: dict[str, str] = {}
         taken_groups: set[str] = set()
         for _name, item in entries:
             if item.get("group"):
                 gid = _unique(_readable_id(item) or make_id(str(item.get("name") or ""), "group"), taken_groups)
-                groups[item["id"]] = NewGroup(gid, str(item.get("name") or gid), item.get("description") or None)
+                groups[item["id"]] = Group(gid, str(item.get("name") or gid), item.get("description") or None)
                 for member in item.get("components") or []:
                     group_of[member] = item["id"]
         components, taken = [], set(RESERVED_COMPONENT_IDS)
@@ -95,9 +93,9 @@ class _Reader:
                 self.current[cid] = (f"{Path(name).name}: {title}", item["status"])
             slo = slos.get(item["id"])
             since = self._start_date(name, title, item.get("start_date"))
-            components.append(NewComponent(cid, title, group, item.get("description") or None,
-                                           float(slo) if isinstance(slo, (int, float)) and not isinstance(slo, bool)
-                                           else None, since))
+            components.append(Component(cid, title, group, item.get("description") or None,
+                                        float(slo) if isinstance(slo, (int, float)) and not isinstance(slo, bool)
+                                        else None, since))
             where = f"{Path(name).name}: {title}"
             if item.get("only_show_if_degraded"):
                 self.leftovers.append(Leftover(where, "only_show_if_degraded", "true; statusgen always shows components"))
@@ -117,7 +115,8 @@ class _Reader:
                                            f"{value!r}; expected a date such as 2026-11-01"))
             return None
 
-    def _updates(self, source: str, item: dict, statuses: tuple[str, ...]) -> list[tuple[NewUpdate, list]]:
+    def _title_and_updates(self, source: str, item: dict, statuses: tuple[str, ...], kind: str) -> tuple[str, list]:
+        """The title and the updates, sorted by time, each with its affected_components."""
         result = []
         for index, raw in enumerate(item.get("incident_updates") or []):
             field = f"incident_updates[{index}]"
@@ -134,7 +133,12 @@ class _Reader:
                 message = EMPTY_MESSAGES[status]
                 self.leftovers.append(Leftover(source, f"{field}.body", f"empty; used {message!r}"))
             result.append((NewUpdate(at, status, message), raw.get("affected_components") or []))
-        return sorted(result, key=lambda pair: pair[0].at)
+        title = str(item.get("name") or "").strip()
+        if not title:
+            self.problems.add(source, "name", f"missing; expected the {kind}'s title")
+        if not result:
+            self.problems.add(source, "incident_updates", "none; expected at least one update")
+        return title, sorted(result, key=lambda pair: pair[0].at)
 
     def _known(self, source: str, code: Any, name: str | None) -> str | None:
         if code in self.component_ids:
@@ -158,12 +162,7 @@ class _Reader:
     def incident(self, item: dict, source: str) -> NewNotice | None:
         self._notable(source, item)
         started = source_time(self.problems, source, "started_at", item.get("started_at") or item.get("created_at"), self.tz)
-        pairs = self._updates(source, item, INCIDENT_UPDATE_STATUSES)
-        title = str(item.get("name") or "").strip()
-        if not title:
-            self.problems.add(source, "name", "missing; expected the incident's title")
-        if not pairs:
-            self.problems.add(source, "incident_updates", "none; expected at least one update")
+        title, pairs = self._title_and_updates(source, item, INCIDENT_UPDATE_STATUSES, "incident")
         impact = item.get("impact")
         if impact not in IMPACTS:
             self.problems.add(source, "impact", f"found {impact!r}; expected one of: {', '.join(IMPACTS)}")
@@ -238,12 +237,7 @@ class _Reader:
         self._notable(source, item)
         start = source_time(self.problems, source, "scheduled_for", item.get("scheduled_for"), self.tz)
         end = source_time(self.problems, source, "scheduled_until", item.get("scheduled_until"), self.tz)
-        pairs = self._updates(source, item, MAINTENANCE_UPDATE_STATUSES)
-        title = str(item.get("name") or "").strip()
-        if not title:
-            self.problems.add(source, "name", "missing; expected the maintenance's title")
-        if not pairs:
-            self.problems.add(source, "incident_updates", "none; expected at least one update")
+        title, pairs = self._title_and_updates(source, item, MAINTENANCE_UPDATE_STATUSES, "maintenance")
         if start and end and end <= start:
             self.problems.add(source, "scheduled_until", f"found {item.get('scheduled_until')!r}, not after "
                                                          "scheduled_for; expected a later time")

@@ -12,18 +12,20 @@ import tempfile
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from statusgen.build import check
-from statusgen.config import CONFIG_FILE, ID_PATTERN
+from statusgen.config import CONFIG_FILE, ID_PATTERN, Component, Group
 from statusgen.content import INCIDENT_KEYS, INCIDENTS_DIR, incident_files
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.files import atomic_write
 from statusgen.front_matter import render_value_lines
-from statusgen.importers.common import ImportPlan, NewComponent, NewGroup, NewNotice, format_time
+from statusgen.importers.common import ImportPlan, NewNotice, format_time
 from statusgen.reading import SourceError, read_source
 
 # Imported history is never pushed to subscribers as news, once the format can say so.
 SUPPORTS_NOTIFY = "notify" in INCIDENT_KEYS
+Entry = TypeVar("Entry", Group, Component)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _toml_blocks(groups: list[NewGroup], components: list[NewComponent]) -> str:
+def _toml_blocks(groups: list[Group], components: list[Component]) -> str:
     lines: list[str] = []
     for group in groups:
         lines += ["", "[[groups]]", f"id = {toml_string(group.id)}", f"name = {toml_string(group.name)}"]
@@ -81,32 +83,9 @@ def _merge_config(plan: ImportPlan, existing_text: str | None) -> tuple[str, Imp
             existing = tomllib.loads(existing_text)
         except tomllib.TOMLDecodeError as exc:
             raise StatusgenError(f"{CONFIG_FILE}: invalid TOML: {exc}; nothing was written") from None
-    old_groups: dict = {g.get("id"): g.get("name") for g in existing.get("groups", []) if isinstance(g, dict)}
-    old_components: dict = {c.get("id"): c.get("name") for c in existing.get("components", []) if isinstance(c, dict)}
-    by_name = {str(name).casefold(): cid for cid, name in old_components.items() if isinstance(name, str)}
-    group_by_name = {str(name).casefold(): gid for gid, name in old_groups.items() if isinstance(name, str)}
-
-    group_ids: dict[str, str] = {g.id: group_by_name.get(g.name.casefold(), g.id) for g in plan.groups}
-    component_ids: dict[str, str] = {c.id: by_name.get(c.name.casefold(), c.id) for c in plan.components}
-    new_groups: list[NewGroup] = []
-    new_components: list[NewComponent] = []
-    for group in plan.groups:
-        gid = group_ids[group.id]
-        if gid in old_groups:
-            if old_groups[gid] != group.name:
-                problems.add(CONFIG_FILE, f"groups.{gid}", f"already named {old_groups[gid]!r}; the import "
-                                                           f"wants the id {gid!r} for {group.name!r}")
-            continue
-        new_groups.append(replace(group, id=gid))
-    for component in plan.components:
-        cid = component_ids[component.id]
-        if cid in old_components:
-            if old_components[cid] != component.name:
-                problems.add(CONFIG_FILE, f"components.{cid}", f"already named {old_components[cid]!r}; the "
-                                                               f"import wants the id {cid!r} for {component.name!r}")
-            continue
-        group_id = group_ids.get(component.group) if component.group else None
-        new_components.append(replace(component, id=cid, group=group_id))
+    group_ids, new_groups = _match_existing("groups", existing, plan.groups, problems)
+    component_ids, added = _match_existing("components", existing, plan.components, problems)
+    new_components = [replace(c, group=group_ids.get(c.group) if c.group else None) for c in added]
 
     def remap(pairs):
         return tuple((component_ids.get(cid, cid), status) for cid, status in pairs)
@@ -124,6 +103,24 @@ def _merge_config(plan: ImportPlan, existing_text: str | None) -> tuple[str, Imp
             text += ("" if text.endswith("\n") or not text else "\n")
             text += f"\n# Added by `statusgen import {plan.command}` from a {plan.source} site." + blocks
     return text, plan, new_groups, new_components, problems
+
+
+def _match_existing(table: str, existing: dict, entries: tuple[Entry, ...],
+                    problems: Problems) -> tuple[dict[str, str], list[Entry]]:
+    """Each entry's id in statusgen.toml (an entry of `table` there with the same name keeps its id),
+    and the entries it does not have yet. An id taken there by another name is a problem."""
+    old: dict = {e.get("id"): e.get("name") for e in existing.get(table, []) if isinstance(e, dict)}
+    by_name = {str(name).casefold(): eid for eid, name in old.items() if isinstance(name, str)}
+    ids = {entry.id: by_name.get(entry.name.casefold(), entry.id) for entry in entries}
+    added = []
+    for entry in entries:
+        eid = ids[entry.id]
+        if eid not in old:
+            added.append(replace(entry, id=eid))
+        elif old[eid] != entry.name:
+            problems.add(CONFIG_FILE, f"{table}.{eid}", f"already named {old[eid]!r}; the import wants the id "
+                                                        f"{eid!r} for {entry.name!r}")
+    return ids, added
 
 
 def _status_map(key: str, pairs, indent: int) -> str:
