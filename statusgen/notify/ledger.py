@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,8 +25,6 @@ from typing import Protocol
 from statusgen.config import Config
 from statusgen.errors import StatusgenError
 from statusgen.files import atomic_write
-from statusgen.publish.buckets import S3Bucket, new_session, s3_errors
-from statusgen.publish.manifest import MANIFEST_NAME, NOTIFY_LEDGER_PREFIX
 from statusgen.times import iso_utc
 
 try:
@@ -34,10 +32,9 @@ try:
 except ImportError:  # Windows: no advisory locks; the CI workflow's concurrency group still holds
     fcntl = None  # type: ignore[assignment]
 
-LEDGER_NAME = NOTIFY_LEDGER_PREFIX + "ledger.json"  # publish leaves names with this prefix alone
 LEASE = timedelta(minutes=15)  # a claim older than this is from a run that died
 _FORMAT = "statusgen-notify-ledger"
-_VERSION = 1
+_VERSION = 2  # 2 added shared baselines; version 1 ledgers are still read
 _ATTEMPTS = 10
 
 
@@ -59,13 +56,38 @@ class Claim:
 
 
 @dataclass
+class ChannelRecord:
+    """What one channel has settled.
+
+    `baseline`: event ids settled whole, with every message an event makes (a webhook's
+    component updates too), when the channel started: its first run records what is already
+    public that way, without working out each event's messages. `settled`: message ids
+    confirmed (or recorded) one by one.
+    """
+
+    baseline: frozenset[str] = frozenset()
+    settled: set[str] = field(default_factory=set)
+
+
+@dataclass
 class LedgerState:
-    channels: dict[str, set[str]] = field(default_factory=dict)
+    channels: dict[str, ChannelRecord] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
 
     def claimed_by_other(self, channel: str, run: str, now: datetime) -> bool:
         claim = self.claims.get(channel)
         return claim is not None and claim.run != run and now - claim.at < LEASE
+
+    def settle(self, channel: str, ids: Iterable[str] = (), baseline: Iterable[str] = ()) -> None:
+        """Record message `ids` and whole events `baseline` as settled for `channel`."""
+        entry = self.channels.setdefault(channel, ChannelRecord())
+        entry.settled.update(ids)
+        added = frozenset(baseline)
+        if not added <= entry.baseline:
+            whole = entry.baseline | added
+            # Channels that started together share one baseline, stored once.
+            entry.baseline = next((other.baseline for other in self.channels.values() if other.baseline == whole),
+                                  whole)
 
 
 # A delivery id is "<slug>-<UTC time>[-n][/component]" or "<slug>-reminder-<before>"; the ledger
@@ -100,29 +122,49 @@ def _ungrouped(groups: dict) -> set[str]:
 
 
 def encode(state: LedgerState) -> bytes:
+    baselines: list[frozenset[str]] = []
+    channels: dict[str, dict] = {}
+    for name, entry in sorted(state.channels.items()):
+        channels[name] = {"settled": _grouped(entry.settled)}
+        if entry.baseline:
+            if entry.baseline not in baselines:
+                baselines.append(entry.baseline)
+            channels[name]["baseline"] = baselines.index(entry.baseline)
     document = {
         "format": _FORMAT, "version": _VERSION,
-        "channels": {name: {"settled": _grouped(ids)} for name, ids in sorted(state.channels.items())},
+        # one line per event id: sorting and joining 30,000 ids is quick, grouping them is not
+        "baselines": ["\n".join(sorted(ids)) for ids in baselines],
+        "channels": channels,
         "claims": {name: {"run": c.run, "at": iso_utc(c.at)} for name, c in sorted(state.claims.items())},
     }
     return (json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def decode(data: bytes | None, description: str) -> LedgerState:
+    """Reads this version's ledger and the first version's (which had no baselines)."""
     if data is None:
         return LedgerState()
     try:
         document = json.loads(data)
-        if document.get("format") != _FORMAT or document.get("version") != _VERSION:
+        if document.get("format") != _FORMAT or document.get("version") not in (1, _VERSION):
             raise ValueError
-        channels = {name: _ungrouped(entry["settled"]) for name, entry in document["channels"].items()}
+        baselines = [frozenset(_lines(text)) for text in document.get("baselines", [])]
+        channels = {name: ChannelRecord(baselines[entry["baseline"]] if "baseline" in entry else frozenset(),
+                                        _ungrouped(entry["settled"]))
+                    for name, entry in document["channels"].items()}
         claims = {name: Claim(c["run"], datetime.fromisoformat(c["at"].replace("Z", "+00:00")))
                   for name, c in document.get("claims", {}).items()}
-    except (ValueError, AttributeError, KeyError, TypeError):
+    except (ValueError, AttributeError, KeyError, TypeError, IndexError):
         # Never overwrite a record we cannot read: it would make every channel start over.
         raise StatusgenError(f"{description}: not a notify ledger that this statusgen can read; "
                              "expected the file statusgen notify writes (move it aside to start over)") from None
     return LedgerState(channels, claims)
+
+
+def _lines(text: str) -> list[str]:
+    if not isinstance(text, str):
+        raise TypeError("expected text")
+    return text.split("\n") if text else []
 
 
 class Ledger:
@@ -200,6 +242,8 @@ class S3Store:
     def read(self) -> tuple[bytes | None, str | None]:
         from botocore.exceptions import ClientError
 
+        from statusgen.publish.buckets import s3_errors
+
         with s3_errors(f"reading {self.description}"):
             try:
                 got = self.client.get_object(Bucket=self.bucket, Key=self.key)
@@ -211,6 +255,8 @@ class S3Store:
 
     def write(self, data: bytes, token: str | None) -> None:
         from botocore.exceptions import ClientError
+
+        from statusgen.publish.buckets import s3_errors
 
         condition = {"IfMatch": token} if token else {"IfNoneMatch": "*"}
         with s3_errors(f"writing {self.description}"):
@@ -234,6 +280,11 @@ def open_store(config: Config, ledger_file: Path | None, session_factory=None) -
     if not config.targets:
         raise StatusgenError("statusgen.toml: targets: none configured, so there is nowhere to keep the notify "
                              "ledger; expected a [[targets]] entry, or pass --ledger FILE")
+    # The publish machinery is loaded only here: a run with --ledger FILE does without it.
+    from statusgen.publish.buckets import S3Bucket, new_session
+    from statusgen.publish.manifest import MANIFEST_NAME, NOTIFY_LEDGER_PREFIX
+
+    name = NOTIFY_LEDGER_PREFIX + "ledger.json"  # publish leaves names with this prefix alone
     target = config.targets[0]
     if target.scheme == "file":
         directory = Path(target.bucket).expanduser()
@@ -244,6 +295,6 @@ def open_store(config: Config, ledger_file: Path | None, session_factory=None) -
             raise StatusgenError(f"target {target.name!r}: {directory} has not been published to yet; run "
                                  "'statusgen publish' first (the ledger is kept next to its manifest), "
                                  "or pass --ledger FILE")
-        return FileStore(directory / LEDGER_NAME)
+        return FileStore(directory / name)
     session = (session_factory or new_session)(target.region)
-    return S3Store(S3Bucket(target, session, 1).client, target.bucket, target.prefix + LEDGER_NAME)
+    return S3Store(S3Bucket(target, session, 1).client, target.bucket, target.prefix + name)

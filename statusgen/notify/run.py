@@ -22,16 +22,10 @@ from statusgen.cache import BuildCache
 from statusgen.config import Channel, Config, load_config
 from statusgen.content import load_content
 from statusgen.errors import StatusgenError
-from statusgen.model import Incident, Update
-from statusgen.notify import formats, send
-from statusgen.notify.config import web_url_problem
 from statusgen.notify.ledger import Claim, Ledger, LedgerState, open_store
-from statusgen.notify.mail import email_message
-from statusgen.notify.plan import ChannelPlan, Event, Message, PageStatus, events, page_status, plan_channel
-from statusgen.notify.websub import WEBSUB_KEY, ping_hub, websub_plan
+from statusgen.notify.plan import ChannelPlan, Public, page_status, plan_channel, public_events
+from statusgen.notify.websub import WEBSUB_KEY, websub_plan
 from statusgen.times import iso_utc
-
-CONFIRM_EVERY = 10.0  # seconds between two ledger writes while a channel is being sent
 
 
 @dataclass(frozen=True)
@@ -56,55 +50,6 @@ def select_channels(config: Config, names: tuple[str, ...]) -> list[Channel]:
     return [known[n] for n in dict.fromkeys(names)] if names else list(config.notify)
 
 
-def read_secrets(channel: Channel, environ) -> formats.Secrets:
-    """The channel's secrets from the environment variables it names; errors never show a value."""
-    def value(env: str | None, what: str) -> str | None:
-        if env is None:
-            return None
-        found = environ.get(env)
-        if not found:
-            raise send.SendFailed(f"environment variable {env} is not set; expected {what} "
-                                  "(from the CI secret store)", config_error=True)
-        return found
-
-    secrets = formats.Secrets(url=value(channel.url_env, "the channel's secret URL"),
-                              secret=value(channel.secret_env, "the HMAC signing secret"),
-                              token=value(channel.token_env, "the access token"),
-                              username=value(channel.username_env, "the SMTP user name"),
-                              password=value(channel.password_env, "the SMTP password"))
-    if secrets.url is not None and web_url_problem(secrets.url):
-        raise send.SendFailed(f"{channel.url_env}: the value (not shown) is not usable; "
-                              f"{web_url_problem(secrets.url)}", config_error=True)
-    return secrets
-
-
-class Delivery:
-    """Sends messages to one channel: HTTP or SMTP, paced to the service's documented rate."""
-
-    def __init__(self, config: Config, channel: Channel, page: PageStatus, secrets: formats.Secrets,
-                 clock: Callable[[], datetime]):
-        self.config, self.channel, self.page, self.secrets, self.clock = config, channel, page, secrets, clock
-        self.pacer = send.Pacer(send.PACE[channel.kind])
-        self.smtp = send.SmtpSender(channel, secrets) if channel.kind == "email" else None
-
-    def send(self, message: Message) -> None:
-        self.pacer.wait()
-        if self.smtp is not None:
-            self.smtp.send(email_message(self.config, self.channel, message, self.clock()))
-        else:
-            send.post(formats.build_request(self.config, self.channel, message, self.page, self.clock(),
-                                            self.secrets))
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            self.smtp.close()
-
-
-def describe(channel: Channel, exc: Exception, secrets: formats.Secrets | None) -> str:
-    text = str(exc) if isinstance(exc, send.SendFailed) else f"unexpected {type(exc).__name__}: {exc}"
-    return send.redact(text, secrets or formats.Secrets())
-
-
 def notify(root: Path, now: datetime, *, channel_names: tuple[str, ...] = (), dry_run: bool = False,
            ledger_file: Path | None = None, since: datetime | None = None, echo: Callable[[str], None] = print,
            progress: bool = False, environ=None, clock: Callable[[], datetime] | None = None,
@@ -123,8 +68,7 @@ def notify(root: Path, now: datetime, *, channel_names: tuple[str, ...] = (), dr
         echo("No [[notify]] channels and no websub_hub in statusgen.toml: nothing to send.")
         return []
     content = load_content(config, BuildCache.for_root(root))
-    public = events(config, content, now)
-    page = page_status(config, content, now)
+    public = public_events(config, content, now)
     ledger = Ledger(open_store(config, ledger_file, session_factory))
 
     if dry_run:
@@ -139,20 +83,29 @@ def notify(root: Path, now: datetime, *, channel_names: tuple[str, ...] = (), dr
 
     run = uuid.uuid4().hex
     plans: dict[str, ChannelPlan | None] = ledger.update(lambda state: _claim(state, channels, public, since, run, now))
-    results, lock = {}, threading.Lock()
+    active = [plan for plan in plans.values() if plan is not None and plan.send]
+    results = {name: ChannelResult(name, skipped="another notify run is sending to it; left to that run")
+               if plan is None else ChannelResult(name, recorded=plan.recorded, first_run=plan.first_run)
+               for name, plan in plans.items()}
+    if active:
+        from statusgen.notify.deliver import deliver  # only now: sending loads the message formats
 
-    def deliver(channel: Channel) -> ChannelResult:
-        plan = plans[channel.name]
-        if plan is None:
-            return ChannelResult(channel.name, skipped="another notify run is sending to it; left to that run")
-        if not plan.send:
-            return ChannelResult(channel.name, recorded=len(plan.record), first_run=plan.first_run)
-        return _deliver(config, ledger, run, plan, page, environ, clock, echo if progress else None, lock)
+        page = page_status(config, content, now)
+        lock = threading.Lock()
 
-    active = [c for c, p in ((c, plans[c.name]) for c in channels) if p is not None and p.send]
-    with ThreadPoolExecutor(max_workers=max(1, len(active))) as pool:
-        for result in pool.map(deliver, channels):
-            results[result.name] = result
+        def send_channel(plan: ChannelPlan) -> ChannelResult:
+            name, total = plan.channel.name, len(plan.send)
+
+            def shown(sent: int) -> None:
+                with lock:
+                    echo(f"{name}: {sent}/{total} sent")
+
+            sent, error = deliver(config, plan, page, environ, clock, shown if progress else None,
+                                  lambda ids, last: _confirm(ledger, name, ids, run, release=last))
+            return ChannelResult(name, sent=sent, recorded=plan.recorded, pending=total - sent, error=error)
+
+        with ThreadPoolExecutor(max_workers=len(active)) as pool:
+            results.update((result.name, result) for result in pool.map(send_channel, active))
     for channel in channels:
         report(results[channel.name], echo)
     if hub:
@@ -164,7 +117,7 @@ def notify(root: Path, now: datetime, *, channel_names: tuple[str, ...] = (), dr
     return [results[c.name] for c in channels]
 
 
-def _claim(state: LedgerState, channels: list[Channel], public: list[Event], since, run: str,
+def _claim(state: LedgerState, channels: list[Channel], public: list[Public], since, run: str,
            now: datetime) -> dict[str, ChannelPlan | None]:
     plans: dict[str, ChannelPlan | None] = {}
     for channel in channels:
@@ -172,7 +125,7 @@ def _claim(state: LedgerState, channels: list[Channel], public: list[Event], sin
             plans[channel.name] = None
             continue
         plan = plan_channel(channel, public, state.channels.get(channel.name), since)
-        state.channels.setdefault(channel.name, set()).update(plan.record)
+        state.settle(channel.name, plan.record, baseline=plan.baseline)
         if plan.send:
             state.claims[channel.name] = Claim(run, now)
         plans[channel.name] = plan
@@ -181,64 +134,44 @@ def _claim(state: LedgerState, channels: list[Channel], public: list[Event], sin
 
 def _confirm(ledger: Ledger, name: str, ids: list[str], run: str, release: bool) -> None:
     def change(state: LedgerState) -> None:
-        state.channels.setdefault(name, set()).update(ids)
+        state.settle(name, ids)
         claim = state.claims.get(name)
         if release and claim is not None and claim.run == run:
             del state.claims[name]
     ledger.update(change)
 
 
-def _deliver(config, ledger, run, plan: ChannelPlan, page, environ, clock, echo, lock) -> ChannelResult:
-    channel, total = plan.channel, len(plan.send)
-    confirmed: list[str] = []
-    sent, error, secrets, delivery = 0, None, None, None
-    last_write = send.monotonic()
-    try:
-        secrets = read_secrets(channel, environ)
-        delivery = Delivery(config, channel, page, secrets, clock)
-        for message in plan.send:
-            delivery.send(message)
-            confirmed.append(message.id)
-            sent += 1
-            if send.monotonic() - last_write >= CONFIRM_EVERY:  # bounds what a crash could resend
-                _confirm(ledger, channel.name, confirmed, run, release=False)
-                confirmed, last_write = [], send.monotonic()
-            if echo is not None:
-                with lock:
-                    echo(f"{channel.name}: {sent}/{total} sent")
-    except Exception as exc:  # a failing channel must not stop the others; reported in words
-        error = describe(channel, exc, secrets)
-    finally:
-        if delivery is not None:
-            delivery.close()
-        _confirm(ledger, channel.name, confirmed, run, release=True)
-    return ChannelResult(channel.name, sent=sent, recorded=len(plan.record), pending=total - sent, error=error)
+def _websub(config: Config, ledger: Ledger, hub: str, public: list[Public], echo) -> None:
+    from statusgen.notify.send import SendFailed
+    from statusgen.notify.websub import ping_hub
 
-
-def _websub(config: Config, ledger: Ledger, hub: str, public: list[Event], echo) -> None:
     plan = ledger.update(lambda state: websub_plan(public, state.channels.get(WEBSUB_KEY)))
     if plan.first_run or not plan.send:
         if plan.first_run:
-            ledger.update(lambda state: state.channels.setdefault(WEBSUB_KEY, set()).update(plan.record))
+            ledger.update(lambda state: state.settle(WEBSUB_KEY, baseline=plan.baseline))
         return
     try:
         count = ping_hub(config, hub, plan.send)
-    except send.SendFailed as exc:
+    except SendFailed as exc:
         echo(f"WebSub hub: ping failed ({exc}); feed readers get the update when they next poll")
         return
-    ledger.update(lambda state: state.channels.setdefault(WEBSUB_KEY, set()).update(e.id for e in plan.send))
+    ledger.update(lambda state: state.settle(WEBSUB_KEY, (e.id for e in plan.send)))
     echo(f"WebSub hub: pinged for {count} feeds")
 
 
 def show_plan(plan: ChannelPlan, echo) -> None:
     name = f"{plan.channel.name} ({plan.channel.kind})"
     if plan.first_run and not plan.send:
-        echo(f"{name}: first run: would record {len(plan.record)} messages for what is already public and send nothing")
+        echo(f"{name}: first run: would record {plan.recorded} updates already public and send nothing")
         return
     echo(f"{name}: would send {len(plan.send)} messages" + (":" if plan.send else ""))
+    if not plan.send:
+        return
+    from statusgen.notify.formats import headline
+
     for message in plan.send:
         event = message.event
-        what = formats.headline(event)
+        what = headline(event)
         if message.component:
             what = f"component {message.component}: {message.old_status} → {message.new_status} ({what})"
         echo(f"  {iso_utc(event.at)}  {what}  [{message.id}]")
@@ -251,7 +184,7 @@ def report(result: ChannelResult, echo) -> None:
         echo(f"{result.name}: FAILED after sending {result.sent} of {result.sent + result.pending}: {result.error}; "
              "the rest go out on the next run")
     elif result.first_run and not result.sent:
-        echo(f"{result.name}: first run: recorded {result.recorded} messages for what is already public, sent nothing "
+        echo(f"{result.name}: first run: recorded {result.recorded} updates already public, sent nothing "
              "(--since T sends those from T on)")
     elif result.sent:
         echo(f"{result.name}: sent {result.sent} messages")
@@ -261,23 +194,10 @@ def report(result: ChannelResult, echo) -> None:
 
 def send_test(root: Path, name: str, now: datetime, environ=None, echo: Callable[[str], None] = print) -> None:
     """One clearly marked test message to one channel; the ledger is not read or written."""
+    from statusgen.notify import deliver
+
     environ = os.environ if environ is None else environ
     config = load_config(root)
     channel = select_channels(config, (name,))[0]
-    update = Update(now, "investigating", "This is a test message from `statusgen notify --test`. "
-                                          "Nothing is wrong and no action is needed.")
-    notice = Incident(slug="statusgen-test", source="", title=f"Test message for channel {channel.name}",
-                      components=(), updates=(update,), body="", started=now, resolved=None, impact="none")
-    event = Event(f"statusgen-test-{now.strftime('%Y%m%dT%H%M%SZ')}", now, notice, update.status, update, 0,
-                  test=True)
-    secrets = None
-    try:
-        secrets = read_secrets(channel, environ)
-        delivery = Delivery(config, channel, PageStatus("none", "All Systems Operational"), secrets, lambda: now)
-        try:
-            delivery.send(Message(event.id, event))
-        finally:
-            delivery.close()
-    except Exception as exc:  # reported in words, secrets removed
-        raise StatusgenError(f"{channel.name}: test message failed: {describe(channel, exc, secrets)}") from None
+    deliver.send_test(config, channel, now, environ)
     echo(f"{channel.name}: test message sent")

@@ -8,12 +8,14 @@ pinged once per batch of new updates, and not on the first run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from statusgen.config import Config
-from statusgen.notify.formats import HttpRequest
-from statusgen.notify.plan import Event
-from statusgen.notify.send import post
+from statusgen.notify.plan import Event, Public, oldest_first
+
+if TYPE_CHECKING:
+    from statusgen.notify.ledger import ChannelRecord
 
 WEBSUB_KEY = "@websub"
 
@@ -21,14 +23,15 @@ WEBSUB_KEY = "@websub"
 @dataclass(frozen=True)
 class HubPlan:
     first_run: bool
-    record: tuple[str, ...]
+    baseline: tuple[str, ...]  # the first run's: every event public now
     send: tuple[Event, ...]
 
 
-def websub_plan(public: list[Event], settled: set[str] | None) -> HubPlan:
-    if settled is None:
-        return HubPlan(True, tuple(e.id for e in public), ())
-    return HubPlan(False, (), tuple(e for e in public if e.id not in settled))
+def websub_plan(public: list[Public], entry: ChannelRecord | None) -> HubPlan:
+    if entry is None:
+        return HubPlan(True, tuple(item.id for item in public), ())
+    return HubPlan(False, (), tuple(item.event() for item in oldest_first(public)
+                                    if item.id not in entry.baseline and item.id not in entry.settled))
 
 
 def feed_urls(config: Config, changed: tuple[Event, ...]) -> list[str]:
@@ -41,6 +44,9 @@ def feed_urls(config: Config, changed: tuple[Event, ...]) -> list[str]:
 
 def ping_hub(config: Config, hub: str, changed: tuple[Event, ...]) -> int:
     """One `hub.mode=publish` request per changed feed (hubs differ on several URLs in one)."""
+    from statusgen.notify.formats import HttpRequest  # only when pinging: it loads the page renderer
+    from statusgen.notify.send import post
+
     urls = feed_urls(config, changed)
     for url in urls:
         body = urlencode({"hub.mode": "publish", "hub.url": url}).encode("ascii")

@@ -40,7 +40,7 @@ def test_baseline_then_one_update_then_nothing(nrepo, receiver):
     first = nrepo.notify()
     assert first.exit_code == 0, first.output
     assert receiver.requests == []
-    assert "ops-hook: first run: recorded 2 messages for what is already public, sent nothing" in first.output
+    assert "ops-hook: first run: recorded 1 updates already public, sent nothing" in first.output
 
     add_update(nrepo)
     second = nrepo.notify(now="2026-11-20T15:20:00Z")
