@@ -91,6 +91,8 @@ class Target:
     # (glob pattern, Cache-Control value); first match wins, before the defaults
     cache_control: tuple[tuple[str, str], ...] = ()
     max_delete_fraction: float = 0.25
+    # glob patterns of the files uploaded gzip-compressed (Content-Encoding: gzip); () = none
+    gzip: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,7 @@ def _parse_targets(problems: Problems, file: str, items: list[dict], root: Path)
         where = f"targets[{index}]"
         r = _Reader(problems, file, table, where)
         r.check_keys({"name", "url", "region", "endpoint_url", "cloudfront_distribution_id",
-                      "cache_control", "max_delete_fraction"})
+                      "cache_control", "max_delete_fraction", "gzip"})
         name = r.text("name", required=True)
         url = r.text("url", required=True)
         if name in seen:
@@ -365,6 +367,7 @@ def _parse_targets(problems: Problems, file: str, items: list[dict], root: Path)
             cloudfront_distribution_id=r.text("cloudfront_distribution_id"),
             cache_control=cache_control,
             max_delete_fraction=float(r.number("max_delete_fraction", 0.0, 1.0, 0.25)),
+            gzip=_parse_gzip(problems, file, where, table.get("gzip", False), parsed.scheme),
         )
         if name and url and name not in seen:
             seen.add(name)
@@ -453,3 +456,24 @@ def _parse_cache_control(problems: Problems, file: str, where: str, value) -> tu
                      f"found {value!r}; expected a table of glob pattern = \"Cache-Control value\"")
         return ()
     return tuple(value.items())
+
+
+# `gzip = true`: the pages, styles, scripts and images a browser loads (browsers always accept
+# gzip). Not the API, feeds, calendar or badge JSON: pollers such as plain curl do not ask for it.
+DEFAULT_GZIP = ("*.html", "*.css", "*.js", "*.svg")
+
+
+def _parse_gzip(problems: Problems, file: str, where: str, value, scheme: str) -> tuple[str, ...]:
+    if value is False:
+        return ()
+    patterns = DEFAULT_GZIP if value is True else value
+    if not isinstance(patterns, list | tuple) or not all(isinstance(p, str) and p.strip() for p in patterns):
+        problems.add(file, f"{where}.gzip", f"found {value!r}; expected true, false, or a list of glob "
+                                            'patterns such as ["*.html", "*.css", "*.js", "*.svg"]')
+        return ()
+    if patterns and scheme == "file":
+        problems.add(file, f"{where}.gzip",
+                     "a file:// target keeps no headers, so a web server would send compressed bytes as "
+                     "they are; expected gzip only on s3:// targets (let the web server compress instead)")
+        return ()
+    return tuple(patterns)

@@ -16,7 +16,7 @@ from statusgen.config import Target
 from statusgen.errors import StatusgenError
 from statusgen.publish.buckets import Bucket
 from statusgen.publish.cdn import invalidate_cloudfront
-from statusgen.publish.headers import cache_control, content_type
+from statusgen.publish.headers import cache_control, content_encoding, content_type, encode
 from statusgen.publish.manifest import Manifest, decode_manifest, encode_manifest
 from statusgen.publish.plan import (
     DeleteGuard,
@@ -31,18 +31,21 @@ from statusgen.publish.plan import (
 from statusgen.publish.report import Reporter, TargetResult
 
 
-def local_files(site: dict[str, bytes], target: Target) -> dict[str, LocalFile]:
-    return {
-        path: LocalFile(path, hashlib.sha256(data).hexdigest(), len(data), content_type(path),
-                        cache_control(path, target.cache_control))
-        for path, data in site.items()
-    }
+def local_files(site: dict[str, bytes], target: Target) -> tuple[dict[str, LocalFile], dict[str, bytes]]:
+    """Each file as it will be stored, and the bodies to upload (compressed where the target says)."""
+    files, bodies = {}, {}
+    for path, data in site.items():
+        encoding = content_encoding(path, target.gzip)
+        body = bodies[path] = encode(data, encoding)
+        files[path] = LocalFile(path, hashlib.sha256(body).hexdigest(), len(body), content_type(path),
+                                cache_control(path, target.cache_control), encoding)
+    return files, bodies
 
 
 def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dry_run: bool,
                    allow_deletes: bool, jobs: int, reporter: Reporter, session_factory) -> TargetResult:
     started = time.monotonic()
-    files = local_files(site, target)
+    files, bodies = local_files(site, target)
     listing = bucket.list_objects()
     raw_manifest = bucket.read_manifest()
     manifest = decode_manifest(raw_manifest) or Manifest({})
@@ -71,7 +74,7 @@ def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dr
     if cdn_paths and cdn_paths != manifest.pending_invalidations:
         # Recorded before anything changes, so an interruption cannot lose an invalidation.
         bucket.write_manifest(encode_manifest(Manifest(known, cdn_paths, manifest.guard)))
-    uploaded = _upload_all(bucket, plan, site, jobs, reporter, target.name)
+    uploaded = _upload_all(bucket, plan, bodies, jobs, reporter, target.name)
     if plan.deletes:
         bucket.delete(list(plan.deletes))
     records = {**{path: known[path] for path in plan.unchanged}, **uploaded}
@@ -100,13 +103,13 @@ def _inspect_all(bucket: Bucket, paths: list[str], jobs: int) -> dict[str, Store
     return {path: stored for path, stored in found.items() if stored is not None}
 
 
-def _upload_all(bucket: Bucket, plan: Plan, site: dict[str, bytes], jobs: int,
+def _upload_all(bucket: Bucket, plan: Plan, bodies: dict[str, bytes], jobs: int,
                 reporter: Reporter, name: str) -> dict[str, Stored]:
     """Upload group after group; the first failure stops everything not yet started."""
     done: dict[str, Stored] = {}
     with reporter.progress(name, plan) as advance, ThreadPoolExecutor(jobs) as pool:
         for _group, batch in plan.groups():
-            futures = {pool.submit(bucket.put, upload.file, site[upload.path]): upload for upload in batch}
+            futures = {pool.submit(bucket.put, upload.file, bodies[upload.path]): upload for upload in batch}
             failure = None
             for future in as_completed(futures):
                 if future.cancelled():
@@ -120,7 +123,8 @@ def _upload_all(bucket: Bucket, plan: Plan, site: dict[str, bytes], jobs: int,
                         pending.cancel()
                     continue
                 file = upload.file
-                done[file.path] = Stored(file.sha256, file.size, etag, file.content_type, file.cache_control)
+                done[file.path] = Stored(file.sha256, file.size, etag, file.content_type, file.cache_control,
+                                         file.content_encoding)
                 advance(upload)
             if failure is not None:
                 raise StatusgenError(f"{failure}; nothing was deleted; {len(done)} of "

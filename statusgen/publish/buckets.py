@@ -126,14 +126,15 @@ class S3Bucket:
         return Stored(
             sha256=head.get("Metadata", {}).get(SHA256_METADATA), size=head["ContentLength"],
             etag=head.get("ETag"), content_type=head.get("ContentType"),
-            cache_control=head.get("CacheControl"),
+            cache_control=head.get("CacheControl"), content_encoding=head.get("ContentEncoding"),
         )
 
     def put(self, file: LocalFile, data: bytes) -> str | None:
+        encoding = {"ContentEncoding": file.content_encoding} if file.content_encoding else {}
         with s3_errors(f"uploading {self.description}{file.path}"):
             response = self.client.put_object(
                 Bucket=self.bucket, Key=self._key(file.path), Body=data,
-                ContentType=file.content_type, CacheControl=file.cache_control,
+                ContentType=file.content_type, CacheControl=file.cache_control, **encoding,
                 ContentMD5=base64.b64encode(hashlib.md5(data).digest()).decode("ascii"),
                 Metadata={SHA256_METADATA: file.sha256},
             )

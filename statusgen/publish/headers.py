@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from fnmatch import fnmatchcase
 from posixpath import basename, splitext
@@ -68,6 +69,20 @@ def cache_control(path: str, overrides: tuple[tuple[str, str], ...] = ()) -> str
         if fnmatchcase(path, pattern):
             return value
     return IMMUTABLE_CACHE if is_fingerprinted(path) else SHORT_CACHE
+
+
+def content_encoding(path: str, gzip_patterns: tuple[str, ...] = ()) -> str | None:
+    """"gzip" for a text file (its type names a charset) matched by one of the target's gzip
+    patterns, else None: images and fonts are compressed already."""
+    if "charset=" in content_type(path) and any(fnmatchcase(path, p) for p in gzip_patterns):
+        return "gzip"
+    return None
+
+
+def encode(data: bytes, encoding: str | None) -> bytes:
+    """The body as uploaded. The gzip stream is the same for the same file (no time, no file
+    name in its header), so an unchanged site plans no uploads."""
+    return gzip.compress(data, compresslevel=9, mtime=0) if encoding == "gzip" else data
 
 
 def upload_group(path: str) -> int:

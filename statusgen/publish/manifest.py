@@ -37,7 +37,8 @@ class Manifest:
 def encode_manifest(manifest: Manifest) -> bytes:
     files = {
         path: {"sha256": r.sha256, "size": r.size, "etag": r.etag,
-               "content_type": r.content_type, "cache_control": r.cache_control}
+               "content_type": r.content_type, "cache_control": r.cache_control,
+               **({"content_encoding": r.content_encoding} if r.content_encoding else {})}
         for path, r in sorted(manifest.records.items())
     }
     document = {"format": _FORMAT, "version": _VERSION, "files": files,
@@ -67,6 +68,7 @@ def decode_manifest(data: bytes | None) -> Manifest | None:
                 sha256=_text(entry.get("sha256")), size=size, etag=_text(entry.get("etag")),
                 content_type=_text(entry.get("content_type")),
                 cache_control=_text(entry.get("cache_control")),
+                content_encoding=_text(entry.get("content_encoding")),
             )
         guard = DeleteGuard(document.get("deletes_since_allowed", 0), document.get("largest_since_allowed", 0))
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (guard.deleted, guard.largest)):

@@ -23,10 +23,11 @@ MAX_INVALIDATION_PATHS = 200
 @dataclass(frozen=True)
 class LocalFile:
     path: str  # site-relative, '/'-separated
-    sha256: str
+    sha256: str  # hash and size of the body as uploaded (compressed, with content_encoding)
     size: int
     content_type: str
     cache_control: str
+    content_encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Stored:
     etag: str | None
     content_type: str | None
     cache_control: str | None
+    content_encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,8 @@ def _upload_reason(file: LocalFile, exists: bool, stored: Stored | None) -> str 
         return UNVERIFIED
     if stored.sha256 != file.sha256 or stored.size != file.size:
         return CONTENT_CHANGED
-    if stored.content_type != file.content_type or stored.cache_control != file.cache_control:
+    if (stored.content_type, stored.cache_control, stored.content_encoding) != \
+            (file.content_type, file.cache_control, file.content_encoding):
         return HEADERS_CHANGED
     return None
 

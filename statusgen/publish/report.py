@@ -49,8 +49,9 @@ class Reporter:
         if not dry_run:
             return
         for upload in plan.uploads:
+            encoding = f"; {upload.file.content_encoding}" if upload.file.content_encoding else ""
             self.echo(f"  upload {upload.path} ({upload.reason}; {upload.file.content_type}; "
-                      f"{upload.file.cache_control})")
+                      f"{upload.file.cache_control}{encoding})")
         for path in plan.deletes:
             self.echo(f"  delete {path}")
         for url in cdn_paths:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from statusgen.publish.headers import encode
 from tests.browser.harness import PROJECT_ROOT, PageLoad
 
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -237,10 +238,15 @@ class PageWeight:
     failed: list[str] = field(default_factory=list)
     bytes_by_type: dict[str, int] = field(default_factory=dict)
     fonts: list[str] = field(default_factory=list)
+    gzip_by_type: dict[str, int] = field(default_factory=dict)  # as `publish` uploads with gzip
 
     @property
     def code_bytes(self) -> int:
         return sum(self.bytes_by_type.get(kind, 0) for kind in ("Document", "Stylesheet", "Script"))
+
+    @property
+    def code_gzip_bytes(self) -> int:
+        return sum(self.gzip_by_type.get(kind, 0) for kind in ("Document", "Stylesheet", "Script"))
 
     @property
     def total_bytes(self) -> int:
@@ -267,6 +273,7 @@ def page_weight(load: PageLoad, site_dir: Path, origin: str) -> PageWeight:
             continue
         data = path.read_bytes()
         weight.bytes_by_type[request.type] = weight.bytes_by_type.get(request.type, 0) + len(data)
+        weight.gzip_by_type[request.type] = weight.gzip_by_type.get(request.type, 0) + len(encode(data, "gzip"))
         if request.type in ("Document", "Stylesheet") and re.search(rb"@font-face", data, re.IGNORECASE):
             weight.fonts.append(f"@font-face in {request.url}")
     return weight
