@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import feedparser
 from icalendar import Calendar
 
+from tests.factories import incident_file, maintenance_file, update
 from tests.render.html_helpers import soup
 from tests.test_authoring import front_matter
 
@@ -134,17 +135,12 @@ def test_update_after_resolution_is_refused_unless_postmortem(repo):
 
 
 def test_validation_update_after_the_last_resolved_one_while_resolved_is_set(repo):
-    repo.incident("2026-11-20-a", """
-        title: A
-        components: {api: major_outage}
-        started: 2026-11-20T10:00:00Z
-        resolved: 2026-11-20T12:00:00Z
-        updates:
-          - {at: 2026-11-20T10:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T12:30:00Z, status: monitoring, message: m}
-          - {at: 2026-11-20T12:00:00Z, status: resolved, message: m}
-          - {at: 2026-11-21T09:00:00Z, status: postmortem, message: m}
-    """)
+    incident_file(repo, "2026-11-20-a", "A", {"api": "major_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T12:30:00Z", "monitoring"),
+                  update("2026-11-20T12:00:00Z", "resolved"),
+                  update("2026-11-21T09:00:00Z", "postmortem"),
+                  resolved="2026-11-20T12:00:00Z")
     (repo.root / "site").mkdir()
     (repo.root / "site/keep.txt").write_text("previous site")
     for command in (("check",), ("build", "--now", "2026-11-22T00:00:00Z")):
@@ -158,25 +154,15 @@ def test_validation_update_after_the_last_resolved_one_while_resolved_is_set(rep
 
 
 def test_validation_an_earlier_resolved_update_needs_no_resolved_time_once_reopened(repo):
-    repo.incident("2026-11-20-a", """
-        title: A
-        components: {api: major_outage}
-        started: 2026-11-20T10:00:00Z
-        updates:
-          - {at: 2026-11-20T10:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T12:00:00Z, status: resolved, message: m}
-          - {at: 2026-11-20T13:00:00Z, status: identified, message: m}
-    """)
+    incident_file(repo, "2026-11-20-a", "A", {"api": "major_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T12:00:00Z", "resolved"),
+                  update("2026-11-20T13:00:00Z", "identified"))
     assert ok(repo, "check").startswith("OK")
-    repo.incident("2026-11-20-b", """
-        title: B
-        components: {api: major_outage}
-        started: 2026-11-20T10:00:00Z
-        updates:
-          - {at: 2026-11-20T10:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T12:00:00Z, status: resolved, message: m}
-          - {at: 2026-11-20T13:00:00Z, status: postmortem, message: m}
-    """)
+    incident_file(repo, "2026-11-20-b", "B", {"api": "major_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T12:00:00Z", "resolved"),
+                  update("2026-11-20T13:00:00Z", "postmortem"))
     result = run(repo, "check")
     assert result.exit_code == 1
     assert result.output == ("Error: incidents/2026-11-20-b.md: resolved: missing, but an update has status "
@@ -184,24 +170,13 @@ def test_validation_an_earlier_resolved_update_needs_no_resolved_time_once_reope
 
 
 def test_validation_updates_dated_before_the_start(repo):
-    repo.incident("2026-11-20-a", """
-        title: A
-        components: {api: major_outage}
-        started: 2026-11-20T10:00:00Z
-        updates:
-          - {at: 2026-11-20T09:55:00Z, status: investigating, message: m}
-    """)
-    repo.incident("2026-12-01-m", """
-        title: M
-        type: maintenance
-        components: {db: under_maintenance}
-        scheduled_start: 2026-12-01T02:00:00Z
-        scheduled_end: 2026-12-01T04:00:00Z
-        updates:
-          - {at: 2026-11-24T09:00:00Z, status: scheduled, message: m}
-          - {at: 2026-12-01T01:50:00Z, status: in_progress, message: m}
-          - {at: 2026-12-01T01:55:00Z, status: verifying, message: m}
-    """)
+    incident_file(repo, "2026-11-20-a", "A", {"api": "major_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T09:55:00Z", "investigating"))
+    maintenance_file(repo, "2026-12-01-m", "M", {"db": "under_maintenance"},
+                     "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z",
+                     update("2026-11-24T09:00:00Z", "scheduled"),
+                     update("2026-12-01T01:50:00Z", "in_progress"),
+                     update("2026-12-01T01:55:00Z", "verifying"))
     result = run(repo, "check")
     assert result.exit_code == 1
     assert result.output == (
@@ -213,13 +188,8 @@ def test_validation_updates_dated_before_the_start(repo):
         "  incidents/2026-12-01-m.md: updates[2].at: found '2026-12-01T01:55:00Z' (verifying), before "
         "scheduled_start ('2026-12-01T02:00:00Z'); expected a time at or after scheduled_start\n")
     # through the CLI too: an update dated before the start is refused, the file unchanged
-    repo.incident("2026-11-20-a", """
-        title: A
-        components: {api: major_outage}
-        started: 2026-11-20T10:00:00Z
-        updates:
-          - {at: 2026-11-20T10:05:00Z, status: investigating, message: m}
-    """)
+    incident_file(repo, "2026-11-20-a", "A", {"api": "major_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:05:00Z", "investigating"))
     path = repo.root / "incidents/2026-11-20-a.md"
     text = path.read_text()
     refused = run(repo, "update", "2026-11-20-a", "--status", "identified", "--message", "x",

@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from statusgen.serve import Server
+from tests.factories import maintenance_file, update
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 DEADLINE_SECONDS = 90  # a hang guard, not a timing: generous for a loaded machine
@@ -160,18 +161,9 @@ def test_stop_closes_the_port_and_removes_the_preview(repo):
 
 
 def test_rebuilds_when_a_scheduled_change_comes_due_without_any_edit(repo):
-    repo.incident("2026-11-20-db-upgrade", """
-        title: DB upgrade
-        type: maintenance
-        components:
-          db: under_maintenance
-        scheduled_start: 2026-11-20T16:00:00Z
-        scheduled_end: 2026-11-20T17:00:00Z
-        updates:
-          - at: 2026-11-19T09:00:00Z
-            status: scheduled
-            message: Planned.
-    """)
+    maintenance_file(repo, "2026-11-20-db-upgrade", "DB upgrade", {"db": "under_maintenance"},
+                     "2026-11-20T16:00:00Z", "2026-11-20T17:00:00Z",
+                     update("2026-11-19T09:00:00Z", "scheduled", "Planned."))
     clock = [NOW]
     srv = Server(repo.root, port=0, clock=lambda: clock[0], echo=lambda m: None)
     url = srv.start()

@@ -8,6 +8,7 @@ import pytest
 
 from statusgen.build import check as load
 from statusgen.state import derive_state, incident_impact, next_change
+from tests.factories import incident_file, maintenance_file, update
 
 
 def at(text: str) -> datetime:
@@ -15,26 +16,16 @@ def at(text: str) -> datetime:
 
 
 def incident(repo, slug, components, started, resolved=None, impact=None):
-    lines = [f"title: {slug}", "components:"] + [f"  {c}: {s}" for c, s in components.items()]
-    lines.append(f"started: {started}")
-    updates = [f"  - at: {started}\n    status: investigating\n    message: m"]
-    if resolved:
-        lines.append(f"resolved: {resolved}")
-        updates.append(f"  - at: {resolved}\n    status: resolved\n    message: m")
-    if impact:
-        lines.append(f"impact: {impact}")
-    repo.incident(slug, "\n".join(lines) + "\nupdates:\n" + "\n".join(updates))
+    """Titled with its slug; investigating at the start, resolved at `resolved`."""
+    closing = [update(resolved, "resolved")] if resolved else []
+    incident_file(repo, slug, slug, components or None, started, update(started, "investigating"), *closing,
+                  resolved=resolved, impact=impact)
 
 
-def maintenance(repo, slug, components, start, end, extra="", updates=()):
-    lines = [f"title: {slug}", "type: maintenance", "components:"]
-    lines += [f"  {c}: {s}" for c, s in components.items()]
-    lines += [f"scheduled_start: {start}", f"scheduled_end: {end}"]
-    if extra:
-        lines.append(extra)
-    ups = ["  - at: 2026-11-01T00:00:00Z\n    status: scheduled\n    message: m"]
-    ups += [f"  - at: {t}\n    status: {s}\n    message: m" for t, s in updates]
-    repo.incident(slug, "\n".join(lines) + "\nupdates:\n" + "\n".join(ups))
+def maintenance(repo, slug, components, start, end, updates=(), **fields):
+    """Titled with its slug; scheduled on 1 November, then `updates` as (time, status)."""
+    maintenance_file(repo, slug, slug, components or None, start, end, update("2026-11-01T00:00:00Z", "scheduled"),
+                     *(update(at, status) for at, status in updates), **fields)
 
 
 def state(repo, now):
@@ -64,9 +55,9 @@ def test_maintenance_states_and_actual_end(repo):
     maintenance(repo, "early", {"db": "under_maintenance"}, "2026-12-02T02:00:00Z", "2026-12-02T04:00:00Z",
                 updates=[("2026-12-02T03:00:00Z", "completed")])
     maintenance(repo, "late", {"db": "under_maintenance"}, "2026-12-03T02:00:00Z", "2026-12-03T04:00:00Z",
-                extra="completed: 2026-12-03T05:00:00Z", updates=[("2026-12-03T03:00:00Z", "completed")])
+                completed="2026-12-03T05:00:00Z", updates=[("2026-12-03T03:00:00Z", "completed")])
     maintenance(repo, "dropped", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z",
-                extra="cancelled: true")
+                cancelled=True)
     states = lambda now: state(repo, now).maintenance_states  # noqa: E731
     assert states("2026-12-01T01:59:59Z")["planned"] == "scheduled"
     assert states("2026-12-01T02:00:00Z")["planned"] == "in_progress"
@@ -134,7 +125,7 @@ def test_next_change_is_the_next_scheduled_moment(repo):
     incident(repo, "a", {"api": "partial_outage"}, "2026-11-20T14:00:00Z", "2026-11-20T15:00:00Z")
     maintenance(repo, "m", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z")
     maintenance(repo, "c", {"db": "under_maintenance"}, "2026-11-25T02:00:00Z", "2026-11-25T04:00:00Z",
-                extra="cancelled: true")
+                cancelled=True)
     _, content = load(repo.root)
     assert next_change(content, at("2026-11-20T14:30:00Z")) == at("2026-11-20T15:00:00Z")
     assert next_change(content, at("2026-11-21T00:00:00Z")) == at("2026-12-01T02:00:00Z")

@@ -14,8 +14,9 @@ import pytest
 
 from statusgen.build import check as load
 from statusgen.state import component_status_at, derive_state, incident_impact, segments, update_changes
+from tests.factories import incident_file, maintenance_file, update
 from tests.render.html_helpers import soup, text
-from tests.test_state import at, maintenance
+from tests.test_state import at
 
 SLUG = "2026-11-20-checkout-api-failing"
 
@@ -109,26 +110,17 @@ def test_issue_scenario_while_it_runs(repo):
     assert api_json(site, "status.json")["status"]["indicator"] == "none"
 
 
-def write(repo, slug, front):
-    repo.incident(slug, front)
-
-
 def content_and_config(repo):
     config, content = load(repo.root)
     return config, content
 
 
 def test_a_component_added_mid_incident(repo):
-    write(repo, "a", """
-        title: A
-        components: {api: partial_outage}
-        started: 2026-11-20T10:00:00Z
-        resolved: 2026-11-20T14:00:00Z
-        updates:
-          - {at: 2026-11-20T10:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T12:00:00Z, status: identified, message: m, components: {web: major_outage}}
-          - {at: 2026-11-20T14:00:00Z, status: resolved, message: m}
-    """)
+    incident_file(repo, "a", "A", {"api": "partial_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T12:00:00Z", "identified", "m", web="major_outage"),
+                  update("2026-11-20T14:00:00Z", "resolved"),
+                  resolved="2026-11-20T14:00:00Z")
     config, content = content_and_config(repo)
     notice = content.incidents[0]
     assert component_status_at(notice, "web", at("2026-11-20T11:59:59Z")) == "operational"
@@ -155,17 +147,12 @@ def test_a_component_added_mid_incident(repo):
 
 
 def test_a_status_raised_then_lowered(repo):
-    write(repo, "a", """
-        title: A
-        components: {api: degraded_performance}
-        started: 2026-11-20T10:00:00Z
-        resolved: 2026-11-20T16:00:00Z
-        updates:
-          - {at: 2026-11-20T10:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T11:00:00Z, status: identified, message: m, components: {api: major_outage}}
-          - {at: 2026-11-20T12:30:00Z, status: monitoring, message: m, components: {api: partial_outage}}
-          - {at: 2026-11-20T16:00:00Z, status: resolved, message: m}
-    """)
+    incident_file(repo, "a", "A", {"api": "degraded_performance"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T11:00:00Z", "identified", "m", api="major_outage"),
+                  update("2026-11-20T12:30:00Z", "monitoring", "m", api="partial_outage"),
+                  update("2026-11-20T16:00:00Z", "resolved"),
+                  resolved="2026-11-20T16:00:00Z")
     config, content = content_and_config(repo)
     notice = content.incidents[0]
     assert [(s.status, s.start.hour, s.start.minute, s.end.hour) for s in segments(notice)] == [
@@ -183,26 +170,16 @@ def test_a_status_raised_then_lowered(repo):
 
 
 def test_two_overlapping_incidents_with_timelines_count_once_at_the_worst(repo):
-    write(repo, "a", """
-        title: A
-        components: {api: partial_outage}
-        started: 2026-11-20T10:00:00Z
-        resolved: 2026-11-20T14:00:00Z
-        updates:
-          - {at: 2026-11-20T10:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T12:00:00Z, status: identified, message: m, components: {api: major_outage}}
-          - {at: 2026-11-20T14:00:00Z, status: resolved, message: m}
-    """)
-    write(repo, "b", """
-        title: B
-        components: {api: major_outage}
-        started: 2026-11-20T11:00:00Z
-        resolved: 2026-11-20T15:00:00Z
-        updates:
-          - {at: 2026-11-20T11:00:00Z, status: investigating, message: m}
-          - {at: 2026-11-20T11:30:00Z, status: identified, message: m, components: {api: degraded_performance}}
-          - {at: 2026-11-20T15:00:00Z, status: resolved, message: m}
-    """)
+    incident_file(repo, "a", "A", {"api": "partial_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T12:00:00Z", "identified", "m", api="major_outage"),
+                  update("2026-11-20T14:00:00Z", "resolved"),
+                  resolved="2026-11-20T14:00:00Z")
+    incident_file(repo, "b", "B", {"api": "major_outage"}, "2026-11-20T11:00:00Z",
+                  update("2026-11-20T11:00:00Z", "investigating"),
+                  update("2026-11-20T11:30:00Z", "identified", "m", api="degraded_performance"),
+                  update("2026-11-20T15:00:00Z", "resolved"),
+                  resolved="2026-11-20T15:00:00Z")
     config, content = content_and_config(repo)
     # 10:00-11:00 partial (a)           0.3 h
     # 11:00-11:30 major (b) over partial 0.5 h
@@ -221,20 +198,13 @@ def test_two_overlapping_incidents_with_timelines_count_once_at_the_worst(repo):
 
 
 def test_a_maintenance_with_a_status_change(repo):
-    maintenance(repo, "m", {"db": "under_maintenance"}, "2026-11-20T02:00:00Z", "2026-11-20T06:00:00Z",
-                updates=[("2026-11-20T02:00:00Z", "in_progress"),
-                         ("2026-11-20T03:00:00Z", "verifying"),
-                         ("2026-11-20T06:00:00Z", "completed")])
-    path = repo.root / "incidents/m.md"
-    # Something went wrong during the window: the database was down for an hour.
-    path.write_text(path.read_text().replace(
-        "status: verifying\n    message: m",
-        "status: verifying\n    message: m\n    components:\n      db: major_outage"))
-    text_ = path.read_text().replace(
-        "  - at: 2026-11-20T06:00:00Z",
-        "  - at: 2026-11-20T04:00:00Z\n    status: verifying\n    message: back\n    components:\n"
-        "      db: under_maintenance\n  - at: 2026-11-20T06:00:00Z")
-    path.write_text(text_)
+    maintenance_file(repo, "m", "m", {"db": "under_maintenance"}, "2026-11-20T02:00:00Z", "2026-11-20T06:00:00Z",
+                     update("2026-11-01T00:00:00Z", "scheduled"),
+                     update("2026-11-20T02:00:00Z", "in_progress"),
+                     # Something went wrong during the window: the database was down for an hour.
+                     update("2026-11-20T03:00:00Z", "verifying", db="major_outage"),
+                     update("2026-11-20T04:00:00Z", "verifying", "back", db="under_maintenance"),
+                     update("2026-11-20T06:00:00Z", "completed"))
     config, content = content_and_config(repo)
     window = content.maintenances[0]
     assert component_status_at(window, "db", at("2026-11-20T02:30:00Z")) == "under_maintenance"
@@ -265,16 +235,11 @@ def test_a_dst_day_in_the_site_timezone(repo):
     # 2026-10-25 is 25 hours long in Berlin (summer time ends at 03:00 CEST -> 02:00 CET).
     # Major from 01:00 CEST (= 2026-10-24T23:00Z) for 3 real hours to 03:00 CET (= 02:00Z), then
     # partial until 05:00 CET (= 04:00Z): 3 h x 1.0 + 2 h x 0.3 = 3.6 h of a 25 h day.
-    write(repo, "a", """
-        title: A
-        components: {api: major_outage}
-        started: 2026-10-25T01:00:00+02:00
-        resolved: 2026-10-25T05:00:00+01:00
-        updates:
-          - {at: 2026-10-25T01:00:00+02:00, status: investigating, message: m}
-          - {at: 2026-10-25T03:00:00+01:00, status: identified, message: m, components: {api: partial_outage}}
-          - {at: 2026-10-25T05:00:00+01:00, status: resolved, message: m}
-    """)
+    incident_file(repo, "a", "A", {"api": "major_outage"}, "2026-10-25T01:00:00+02:00",
+                  update("2026-10-25T01:00:00+02:00", "investigating"),
+                  update("2026-10-25T03:00:00+01:00", "identified", "m", api="partial_outage"),
+                  update("2026-10-25T05:00:00+01:00", "resolved"),
+                  resolved="2026-10-25T05:00:00+01:00")
     config, content = content_and_config(repo)
     state = derive_state(config, content, at("2026-10-26T12:00:00Z"))
     day = next(d for d in state.uptime["api"].days if d.day == date(2026, 10, 25))

@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import DEMO_NOW, MINIMAL_CONFIG
+from tests.factories import incident_file, update
 from tests.importers.conftest import FIXTURES, ImportRepo
 
 EXPORTS = FIXTURES / "statuspage"
@@ -228,9 +229,8 @@ def test_a_url_that_answers_404_is_a_clear_error(loopback_site, empty):
 def test_a_repository_that_would_not_pass_check_is_left_alone(repo):
     repo = ImportRepo(repo.root)
     repo.incident("2026-01-01-broken", "title: Broken\nstarted: 2026-01-01T00:00:00Z\nupdates: []")
-    repo.incident("archive/2026-11-20-elevated-api-error-rates",
-                  "title: Same name\nstarted: 2026-11-20T00:00:00Z\nupdates:\n"
-                  "  - {at: 2026-11-20T00:00:00Z, status: investigating, message: x}")
+    incident_file(repo, "archive/2026-11-20-elevated-api-error-rates", "Same name", None, "2026-11-20T00:00:00Z",
+                  update("2026-11-20T00:00:00Z", "investigating", "x"))
     before = repo.files()
     result = repo.import_("statuspage", CURRENT)
     assert result.exit_code == 1

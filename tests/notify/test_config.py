@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from statusgen.config import load_config
+from tests.factories import incident_file, update
 from tests.notify.conftest import channel
 
 
@@ -61,15 +62,9 @@ def test_valid_channels_and_settings_are_read(nrepo):
 
 
 def test_notify_key_in_front_matter_must_be_a_boolean(nrepo):
-    nrepo.incident("2026-11-20-x", """
-        title: X
-        notify: "no"
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:00:00Z
-            status: investigating
-            message: x
-        """)
+    incident_file(nrepo, "2026-11-20-x", "X", None, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:00:00Z", "investigating", "x"),
+                  notify="no")
     result = nrepo.run("check", "--root", str(nrepo.root))
     assert result.exit_code == 1
     assert "incidents/2026-11-20-x.md: notify: found 'no'; expected true or false" in result.output

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 
+from tests.factories import incident_file, update
 from tests.notify.conftest import channel
 
 SECRET = "hook-secret-Kq3NeverPrintMe"
@@ -176,17 +177,9 @@ def test_dry_run_prints_titles_and_sends_nothing(nrepo, receiver):
 def test_notify_false_is_never_pushed(nrepo, receiver):
     setup(nrepo, receiver)
     nrepo.notify()
-    nrepo.incident("2026-11-20-old-outage", """
-        title: Imported outage
-        notify: false
-        started: 2026-11-20T15:05:00Z
-        components:
-          api: major_outage
-        updates:
-          - at: 2026-11-20T15:05:00Z
-            status: investigating
-            message: Added after the fact.
-        """)
+    incident_file(nrepo, "2026-11-20-old-outage", "Imported outage", {"api": "major_outage"}, "2026-11-20T15:05:00Z",
+                  update("2026-11-20T15:05:00Z", "investigating", "Added after the fact."),
+                  notify=False)
     assert nrepo.notify(now="2026-11-20T15:20:00Z").exit_code == 0
     assert receiver.requests == []
 

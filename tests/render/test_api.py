@@ -9,6 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.conftest import DEMO_NOW
+from tests.factories import incident_file, maintenance_file, update
 
 SCHEMA = json.loads((Path(__file__).parent / "statuspage_v2_schema.json").read_text(encoding="utf-8"))
 API_FILES = (
@@ -32,92 +33,29 @@ def load(site: Path, name: str) -> dict:
 
 def write_corpus(repo) -> None:
     """A hand-checked corpus for NOW = 2026-11-20T15:00:00Z (see the expectations below)."""
-    repo.incident("2026-11-20-api-errors", """
-        title: API errors
-        components:
-          api: partial_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: We are looking into errors.
-          - at: 2026-11-20T14:30:00Z
-            status: identified
-            message: A bad deploy.
-          - at: 2026-11-20T16:00:00Z
-            status: monitoring
-            message: Written ahead of time; not published at 15:00.
-    """)
-    repo.incident("2026-11-19-web-slow", """
-        title: Website slow
-        components:
-          web: degraded_performance
-        started: 2026-11-19T10:00:00Z
-        resolved: 2026-11-19T11:00:00Z
-        updates:
-          - at: 2026-11-19T10:10:00Z
-            status: investigating
-            message: Pages load slowly.
-          - at: 2026-11-19T10:40:00Z
-            status: monitoring
-            message: A cache was refilled.
-          - at: 2026-11-19T11:00:00Z
-            status: resolved
-            message: Fixed.
-    """)
-    repo.incident("2026-11-21-future", """
-        title: Not started yet
-        components:
-          web: major_outage
-        started: 2026-11-21T10:00:00Z
-        updates:
-          - at: 2026-11-21T10:05:00Z
-            status: investigating
-            message: Not yet.
-    """)
-    repo.incident("2026-11-20-db-upgrade", """
-        title: Database upgrade
-        type: maintenance
-        components:
-          db: under_maintenance
-        scheduled_start: 2026-11-20T14:30:00Z
-        scheduled_end: 2026-11-20T16:00:00Z
-        updates:
-          - at: 2026-11-18T09:00:00Z
-            status: scheduled
-            message: We will upgrade the database.
-          - at: 2026-11-20T14:30:00Z
-            status: in_progress
-            message: Started.
-    """)
-    repo.incident("2026-11-22-web-deploy", """
-        title: Website deploy
-        type: maintenance
-        components:
-          web: under_maintenance
-        scheduled_start: 2026-11-22T08:00:00Z
-        scheduled_end: 2026-11-22T09:00:00Z
-        updates:
-          - at: 2026-11-19T09:00:00Z
-            status: scheduled
-            message: A new website.
-    """)
-    repo.incident("2026-11-23-api-move", """
-        title: API move
-        type: maintenance
-        components:
-          api: under_maintenance
-        scheduled_start: 2026-11-23T08:00:00Z
-        scheduled_end: 2026-11-23T09:00:00Z
-        cancelled: true
-        updates:
-          - at: 2026-11-17T09:00:00Z
-            status: scheduled
-            message: We will move the API.
-          - at: 2026-11-19T12:00:00Z
-            status: scheduled
-            message: Cancelled; a new date will follow.
-    """)
+    incident_file(repo, "2026-11-20-api-errors", "API errors", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "We are looking into errors."),
+                  update("2026-11-20T14:30:00Z", "identified", "A bad deploy."),
+                  update("2026-11-20T16:00:00Z", "monitoring", "Written ahead of time; not published at 15:00."))
+    incident_file(repo, "2026-11-19-web-slow", "Website slow", {"web": "degraded_performance"}, "2026-11-19T10:00:00Z",
+                  update("2026-11-19T10:10:00Z", "investigating", "Pages load slowly."),
+                  update("2026-11-19T10:40:00Z", "monitoring", "A cache was refilled."),
+                  update("2026-11-19T11:00:00Z", "resolved", "Fixed."),
+                  resolved="2026-11-19T11:00:00Z")
+    incident_file(repo, "2026-11-21-future", "Not started yet", {"web": "major_outage"}, "2026-11-21T10:00:00Z",
+                  update("2026-11-21T10:05:00Z", "investigating", "Not yet."))
+    maintenance_file(repo, "2026-11-20-db-upgrade", "Database upgrade", {"db": "under_maintenance"},
+                     "2026-11-20T14:30:00Z", "2026-11-20T16:00:00Z",
+                     update("2026-11-18T09:00:00Z", "scheduled", "We will upgrade the database."),
+                     update("2026-11-20T14:30:00Z", "in_progress", "Started."))
+    maintenance_file(repo, "2026-11-22-web-deploy", "Website deploy", {"web": "under_maintenance"},
+                     "2026-11-22T08:00:00Z", "2026-11-22T09:00:00Z",
+                     update("2026-11-19T09:00:00Z", "scheduled", "A new website."))
+    maintenance_file(repo, "2026-11-23-api-move", "API move", {"api": "under_maintenance"},
+                     "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z",
+                     update("2026-11-17T09:00:00Z", "scheduled", "We will move the API."),
+                     update("2026-11-19T12:00:00Z", "scheduled", "Cancelled; a new date will follow."),
+                     cancelled=True)
 
 
 def test_demo_site_api_files_match_the_statuspage_v2_schema(demo):
@@ -232,16 +170,9 @@ def test_page_updated_at_comes_from_the_content_not_the_clock(repo):
 
 
 def test_text_is_carried_as_data(repo):
-    repo.incident("2026-11-20-html", """
-        title: <script>alert(1)</script>
-        components:
-          api: major_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: "<img src=x onerror=alert(1)> & \\"quotes\\""
-    """)
+    incident_file(repo, "2026-11-20-html", "<script>alert(1)</script>", {"api": "major_outage"},
+                  "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "<img src=x onerror=alert(1)> & \"quotes\""))
     site = repo.build(NOW)
     raw = (site / "api/v2/incidents.json").read_text(encoding="utf-8")
     incident = json.loads(raw)["incidents"][0]

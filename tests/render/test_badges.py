@@ -6,6 +6,7 @@ import json
 from xml.etree import ElementTree
 
 from tests.conftest import DEMO_NOW, MINIMAL_CONFIG
+from tests.factories import incident_file, update
 
 SVG = "{http://www.w3.org/2000/svg}"
 NOW = "2026-11-20T15:00:00Z"
@@ -68,17 +69,9 @@ def test_demo_has_a_badge_pair_for_the_site_and_every_component(demo):
 
 
 def test_badges_follow_each_status(repo):
-    repo.incident("2026-11-20-outage", """
-        title: Outage
-        components:
-          api: major_outage
-          web: partial_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: Down.
-    """)
+    incident_file(repo, "2026-11-20-outage", "Outage", {"api": "major_outage", "web": "partial_outage"},
+                  "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "Down."))
     site = repo.build(NOW)
     assert_accessible(svg(site, "status"), "status", "major system outage")
     assert_accessible(svg(site, "api"), "API", "major outage")

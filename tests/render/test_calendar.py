@@ -7,24 +7,19 @@ from datetime import datetime, timezone
 from icalendar import Calendar
 
 from tests.conftest import DEMO_NOW
+from tests.factories import incident_file, maintenance_file, update
 
 NOW = "2026-11-20T15:00:00Z"
 BASE = "https://status.test.example/"
 UTC = timezone.utc
 
-DB_UPGRADE = """
-    title: Database upgrade
-    type: maintenance
-    components:
-      db: under_maintenance
-      api: degraded_performance
-    scheduled_start: 2026-11-22T02:00:00Z
-    scheduled_end: 2026-11-22T04:00:00Z
-    updates:
-      - at: 2026-11-18T09:00:00+01:00
-        status: scheduled
-        message: We will upgrade the *database*; writes pause briefly.
-"""
+
+
+def write_db_upgrade(repo, *later: dict, end: str = "2026-11-22T04:00:00Z", **fields) -> None:
+    maintenance_file(repo, "2026-11-22-db-upgrade", "Database upgrade",
+                     {"db": "under_maintenance", "api": "degraded_performance"}, "2026-11-22T02:00:00Z", end,
+                     update("2026-11-18T09:00:00+01:00", "scheduled", "We will upgrade the *database*; writes pause briefly."),
+                     *later, **fields)
 
 
 def events(path) -> dict[str, dict]:
@@ -33,51 +28,19 @@ def events(path) -> dict[str, dict]:
 
 
 def write_corpus(repo) -> None:
-    repo.incident("2026-11-22-db-upgrade", DB_UPGRADE)
-    repo.incident("2026-11-19-web-deploy", """
-        title: Website deploy
-        type: maintenance
-        components:
-          web: under_maintenance
-        scheduled_start: 2026-11-19T08:00:00Z
-        scheduled_end: 2026-11-19T10:00:00Z
-        updates:
-          - at: 2026-11-17T09:00:00Z
-            status: scheduled
-            message: A new website.
-          - at: 2026-11-19T08:00:00Z
-            status: in_progress
-            message: Started.
-          - at: 2026-11-19T09:15:00Z
-            status: completed
-            message: Done early.
-    """)
-    repo.incident("2026-11-23-api-move", """
-        title: API move
-        type: maintenance
-        components:
-          api: under_maintenance
-        scheduled_start: 2026-11-23T08:00:00Z
-        scheduled_end: 2026-11-23T09:00:00Z
-        cancelled: true
-        updates:
-          - at: 2026-11-17T09:00:00Z
-            status: scheduled
-            message: We will move the API.
-          - at: 2026-11-19T12:00:00Z
-            status: scheduled
-            message: Cancelled; a new date will follow.
-    """)
-    repo.incident("2026-11-20-api-errors", """
-        title: API errors
-        components:
-          api: partial_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: Incidents are not calendar events.
-    """)
+    write_db_upgrade(repo)
+    maintenance_file(repo, "2026-11-19-web-deploy", "Website deploy", {"web": "under_maintenance"},
+                     "2026-11-19T08:00:00Z", "2026-11-19T10:00:00Z",
+                     update("2026-11-17T09:00:00Z", "scheduled", "A new website."),
+                     update("2026-11-19T08:00:00Z", "in_progress", "Started."),
+                     update("2026-11-19T09:15:00Z", "completed", "Done early."))
+    maintenance_file(repo, "2026-11-23-api-move", "API move", {"api": "under_maintenance"},
+                     "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z",
+                     update("2026-11-17T09:00:00Z", "scheduled", "We will move the API."),
+                     update("2026-11-19T12:00:00Z", "scheduled", "Cancelled; a new date will follow."),
+                     cancelled=True)
+    incident_file(repo, "2026-11-20-api-errors", "API errors", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "Incidents are not calendar events."))
 
 
 def test_demo_calendars_parse_and_hold_every_window(demo):
@@ -147,42 +110,24 @@ def test_sequence_grows_and_uid_stays_when_a_window_changes(repo):
     write_corpus(repo)
     uid = "2026-11-22-db-upgrade@status.test.example"
     before = events(repo.build(NOW) / "maintenance.ics")[uid]
-    repo.incident("2026-11-22-db-upgrade", DB_UPGRADE.replace(
-        "scheduled_end: 2026-11-22T04:00:00Z", "scheduled_end: 2026-11-22T05:00:00Z") + """
-      - at: 2026-11-20T10:00:00Z
-        status: scheduled
-        message: The window is one hour longer.
-    """)
+    longer = update("2026-11-20T10:00:00Z", "scheduled", "The window is one hour longer.")
+    write_db_upgrade(repo, longer, end="2026-11-22T05:00:00Z")
     after = events(repo.build(NOW) / "maintenance.ics")[uid]
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert after.decoded("DTEND") == datetime(2026, 11, 22, 5, tzinfo=UTC)
     assert after.decoded("LAST-MODIFIED") == datetime(2026, 11, 20, 10, tzinfo=UTC)
     assert str(after["DESCRIPTION"]).startswith("The window is one hour longer.")
 
-    repo.incident("2026-11-22-db-upgrade", DB_UPGRADE.replace(
-        "    updates:", "    cancelled: true\n    updates:") + """
-      - at: 2026-11-20T10:00:00Z
-        status: scheduled
-        message: The window is one hour longer.
-    """)
+    write_db_upgrade(repo, longer, cancelled=True)
     cancelled = events(repo.build(NOW) / "maintenance.ics")[uid]
     assert str(cancelled["STATUS"]) == "CANCELLED"
     assert int(cancelled["SEQUENCE"]) > int(after["SEQUENCE"])
 
 
 def test_markup_in_titles_and_messages_stays_text(repo):
-    repo.incident("2026-11-22-html", """
-        title: <script>alert(1)</script> & co
-        type: maintenance
-        components:
-          db: under_maintenance
-        scheduled_start: 2026-11-22T02:00:00Z
-        scheduled_end: 2026-11-22T04:00:00Z
-        updates:
-          - at: 2026-11-18T09:00:00Z
-            status: scheduled
-            message: "<script>alert(2)</script><img src=x onerror=alert(3)> a < b, c; d"
-    """)
+    maintenance_file(repo, "2026-11-22-html", "<script>alert(1)</script> & co", {"db": "under_maintenance"},
+                     "2026-11-22T02:00:00Z", "2026-11-22T04:00:00Z",
+                     update("2026-11-18T09:00:00Z", "scheduled", "<script>alert(2)</script><img src=x onerror=alert(3)> a < b, c; d"))
     site = repo.build(NOW)
     raw = (site / "maintenance.ics").read_bytes()
     event = events(site / "maintenance.ics")["2026-11-22-html@status.test.example"]

@@ -10,6 +10,7 @@ import html5lib
 
 from statusgen.state import public_updates
 from tests.conftest import DEMO_NOW
+from tests.factories import incident_file, maintenance_file, update
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = "2026-11-20T15:00:00Z"
@@ -26,43 +27,21 @@ def ids(feed) -> list[str]:
     return [entry.id for entry in feed.entries]
 
 
-API_ERRORS = """
-    title: Elevated error rates
-    components:
-      api: partial_outage
-      web: degraded_performance
-    started: 2026-11-20T14:00:00Z
-    resolved: 2026-11-20T14:50:00Z
-    updates:
-      - at: 2026-11-20T14:05:00Z
-        status: investigating
-        message: We are looking into **errors**.
-      - at: 2026-11-20T14:30:00Z
-        status: identified
-        message: A bad deploy.
-      - at: 2026-11-20T14:50:00Z
-        status: resolved
-        message: Fixed.
-"""
+def write_api_errors(repo, *later: dict) -> None:
+    incident_file(repo, "2026-11-20-api-errors", "Elevated error rates",
+                  {"api": "partial_outage", "web": "degraded_performance"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "We are looking into **errors**."),
+                  update("2026-11-20T14:30:00Z", "identified", "A bad deploy."),
+                  update("2026-11-20T14:50:00Z", "resolved", "Fixed."), *later,
+                  resolved="2026-11-20T14:50:00Z")
 
 
 def write_corpus(repo) -> None:
-    repo.incident("2026-11-20-api-errors", API_ERRORS)
-    repo.incident("2026-11-19-db-upgrade", """
-        title: Database upgrade
-        type: maintenance
-        components:
-          db: under_maintenance
-        scheduled_start: 2026-11-19T02:00:00Z
-        scheduled_end: 2026-11-19T03:00:00Z
-        updates:
-          - at: 2026-11-18T09:00:00Z
-            status: scheduled
-            message: We will upgrade the database.
-          - at: 2026-11-19T03:00:00Z
-            status: completed
-            message: Done.
-    """)
+    write_api_errors(repo)
+    maintenance_file(repo, "2026-11-19-db-upgrade", "Database upgrade", {"db": "under_maintenance"},
+                     "2026-11-19T02:00:00Z", "2026-11-19T03:00:00Z",
+                     update("2026-11-18T09:00:00Z", "scheduled", "We will upgrade the database."),
+                     update("2026-11-19T03:00:00Z", "completed", "Done."))
 
 
 def test_every_demo_feed_parses_and_lists_every_published_update(demo):
@@ -147,11 +126,7 @@ def test_adding_an_update_adds_one_entry_and_keeps_every_other_id(repo):
     site = repo.build("2026-11-21T12:00:00Z")
     before = {kind: ids(parse(site / f"feed.{kind}")) for kind in ("atom", "rss")}
     component_before = ids(parse(site / "components/api/feed.atom"))
-    repo.incident("2026-11-20-api-errors", API_ERRORS + """
-      - at: 2026-11-21T10:00:00Z
-        status: postmortem
-        message: The write-up is below.
-    """)
+    write_api_errors(repo, update("2026-11-21T10:00:00Z", "postmortem", "The write-up is below."))
     site = repo.build("2026-11-21T12:00:00Z")
     for kind in ("atom", "rss"):
         after = ids(parse(site / f"feed.{kind}"))
@@ -173,37 +148,19 @@ def test_updates_dated_after_now_are_not_published_yet(repo):
 
 
 def test_cancelled_window_update_is_titled_cancelled(repo):
-    repo.incident("2026-11-23-api-move", """
-        title: API move
-        type: maintenance
-        components:
-          api: under_maintenance
-        scheduled_start: 2026-11-23T08:00:00Z
-        scheduled_end: 2026-11-23T09:00:00Z
-        cancelled: true
-        updates:
-          - at: 2026-11-17T09:00:00Z
-            status: scheduled
-            message: We will move the API.
-          - at: 2026-11-19T12:00:00Z
-            status: scheduled
-            message: Cancelled.
-    """)
+    maintenance_file(repo, "2026-11-23-api-move", "API move", {"api": "under_maintenance"},
+                     "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z",
+                     update("2026-11-17T09:00:00Z", "scheduled", "We will move the API."),
+                     update("2026-11-19T12:00:00Z", "scheduled", "Cancelled."),
+                     cancelled=True)
     feed = parse(repo.build(NOW) / "feed.atom")
     assert [e.title for e in feed.entries] == ["Cancelled: API move", "Scheduled: API move"]
 
 
 def test_markup_in_titles_and_messages_is_never_live(repo):
-    repo.incident("2026-11-20-html", """
-        title: <script>alert(1)</script>
-        components:
-          api: major_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: "<script>alert(2)</script><img src=x onerror=alert(3)> <a href='javascript:alert(4)'>x</a> ok"
-    """)
+    incident_file(repo, "2026-11-20-html", "<script>alert(1)</script>", {"api": "major_outage"},
+                  "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "<script>alert(2)</script><img src=x onerror=alert(3)> <a href='javascript:alert(4)'>x</a> ok"))
     site = repo.build(NOW)
     for name in ("feed.atom", "feed.rss", "components/api/feed.atom", "components/api/feed.rss"):
         raw = (site / name).read_bytes()

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 
+from tests.factories import incident_file, update
 from tests.render.html_helpers import one, soup, text
 
-RESOLVED = """
-    title: API errors
-    components:
-      api: partial_outage
-    started: 2026-11-01T10:00:00Z
-    resolved: 2026-11-01T11:00:00Z
-    updates:
-      - at: 2026-11-01T10:00:00Z
-        status: investigating
-        message: Looking.
-      - at: 2026-11-01T11:00:00Z
-        status: resolved
-        message: Fixed.
-"""
+
+def write_resolved(repo) -> None:
+    incident_file(repo, "2026-11-01-api", "API errors", {"api": "partial_outage"}, "2026-11-01T10:00:00Z",
+                  update("2026-11-01T10:00:00Z", "investigating", "Looking."),
+                  update("2026-11-01T11:00:00Z", "resolved", "Fixed."),
+                  resolved="2026-11-01T11:00:00Z")
 
 
 def files(site) -> dict[str, tuple[bytes, int]]:
@@ -33,7 +26,7 @@ def test_freshness_file_carries_the_build_time_and_when_it_goes_stale(repo):
     # No page carries the build time: the index says when the content last changed instead.
     assert "2026-11-20T15:00:00Z" not in (site / "index.html").read_text()
     assert text(one(soup(site, "index.html"), ".asof")) == "No incidents recorded"
-    repo.incident("2026-11-01-api", RESOLVED)
+    write_resolved(repo)
     site = repo.build("2026-11-20T15:00:00Z")
     asof = one(soup(site, "index.html"), ".asof")
     assert asof.time["datetime"] == "2026-11-01T11:00:00Z" and text(asof).startswith("Last change 1 Nov 2026")
@@ -59,7 +52,7 @@ def test_stale_after_must_be_whole_minutes(repo):
 
 
 def test_a_rebuild_with_nothing_new_rewrites_only_the_freshness_file(repo):
-    repo.incident("2026-11-01-api", RESOLVED)
+    write_resolved(repo)
     site = repo.build("2026-11-20T15:00:00Z")
     before = files(site)
     repo.build("2026-11-20T15:05:00Z")

@@ -5,21 +5,15 @@ from __future__ import annotations
 import re
 
 from tests.conftest import DEMO_NOW, MINIMAL_CONFIG
+from tests.factories import incident_file, maintenance_file, update
 from tests.render.html_helpers import html_pages, one, soup, text
 
-MAINTENANCE = """
-    title: Database upgrade
-    type: maintenance
-    components:
-      db: under_maintenance
-      api: degraded_performance
-    scheduled_start: 2026-12-01T02:00:00Z
-    scheduled_end: 2026-12-01T04:00:00Z
-    updates:
-      - at: 2026-11-24T09:00:00Z
-        status: scheduled
-        message: We will upgrade the database.
-"""
+
+def write_maintenance(repo, slug: str, other: dict[str, str]) -> None:
+    """The database upgrade, with `other` components affected besides the database."""
+    maintenance_file(repo, slug, "Database upgrade", {"db": "under_maintenance", **other},
+                     "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z",
+                     update("2026-11-24T09:00:00Z", "scheduled", "We will upgrade the database."))
 
 
 def test_demo_index_shows_banner_incidents_maintenance_and_components(demo):
@@ -114,30 +108,12 @@ def test_maintenance_page_carries_its_state_and_window(demo):
 
 
 def test_indicator_follows_the_worst_ongoing_incident(repo):
-    repo.incident("api-down", """
-        title: API down
-        components:
-          api: major_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: The API is down.
-    """)
-    repo.incident("web-slow", """
-        title: Website slow
-        components:
-          web: partial_outage
-        started: 2026-11-20T14:30:00Z
-        resolved: 2026-11-20T16:00:00Z
-        updates:
-          - at: 2026-11-20T14:35:00Z
-            status: investigating
-            message: Slow.
-          - at: 2026-11-20T16:00:00Z
-            status: resolved
-            message: Fine again.
-    """)
+    incident_file(repo, "api-down", "API down", {"api": "major_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "The API is down."))
+    incident_file(repo, "web-slow", "Website slow", {"web": "partial_outage"}, "2026-11-20T14:30:00Z",
+                  update("2026-11-20T14:35:00Z", "investigating", "Slow."),
+                  update("2026-11-20T16:00:00Z", "resolved", "Fine again."),
+                  resolved="2026-11-20T16:00:00Z")
     page = soup(repo.build("2026-11-20T15:00:00Z"), "index.html")
     assert one(page, "[data-indicator]")["data-indicator"] == "critical"
     assert "Major System Outage" in text(one(page, "[data-indicator]"))
@@ -150,23 +126,15 @@ def test_indicator_follows_the_worst_ongoing_incident(repo):
     recent = one(page, "#recent-h").find_parent("section")
     assert [a["data-incident"] for a in recent.select("[data-incident]")] == ["web-slow"]
 
-    repo.incident("api-down", """
-        title: API down
-        components:
-          api: partial_outage
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:05:00Z
-            status: investigating
-            message: The API is down.
-    """)
+    incident_file(repo, "api-down", "API down", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:05:00Z", "investigating", "The API is down."))
     page = soup(repo.build("2026-11-20T17:00:00Z"), "index.html")
     assert one(page, "[data-indicator]")["data-indicator"] == "major"
     assert "Partial System Outage" in text(one(page, "[data-indicator]"))
 
 
 def test_maintenance_state_flips_between_builds(repo):
-    repo.incident("db-upgrade", MAINTENANCE)
+    write_maintenance(repo, "db-upgrade", {"api": "degraded_performance"})
     expectations = [
         ("2026-11-30T12:00:00Z", "scheduled", "none", "operational", "upcoming-h"),
         ("2026-12-01T03:00:00Z", "in_progress", "minor", "under_maintenance", "progress-h"),
@@ -185,7 +153,7 @@ def test_maintenance_state_flips_between_builds(repo):
 
 
 def test_maintenance_only_shows_the_maintenance_indicator(repo):
-    repo.incident("db-work", MAINTENANCE.replace("api: degraded_performance", "web: under_maintenance"))
+    write_maintenance(repo, "db-work", {"web": "under_maintenance"})
     page = soup(repo.build("2026-12-01T03:00:00Z"), "index.html")
     banner = one(page, "[data-indicator]")
     assert banner["data-indicator"] == "maintenance"
@@ -195,7 +163,7 @@ def test_maintenance_only_shows_the_maintenance_indicator(repo):
 def test_banner_carries_the_coming_changes_for_the_script(repo):
     import json
 
-    repo.incident("db-work", MAINTENANCE.replace("api: degraded_performance", "web: under_maintenance"))
+    write_maintenance(repo, "db-work", {"web": "under_maintenance"})
     banner = one(soup(repo.build("2026-11-30T12:00:00Z"), "index.html"), "[data-indicator]")
     assert json.loads(banner["data-schedule"]) == [
         {"at": "2026-12-01T02:00:00Z", "indicator": "maintenance", "description": "Service Under Maintenance",
@@ -206,18 +174,10 @@ def test_banner_carries_the_coming_changes_for_the_script(repo):
 
 
 def test_uptime_figure_bars_and_slo_mark_are_hand_computed(repo):
-    repo.incident("api-outage", """
-        title: API outage
-        components:
-          api: major_outage
-          web: partial_outage
-        started: 2026-11-20T12:00:00Z
-        resolved: 2026-11-20T13:00:00Z
-        updates:
-          - at: 2026-11-20T13:00:00Z
-            status: resolved
-            message: Over.
-    """)
+    incident_file(repo, "api-outage", "API outage", {"api": "major_outage", "web": "partial_outage"},
+                  "2026-11-20T12:00:00Z",
+                  update("2026-11-20T13:00:00Z", "resolved", "Over."),
+                  resolved="2026-11-20T13:00:00Z")
     site = repo.build("2026-11-20T15:00:00Z")
     page = soup(site, "index.html")
     # Window: 30 days ending today (UTC), 2026-10-22T00:00Z to now = 29 days + 15 h = 2,559,600 s.
@@ -251,31 +211,13 @@ def test_uptime_figure_bars_and_slo_mark_are_hand_computed(repo):
 
 def test_times_show_site_timezone_with_abbreviation(repo):
     repo.write("statusgen.toml", MINIMAL_CONFIG.replace('timezone = "UTC"', 'timezone = "Europe/Berlin"'))
-    repo.incident("summer", """
-        title: Summer incident
-        components:
-          api: degraded_performance
-        started: 2026-07-01T10:00:00Z
-        resolved: 2026-07-01 13:30
-        updates:
-          - at: 2026-07-01 12:15
-            status: investigating
-            message: Looking.
-          - at: 2026-07-01T11:30:00Z
-            status: resolved
-            message: Done.
-    """)
-    repo.incident("winter", """
-        title: Winter incident
-        components:
-          api: degraded_performance
-        started: 2026-11-20T23:30:00Z
-        resolved: 2026-11-21T00:10:00Z
-        updates:
-          - at: 2026-11-21T00:10:00Z
-            status: resolved
-            message: Done.
-    """)
+    incident_file(repo, "summer", "Summer incident", {"api": "degraded_performance"}, "2026-07-01T10:00:00Z",
+                  update("2026-07-01 12:15", "investigating", "Looking."),
+                  update("2026-07-01T11:30:00Z", "resolved", "Done."),
+                  resolved="2026-07-01 13:30")
+    incident_file(repo, "winter", "Winter incident", {"api": "degraded_performance"}, "2026-11-20T23:30:00Z",
+                  update("2026-11-21T00:10:00Z", "resolved", "Done."),
+                  resolved="2026-11-21T00:10:00Z")
     site = repo.build("2026-11-22T12:00:00Z")
     summer = soup(site, "incidents/summer/index.html")
     times = {t["datetime"]: text(t) for t in summer.select("time")}

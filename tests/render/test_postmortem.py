@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 
+from tests.factories import incident_file, update
 from tests.render.html_helpers import one, soup, text
 
-INCIDENT = """
-    title: Login failures
-    components:
-      api: major_outage
-    started: 2026-11-10T10:00:00Z
-    resolved: 2026-11-10T11:00:00Z
-    updates:
-      - at: 2026-11-10T10:05:00Z
-        status: investigating
-        message: Looking into it.
-      - at: 2026-11-10T11:00:00Z
-        status: resolved
-        message: Fixed.
-      - at: 2026-11-12T09:00:00Z
-        status: postmortem
-        message: Our postmortem is out.
-"""
 WRITE_UP = "A certificate expired.\n\nWe now renew them a month ahead.\n"
+
+
+def write_incident(repo, body: str = "") -> None:
+    incident_file(repo, "2026-11-10-login", "Login failures", {"api": "major_outage"}, "2026-11-10T10:00:00Z",
+                  update("2026-11-10T10:05:00Z", "investigating", "Looking into it."),
+                  update("2026-11-10T11:00:00Z", "resolved", "Fixed."),
+                  update("2026-11-12T09:00:00Z", "postmortem", "Our postmortem is out."),
+                  resolved="2026-11-10T11:00:00Z", body=body)
 
 
 def api_incident(repo) -> dict:
@@ -32,7 +24,7 @@ def api_incident(repo) -> dict:
 
 
 def test_postmortem_comes_first_on_the_page_and_is_flagged_in_history(repo):
-    repo.incident("2026-11-10-login", INCIDENT, body=WRITE_UP)
+    write_incident(repo, body=WRITE_UP)
     site = repo.build("2026-11-20T15:00:00Z")
     page = soup(site, "incidents/2026-11-10-login/index.html")
     section = one(page, "section#postmortem")
@@ -58,14 +50,14 @@ def test_postmortem_comes_first_on_the_page_and_is_flagged_in_history(repo):
 
 
 def test_a_postmortem_update_without_a_body_is_the_postmortem(repo):
-    repo.incident("2026-11-10-login", INCIDENT)
+    write_incident(repo)
     site = repo.build("2026-11-20T15:00:00Z")
     assert "Our postmortem is out." in text(one(soup(site, "incidents/2026-11-10-login/index.html"), "#postmortem"))
     assert api_incident(repo)["postmortem_body"] == "Our postmortem is out."
 
 
 def test_no_postmortem_before_it_is_published(repo):
-    repo.incident("2026-11-10-login", INCIDENT, body=WRITE_UP)
+    write_incident(repo, body=WRITE_UP)
     site = repo.build("2026-11-11T15:00:00Z")
     page = soup(site, "incidents/2026-11-10-login/index.html")
     assert page.select("#postmortem") == [] and page.select(".pm") == []
