@@ -26,9 +26,14 @@ def update(at: str, status: str, message: str = "m", **components: str) -> dict:
 
 def incident_file(repo, slug: str, title: str, components: dict[str, str] | None, started: str, *updates: dict,
                   resolved: str | None = None, body: str = "", **fields) -> Path:
-    """incidents/<slug>.md; `fields` are further top-level fields (impact, postmortem, ...)."""
-    head = {"title": title, "components": components, "started": started, "resolved": resolved}
-    return _write(repo, slug, {**head, **fields, "updates": list(updates)}, body)
+    """incidents/<slug>.md; `fields` are further top-level fields (impact, notify, ...)."""
+    return repo.incident(slug, _incident_front(title, components, started, updates, resolved, fields), body)
+
+
+def incident_text(title: str, components: dict[str, str] | None, started: str, *updates: dict,
+                  resolved: str | None = None, **fields) -> str:
+    """The text of an incident file, for tests that write it somewhere themselves."""
+    return f"---\n{_incident_front(title, components, started, updates, resolved, fields)}\n---\n"
 
 
 def maintenance_file(repo, slug: str, title: str, components: dict[str, str] | None, start: str, end: str,
@@ -37,17 +42,22 @@ def maintenance_file(repo, slug: str, title: str, components: dict[str, str] | N
     cancelled, ...)."""
     head = {"title": title, "type": "maintenance", "components": components, "scheduled_start": start,
             "scheduled_end": end}
-    return _write(repo, slug, {**head, **fields, "updates": list(updates)}, body)
+    return repo.incident(slug, _front({**head, **fields, "updates": updates}), body)
 
 
-def _write(repo, slug: str, fields: dict, body: str) -> Path:
+def _incident_front(title, components, started, updates, resolved, fields) -> str:
+    head = {"title": title, "components": components, "started": started, "resolved": resolved}
+    return _front({**head, **fields, "updates": updates})
+
+
+def _front(fields: dict) -> str:
     lines = []
     for key, value in fields.items():
         if key == "updates":
-            lines += ["updates:"] + [f"  - {_yaml(entry)}" for entry in value]
+            lines += (["updates:"] + [f"  - {_yaml(entry)}" for entry in value]) if value else []
         elif value is not None:
             lines.append(f"{key}: {_yaml(value)}")
-    return repo.incident(slug, "\n".join(lines), body)
+    return "\n".join(lines)
 
 
 def _yaml(value) -> str:

@@ -9,27 +9,12 @@ import os
 import pytest
 
 from tests.conftest import MINIMAL_CONFIG
+from tests.test_content import assert_refused
 
 
 def built_site(repo) -> dict[str, bytes]:
     site = repo.build()
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
-
-
-def site_files(repo) -> dict[str, bytes]:
-    site = repo.root / "site"
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
-
-
-def assert_refused(repo, before, *expected: str) -> str:
-    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
-        result = repo.run(*command, "--root", str(repo.root))
-        assert result.exit_code == 1, result.output
-        assert "Traceback" not in result.output
-        for fragment in expected:
-            assert fragment in result.output, result.output
-    assert site_files(repo) == before
-    return result.output
 
 
 def with_setting(repo, old: str, new: str) -> None:

@@ -14,21 +14,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 from statusgen.serve import Server
-from tests.factories import maintenance_file, update
+from tests.factories import incident_text, maintenance_file, update
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 DEADLINE_SECONDS = 90  # a hang guard, not a timing: generous for a loaded machine
 
-INCIDENT = """
-    title: {title}
-    components:
-      api: {status}
-    started: 2026-11-20T14:00:00Z
-    updates:
-      - at: 2026-11-20T14:05:00Z
-        status: investigating
-        message: Looking into it.
-"""
+
+
+def simple_incident(title: str, components: dict[str, str]) -> str:
+    """The text of an incident file: begun at 14:00, one update."""
+    return incident_text(title, components, "2026-11-20T14:00:00Z",
+                         update("2026-11-20T14:05:00Z", "investigating", "Looking into it."))
 
 
 def get(url: str) -> tuple[int, str, dict]:
@@ -72,7 +68,7 @@ def indicator(url: str) -> str | None:
 
 
 def test_serves_the_built_site_on_loopback_and_rebuilds_on_change(repo, server):
-    path = repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    path = repo.write("incidents/2026-11-20-api.md", simple_incident("API slow", {"api": "degraded_performance"}))
     url = server.start()
     assert url.startswith("http://127.0.0.1:")
     assert server._httpd.server_address[0] == "127.0.0.1"
@@ -106,7 +102,7 @@ def build_errors(url: str) -> list[str] | None:
 
 
 def test_a_failed_rebuild_shows_the_error_on_every_page_until_fixed(repo, server):
-    path = repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    path = repo.write("incidents/2026-11-20-api.md", simple_incident("API slow", {"api": "degraded_performance"}))
     url = server.start()
     assert indicator(url) == "minor"
     builds = server.builds
@@ -125,7 +121,7 @@ def test_a_failed_rebuild_shows_the_error_on_every_page_until_fixed(repo, server
     assert get(url + "feed.atom")[0] == 200
 
     # A new file also triggers a rebuild; fixing the broken one brings the site back.
-    repo.incident("2026-11-20-db", INCIDENT.format(title="DB down", status="major_outage").replace("api:", "db:"))
+    repo.write("incidents/2026-11-20-db.md", simple_incident("DB down", {"db": "major_outage"}))
     path.write_text(path.read_text().replace("apii:", "api:"), encoding="utf-8")
     wait_for(server, lambda: indicator(url) == "critical", "the site after fixing the file")
     assert server.last_error is None
@@ -133,7 +129,7 @@ def test_a_failed_rebuild_shows_the_error_on_every_page_until_fixed(repo, server
 
 
 def test_a_broken_repository_at_start_serves_an_error_page_until_fixed(repo, server):
-    path = repo.incident("2026-11-20-api", INCIDENT.format(title="<Broken>", status="exploded"))
+    path = repo.write("incidents/2026-11-20-api.md", simple_incident("<Broken>", {"api": "exploded"}))
     url = server.start()
     errors = build_errors(url)
     assert errors and "incidents/2026-11-20-api.md: components.api: unknown status 'exploded'" in errors[0]
@@ -190,7 +186,7 @@ def test_the_serve_command_runs_until_interrupted_and_cleans_up(repo, tmp_path, 
     import sys
     import threading
 
-    repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    repo.write("incidents/2026-11-20-api.md", simple_incident("API slow", {"api": "degraded_performance"}))
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     process = subprocess.Popen(
@@ -275,7 +271,7 @@ def test_a_nul_byte_or_odd_path_is_a_clear_answer_not_a_dropped_connection(repo,
 
 
 def test_pages_get_the_reload_script_and_builds_are_announced_as_events(repo, server):
-    path = repo.incident("2026-11-20-api", INCIDENT.format(title="API slow", status="degraded_performance"))
+    path = repo.write("incidents/2026-11-20-api.md", simple_incident("API slow", {"api": "degraded_performance"}))
     url = server.start()
     page = BeautifulSoup(get(url)[1], "html5lib")
     scripts = [tag["src"] for tag in page.select("script[src]")]
@@ -322,8 +318,7 @@ def test_pages_get_the_reload_script_and_builds_are_announced_as_events(repo, se
 def test_serve_builds_in_its_own_process_even_when_a_build_would_use_workers(repo, server, monkeypatch):
     """Forking a worker pool from the threaded server is unsafe: serve builds with one process."""
     for number in range(420):  # more than a build spreads over worker processes
-        repo.incident(f"2026-11-20-api-{number:03d}",
-                      INCIDENT.format(title=f"API slow {number}", status="degraded_performance"))
+        repo.write(f"incidents/2026-11-20-api-{number:03d}.md", simple_incident(f"API slow {number}", {"api": "degraded_performance"}))
 
     def no_fork():
         raise AssertionError("serve forked a process")

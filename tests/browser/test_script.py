@@ -15,7 +15,8 @@ import pytest
 from statusgen.render.theme import local_time
 from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 from tests.browser.harness import DEMO_NOW, StaticServer, View, build_site, epoch_millis
-from tests.conftest import MINIMAL_CONFIG
+from tests.conftest import MINIMAL_CONFIG, Repo
+from tests.factories import maintenance_file, update
 
 # CLDR's short names as Chromium's Intl gives them for English.
 # New York's are the usual EST/EDT (as Python's tzname); Tokyo's is "GMT+9", not "JST".
@@ -129,19 +130,9 @@ def maintenance_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("maintenance-repo")
     (root / "statusgen.toml").write_text(MINIMAL_CONFIG, encoding="utf-8")
     (root / "incidents").mkdir()
-    (root / "incidents" / "2026-12-01-db-upgrade.md").write_text("""---
-title: Database upgrade
-type: maintenance
-components:
-  db: under_maintenance
-scheduled_start: 2026-12-01T02:10:00Z
-scheduled_end: 2026-12-01T03:10:00Z
-updates:
-  - at: 2026-11-30T09:00:00Z
-    status: scheduled
-    message: We will upgrade the database.
----
-""", encoding="utf-8")
+    maintenance_file(Repo(root), "2026-12-01-db-upgrade", "Database upgrade", {"db": "under_maintenance"},
+                     "2026-12-01T02:10:00Z", "2026-12-01T03:10:00Z",
+                     update("2026-11-30T09:00:00Z", "scheduled", "We will upgrade the database."))
     out = build_site(root, root / "site", now="2026-12-01T02:00:00Z")
     with StaticServer(out) as server:
         yield server

@@ -15,21 +15,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from statusgen.serve import Server
 from tests.browser.harness import View
 from tests.conftest import MINIMAL_CONFIG
+from tests.test_serve import simple_incident
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 SECONDS = 30  # an upper bound for a rebuild and a reload on a loaded machine, not a timing
-
-INCIDENT = """---
-title: {title}
-components:
-  api: {status}
-started: 2026-11-20T14:00:00Z
-updates:
-  - at: 2026-11-20T14:05:00Z
-    status: investigating
-    message: Looking into it.
----
-"""
 
 CSP_OVERRIDE = """{% extends "!base.html" %}
 {% block head %}<meta http-equiv="Content-Security-Policy" content="default-src 'self'">{% endblock %}
@@ -56,7 +45,7 @@ def served(tmp_path):
     (root / "statusgen.toml").write_text(MINIMAL_CONFIG, encoding="utf-8")
     (root / "templates" / "base.html").write_text(CSP_OVERRIDE, encoding="utf-8")
     incident = root / "incidents" / "2026-11-20-api.md"
-    incident.write_text(INCIDENT.format(title="API slow", status="degraded_performance"), encoding="utf-8")
+    incident.write_text(simple_incident("API slow", {"api": "degraded_performance"}), encoding="utf-8")
     server = Server(root, port=0, clock=lambda: NOW, echo=lambda message: None)
     url = server.start()
     try:
@@ -98,20 +87,19 @@ def test_the_open_page_reloads_on_edit_shows_a_broken_file_and_comes_back(browse
         .startswith("default-src 'self';")  # every page's own policy, ahead of the override's
 
     mark(driver)
-    incident.write_text(INCIDENT.format(title="API down", status="major_outage"), encoding="utf-8")
+    incident.write_text(simple_incident("API down", {"api": "major_outage"}), encoding="utf-8")
     state = wait_for_reload(driver, lambda s: s["indicator"] == "critical", "the edited incident")
     assert "API down" in state["text"] and "API slow" not in state["text"]
 
     mark(driver)
-    incident.write_text(INCIDENT.format(title="API down", status="major_outage").replace("api:", "apii:"),
-                        encoding="utf-8")
+    incident.write_text(simple_incident("API down", {"apii": "major_outage"}), encoding="utf-8")
     state = wait_for_reload(driver, lambda s: s["errors"] is not None, "the build error")
     assert state["errors"] == ["incidents/2026-11-20-api.md: components.apii: unknown component 'apii' "
                                "(known: api, web, db)"]
     assert state["indicator"] is None
 
     mark(driver)
-    incident.write_text(INCIDENT.format(title="API back", status="degraded_performance"), encoding="utf-8")
+    incident.write_text(simple_incident("API back", {"api": "degraded_performance"}), encoding="utf-8")
     state = wait_for_reload(driver, lambda s: s["indicator"] == "minor", "the site after the fix")
     assert "API back" in state["text"] and state["errors"] is None
 

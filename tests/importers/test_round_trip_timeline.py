@@ -2,88 +2,36 @@
 
 from __future__ import annotations
 
+from tests.factories import incident_file, maintenance_file, update
 from tests.importers.conftest import ImportRepo
 from tests.importers.test_statuspage import _api, _component_hooks
 
 
-TIMELINE_INCIDENTS = {
-    "2026-11-10-api-flaps": """\
-        title: API flaps
-        components:
-          api: major_outage
-        started: 2026-11-10T10:00:00Z
-        resolved: 2026-11-10T13:00:00Z
-        updates:
-          - at: 2026-11-10T10:05:00Z
-            status: investigating
-            message: API down.
-          - at: 2026-11-10T10:30:00Z
-            status: identified
-            message: Partly back.
-            components:
-              api: partial_outage
-              web: degraded_performance
-          - at: 2026-11-10T11:00:00Z
-            status: resolved
-            message: Fixed.
-          - at: 2026-11-10T12:00:00Z
-            status: investigating
-            message: It is back.
-            components:
-              api: major_outage
-          - at: 2026-11-10T13:00:00Z
-            status: resolved
-            message: Fixed for good.
-          - at: 2026-11-11T09:00:00Z
-            status: postmortem
-            message: What happened.""",
-    "2026-11-12-db-window": """\
-        title: DB window
-        type: maintenance
-        components:
-          db: under_maintenance
-          api: degraded_performance
-        scheduled_start: 2026-11-12T02:00:00Z
-        scheduled_end: 2026-11-12T04:00:00Z
-        updates:
-          - at: 2026-11-01T09:00:00Z
-            status: scheduled
-            message: Planned.""",
-    "2026-11-18-db-reopened": """\
-        title: Database errors again
-        components:
-          db: partial_outage
-        started: 2026-11-18T08:00:00Z
-        updates:
-          - at: 2026-11-18T08:00:00Z
-            status: investigating
-            message: Errors.
-          - at: 2026-11-18T09:00:00Z
-            status: resolved
-            message: Fixed.
-          - at: 2026-11-18T10:00:00Z
-            status: investigating
-            message: Errors again.""",
-    "2026-11-19-web-slow": """\
-        title: Web slow
-        components:
-          web: partial_outage
-        started: 2026-11-19T10:00:00Z
-        updates:
-          - at: 2026-11-19T10:00:00Z
-            status: investigating
-            message: Slow.
-          - at: 2026-11-19T11:00:00Z
-            status: monitoring
-            message: Better.
-            components:
-              web: degraded_performance""",
-}
+def write_timeline_incidents(repo) -> None:
+    incident_file(repo, "2026-11-10-api-flaps", "API flaps", {"api": "major_outage"}, "2026-11-10T10:00:00Z",
+                  update("2026-11-10T10:05:00Z", "investigating", "API down."),
+                  update("2026-11-10T10:30:00Z", "identified", "Partly back.", api="partial_outage",
+                         web="degraded_performance"),
+                  update("2026-11-10T11:00:00Z", "resolved", "Fixed."),
+                  update("2026-11-10T12:00:00Z", "investigating", "It is back.", api="major_outage"),
+                  update("2026-11-10T13:00:00Z", "resolved", "Fixed for good."),
+                  update("2026-11-11T09:00:00Z", "postmortem", "What happened."),
+                  resolved="2026-11-10T13:00:00Z")
+    maintenance_file(repo, "2026-11-12-db-window", "DB window", {"db": "under_maintenance", "api": "degraded_performance"},
+                     "2026-11-12T02:00:00Z", "2026-11-12T04:00:00Z",
+                     update("2026-11-01T09:00:00Z", "scheduled", "Planned."))
+    incident_file(repo, "2026-11-18-db-reopened", "Database errors again", {"db": "partial_outage"},
+                  "2026-11-18T08:00:00Z",
+                  update("2026-11-18T08:00:00Z", "investigating", "Errors."),
+                  update("2026-11-18T09:00:00Z", "resolved", "Fixed."),
+                  update("2026-11-18T10:00:00Z", "investigating", "Errors again."))
+    incident_file(repo, "2026-11-19-web-slow", "Web slow", {"web": "partial_outage"}, "2026-11-19T10:00:00Z",
+                  update("2026-11-19T10:00:00Z", "investigating", "Slow."),
+                  update("2026-11-19T11:00:00Z", "monitoring", "Better.", web="degraded_performance"))
 
 
 def test_round_trip_with_statuses_over_time_a_reopening_and_an_ongoing_incident(repo, tmp_path):
-    for slug, front in TIMELINE_INCIDENTS.items():
-        repo.incident(slug, front)
+    write_timeline_incidents(repo)
     now = "2026-11-20T00:00:00Z"
     original = repo.build(now)
     target = ImportRepo(tmp_path / "copy")

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+from tests.factories import maintenance_file, update
 from tests.notify.conftest import channel
 
 SLUG = "2026-12-01-db-upgrade"
-WINDOW = """
-title: Database upgrade
-type: maintenance
-scheduled_start: 2026-12-01T02:00:00Z
-scheduled_end: 2026-12-01T04:00:00Z
-components:
-  db: under_maintenance
-updates:
-  - at: 2026-11-20T10:00:00Z
-    status: scheduled
-    message: We will upgrade the database.
-"""
+
+
+def write_window(nrepo, *later: dict, **fields) -> None:
+    maintenance_file(nrepo, SLUG, "Database upgrade", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z",
+                     "2026-12-01T04:00:00Z", update("2026-11-20T10:00:00Z", "scheduled", "We will upgrade the database."),
+                     *later, **fields)
 
 
 def test_reminders_before_the_window(nrepo, receiver):
@@ -24,7 +19,7 @@ def test_reminders_before_the_window(nrepo, receiver):
     nrepo.configure(channel("hook", "webhook", url_env="HOOK_URL"),
                     channel("incidents", "webhook", url_env="INC_URL", notices=["incident"]),
                     site_extra='remind_before = ["24h", "1h", "30d"]\n')
-    nrepo.incident(SLUG, WINDOW)
+    write_window(nrepo)
     assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0  # first run: records the announcement
     assert nrepo.notify(now="2026-11-30T01:59:00Z").exit_code == 0
     assert receiver.requests == []  # the 24h reminder is not due yet
@@ -52,7 +47,7 @@ def test_reminders_before_the_window(nrepo, receiver):
 def test_no_reminder_for_a_cancelled_window(nrepo, receiver):
     nrepo.env.update(HOOK_URL=f"{receiver.url}/hook")
     nrepo.configure(channel("hook", "webhook", url_env="HOOK_URL"), site_extra='remind_before = ["24h"]\n')
-    nrepo.incident(SLUG, WINDOW.replace("type: maintenance", "type: maintenance\ncancelled: true"))
+    write_window(nrepo, cancelled=True)
     assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0
     assert nrepo.notify(now="2026-11-30T03:00:00Z").exit_code == 0
     assert receiver.requests == []
@@ -61,7 +56,7 @@ def test_no_reminder_for_a_cancelled_window(nrepo, receiver):
 def test_reminder_text_in_chat(nrepo, receiver):
     nrepo.env.update(SLACK_URL=f"{receiver.url}/slack")
     nrepo.configure(channel("slack", "slack", url_env="SLACK_URL"), site_extra='remind_before = ["2h"]\n')
-    nrepo.incident(SLUG, WINDOW)
+    write_window(nrepo)
     assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0
     assert nrepo.notify(now="2026-12-01T00:30:00Z").exit_code == 0
     [got] = receiver.at("/slack")
@@ -74,13 +69,9 @@ def test_reminder_text_in_chat(nrepo, receiver):
 def test_a_cancellation_is_announced_as_cancelled(nrepo, receiver):
     nrepo.env.update(SLACK_URL=f"{receiver.url}/slack")
     nrepo.configure(channel("slack", "slack", url_env="SLACK_URL"), site_extra='remind_before = ["24h"]\n')
-    nrepo.incident(SLUG, WINDOW)
+    write_window(nrepo)
     assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0
-    nrepo.incident(SLUG, WINDOW.replace("type: maintenance", "type: maintenance\ncancelled: true") + """
-  - at: 2026-11-25T09:00:00Z
-    status: scheduled
-    message: This maintenance is cancelled.
-""")
+    write_window(nrepo, update("2026-11-25T09:00:00Z", "scheduled", "This maintenance is cancelled."), cancelled=True)
     assert nrepo.notify(now="2026-11-30T03:00:00Z").exit_code == 0  # and no reminder for it
     [got] = receiver.at("/slack")
     assert got.json()["blocks"][0]["text"]["text"] == "Cancelled: Database upgrade"
@@ -89,7 +80,7 @@ def test_a_cancellation_is_announced_as_cancelled(nrepo, receiver):
 def test_automatic_start_and_end_of_a_window_are_pushed(nrepo, receiver):
     nrepo.env.update(HOOK_URL=f"{receiver.url}/hook")
     nrepo.configure(channel("hook", "webhook", url_env="HOOK_URL"))
-    nrepo.incident(SLUG, WINDOW)
+    write_window(nrepo)
     assert nrepo.notify(now="2026-11-20T11:00:00Z").exit_code == 0
     assert nrepo.notify(now="2026-12-01T02:05:00Z").exit_code == 0
     assert nrepo.notify(now="2026-12-01T04:05:00Z").exit_code == 0
