@@ -6,23 +6,16 @@ import json
 
 import pytest
 
+from tests.factories import incident_file, update
 from tests.render.html_helpers import one, soup, text
 
 NOW = "2026-11-20T12:00:00Z"
-OUTAGE = """
-    title: API down
-    components:
-      api: major_outage
-    started: {start}
-    resolved: {end}
-    updates:
-      - at: {start}
-        status: investigating
-        message: Down.
-      - at: {end}
-        status: resolved
-        message: Up.
-"""
+
+
+def outage(repo, slug: str, start: str, end: str) -> None:
+    """The API down from `start` to `end`."""
+    incident_file(repo, slug, "API down", {"api": "major_outage"}, start, update(start, "investigating", "Down."),
+                  update(end, "resolved", "Up."), resolved=end)
 
 
 def with_since(repo, since: str = "2026-11-10") -> None:
@@ -37,8 +30,8 @@ def uptime(repo, component: str = "api") -> dict:
 def test_days_before_since_have_no_data_and_uptime_counts_from_it(repo):
     with_since(repo)
     # before the component existed: not counted
-    repo.incident("2026-11-05-early", OUTAGE.format(start="2026-11-05T10:00:00Z", end="2026-11-05T12:00:00Z"))
-    repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T11:00:00Z"))
+    outage(repo, "2026-11-05-early", "2026-11-05T10:00:00Z", "2026-11-05T12:00:00Z")
+    outage(repo, "2026-11-15-down", "2026-11-15T10:00:00Z", "2026-11-15T11:00:00Z")
     site = repo.build(NOW)
     api = uptime(repo)
     assert api["start_date"] == "2026-11-10"
@@ -68,7 +61,7 @@ def test_days_before_since_have_no_data_and_uptime_counts_from_it(repo):
 
 def test_error_budget_on_the_component_page_and_in_uptime_json(repo):
     with_since(repo)
-    repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T10:10:00Z"))
+    outage(repo, "2026-11-15-down", "2026-11-15T10:00:00Z", "2026-11-15T10:10:00Z")
     site = repo.build(NOW)
     api = uptime(repo)
     # 0.1 % of the 11-day window (10 to 20 Nov) = 950.4 s; 600 s used
@@ -83,7 +76,7 @@ def test_error_budget_on_the_component_page_and_in_uptime_json(repo):
 
 
 def test_an_overspent_budget_says_so_and_agrees_with_the_slo(repo):
-    repo.incident("2026-11-15-down", OUTAGE.format(start="2026-11-15T10:00:00Z", end="2026-11-15T11:00:00Z"))
+    outage(repo, "2026-11-15-down", "2026-11-15T10:00:00Z", "2026-11-15T11:00:00Z")
     site = repo.build(NOW)
     api = uptime(repo)
     assert api["slo_missed"] and api["error_budget"]["left_seconds"] < 0
