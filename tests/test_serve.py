@@ -318,7 +318,8 @@ def test_pages_get_the_reload_script_and_builds_are_announced_as_events(repo, se
 def test_serve_builds_in_its_own_process_even_when_a_build_would_use_workers(repo, server, monkeypatch):
     """Forking a worker pool from the threaded server is unsafe: serve builds with one process."""
     for number in range(420):  # more than a build spreads over worker processes
-        repo.write(f"incidents/2026-11-20-api-{number:03d}.md", simple_incident(f"API slow {number}", {"api": "degraded_performance"}))
+        repo.write(f"incidents/2026-11-20-api-{number:03d}.md",
+                   simple_incident(f"API slow {number}", {"api": "degraded_performance"}))
 
     def no_fork():
         raise AssertionError("serve forked a process")

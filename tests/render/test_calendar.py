@@ -127,7 +127,8 @@ def test_sequence_grows_and_uid_stays_when_a_window_changes(repo):
 def test_markup_in_titles_and_messages_stays_text(repo):
     maintenance_file(repo, "2026-11-22-html", "<script>alert(1)</script> & co", {"db": "under_maintenance"},
                      "2026-11-22T02:00:00Z", "2026-11-22T04:00:00Z",
-                     update("2026-11-18T09:00:00Z", "scheduled", "<script>alert(2)</script><img src=x onerror=alert(3)> a < b, c; d"))
+                     update("2026-11-18T09:00:00Z", "scheduled",
+                            "<script>alert(2)</script><img src=x onerror=alert(3)> a < b, c; d"))
     site = repo.build(NOW)
     raw = (site / "maintenance.ics").read_bytes()
     event = events(site / "maintenance.ics")["2026-11-22-html@status.test.example"]

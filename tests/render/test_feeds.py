@@ -160,7 +160,8 @@ def test_cancelled_window_update_is_titled_cancelled(repo):
 def test_markup_in_titles_and_messages_is_never_live(repo):
     incident_file(repo, "2026-11-20-html", "<script>alert(1)</script>", {"api": "major_outage"},
                   "2026-11-20T14:00:00Z",
-                  update("2026-11-20T14:05:00Z", "investigating", "<script>alert(2)</script><img src=x onerror=alert(3)> <a href='javascript:alert(4)'>x</a> ok"))
+                  update("2026-11-20T14:05:00Z", "investigating",
+                         "<script>alert(2)</script><img src=x onerror=alert(3)> <a href='javascript:alert(4)'>x</a> ok"))
     site = repo.build(NOW)
     for name in ("feed.atom", "feed.rss", "components/api/feed.atom", "components/api/feed.rss"):
         raw = (site / name).read_bytes()

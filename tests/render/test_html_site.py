@@ -19,7 +19,8 @@ LINK_ATTRIBUTES = ("href", "src", "srcset", "action", "data", "poster", "formact
 
 def test_markup_in_titles_messages_and_bodies_is_never_live(repo):
     incident_file(repo, "xss", "<script>alert(1)</script> broken", {"api": "major_outage"}, "2026-11-20T14:00:00Z",
-                  update("2026-11-20T14:05:00Z", "investigating", "<img src=x onerror=alert(1)> see [details](javascript:alert(1)) <a href='javascript:alert(2)'>here</a>"),
+                  update("2026-11-20T14:05:00Z", "investigating", "<img src=x onerror=alert(1)> see "
+                         "[details](javascript:alert(1)) <a href='javascript:alert(2)'>here</a>"),
                   body="<script>alert(3)</script>\n\n[more](javascript:alert(4)) <iframe src='https://evil.example/'></iframe>\n")
     site = repo.build("2026-11-20T15:00:00Z")
     for relative in ("index.html", "incidents/xss/index.html", "history/index.html", "components/api/index.html"):
