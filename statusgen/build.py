@@ -14,10 +14,12 @@ from statusgen.errors import StatusgenError
 from statusgen.folders import owned_files, refuse_sources
 from statusgen.model import Content
 from statusgen.parallel import forked_map
-from statusgen.render import RenderContext, merge_outputs, render_files, render_pages
+from statusgen.render.context import RenderContext
+from statusgen.render.environment import template_problems
+from statusgen.render.html import render_pages
 from statusgen.render.markdown import prerender, remember
+from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage
-from statusgen.render.theme import template_problems
 from statusgen.state import SiteState, derive_state, next_change
 from statusgen.write import recorded_keys, write_fresh
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from statusgen.errors import StatusgenError
+from statusgen.publish.buckets import s3_errors
 
 
 def invalidate_cloudfront(session, distribution_id: str, paths: tuple[str, ...]) -> str:
@@ -15,8 +16,6 @@ def invalidate_cloudfront(session, distribution_id: str, paths: tuple[str, ...])
     target's endpoint_url names its object store, not the CDN.
     """
     from botocore.config import Config
-
-    from statusgen.publish.buckets import s3_errors
 
     if not paths:
         raise StatusgenError("no paths to invalidate")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 from statusgen.i18n import resolve_language, translations
+from statusgen.render.assets import static_file
+from statusgen.render.environment import environment, override_dir
 from statusgen.render.notices import published_updates
-from statusgen.render.theme import environment, override_dir, static_file
 from statusgen.render.views import INDICATOR_ICONS, MAINTENANCE_STATE_LABELS, UPDATE_LABELS
 
 PLACEHOLDER = "/*DATA*/"

@@ -19,15 +19,10 @@ from markupsafe import Markup
 from statusgen.config import Component, Config
 from statusgen.i18n import N_, Language, resolve_language, translations
 from statusgen.model import Content
-from statusgen.render import RenderContext
+from statusgen.render.assets import Asset, static_file, theme_assets
+from statusgen.render.context import RenderContext
+from statusgen.render.environment import environment, override_dir
 from statusgen.render.pages import KeyedRenderer, PendingPage
-from statusgen.render.theme import (
-    Asset,
-    environment,
-    override_dir,
-    static_file,
-    theme_assets,
-)
 from statusgen.render.views import (
     IMPACT_LABELS,
     INDICATOR_ICONS,
@@ -79,6 +74,7 @@ PageSpec = tuple[str, str, dict]  # (site path, template, what only this page's 
 
 
 def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
+    """The HTML site: its pages pending (rendered when needed, maybe in parallel), assets as bytes."""
     config = context.config
     language = resolve_language(config.site.language, config.root)
     env = environment(override_dir(config.root), language)

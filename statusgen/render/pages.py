@@ -20,7 +20,7 @@ from statusgen import __version__
 from statusgen.cache import digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
-from statusgen.render.theme import template_location, template_source
+from statusgen.render.environment import template_location, template_source
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400

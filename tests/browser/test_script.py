@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from statusgen.render.theme import local_time
+from statusgen.render.filters import local_time
 from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 from tests.browser.harness import DEMO_NOW, StaticServer, View, build_site, epoch_millis
 from tests.conftest import MINIMAL_CONFIG, Repo

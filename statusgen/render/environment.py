@@ -1,4 +1,5 @@
-"""The Jinja environment: built-in theme, the repository's overrides, filters and assets.
+"""The Jinja environment: the built-in theme and the repository's overrides, and where a
+template's problems are reported.
 
 A file in the status repository's ``templates/`` replaces the built-in template of the same
 name. Prefixing a name with ``!`` always loads the built-in one, so an override can extend
@@ -7,10 +8,7 @@ what it replaces: ``{% extends "!base.html" %}`` (Pelican's convention).
 
 from __future__ import annotations
 
-import hashlib
 import traceback
-from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,16 +21,13 @@ from jinja2 import (
     TemplateSyntaxError,
     meta,
 )
-from markupsafe import Markup
 
 from statusgen.errors import Problem
-from statusgen.i18n import Language, formats, resolve_language, translations
-from statusgen.render.markdown import render_markdown
-from statusgen.times import iso_utc
+from statusgen.i18n import Language, translations
+from statusgen.render.filters import ENGLISH, install_filters
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 BUILTIN_PREFIX = "!"
-ENGLISH = resolve_language("en")
 
 
 class OverridingLoader(BaseLoader):
@@ -75,25 +70,7 @@ def environment(override_dir: Path | None, language: Language = ENGLISH) -> Envi
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    cldr = formats(language)
-    gettext = translations(language).gettext
-
-    def no_data() -> str:
-        return gettext("no data")
-
-    env.filters.update(
-        time=lambda moment, tz: time_element(moment, tz, language),
-        local_time=lambda moment, tz: local_time(moment, tz, language),
-        duration=cldr.duration,
-        exact_duration=cldr.exact_duration,
-        percent=lambda value, decimals=3: format_percent(value, decimals, no_data()),
-        month_name=cldr.month,
-        day=cldr.day,
-        relative=cldr.relative,
-        decimal=cldr.decimal,
-        markdown=render_markdown,
-    )
-    env.globals["day_percent"] = lambda value: no_data() if value is None else cldr.decimal(day_percent(value))
+    install_filters(env, language)
     return env
 
 
@@ -165,70 +142,6 @@ def template_location(exc: BaseException) -> str:
             where = len(parts) - 1 - parts[::-1].index("templates") if "templates" in parts else len(parts) - 1
             return f"{'/'.join(parts[where:])}: line {frame.lineno}"
     return ""
-
-
-def local_time(moment: datetime, tz, language: Language = ENGLISH) -> str:
-    """'20 Nov 2026, 15:02 CET' in English, CLDR's form in other languages, whatever the machine's locale."""
-    return formats(language).moment(moment, tz)
-
-
-def time_element(moment: datetime, tz, language: Language = ENGLISH) -> Markup:
-    return Markup('<time datetime="{}">{}</time>').format(iso_utc(moment), local_time(moment, tz, language))
-
-
-def format_percent(value: float | None, decimals: int = 3, no_data: str = "no data") -> str:
-    """Never rounds a figure below 100 up to 100: 99.9996 shows as 99.999, not 100.000."""
-    if value is None:
-        return no_data
-    if value >= 100:
-        return "100" if decimals == 0 else "100." + "0" * decimals
-    text = f"{value:.{decimals}f}"
-    if float(text) >= 100:
-        text = "99." + "9" * decimals
-    return text
-
-
-def day_percent(value: float | None, no_data: str = "no data") -> str:
-    """The short form used in each uptime bar: '100%' or '99.87%'."""
-    if value is None:
-        return no_data
-    return "100%" if value >= 100 else f"{format_percent(value, 2)}%"
-
-
-@dataclass(frozen=True)
-class Asset:
-    path: str  # site-relative, fingerprinted
-    data: bytes
-
-
-def fingerprinted(name: str, data: bytes) -> Asset:
-    """assets/<stem>.<hash>.<ext>: a new name whenever the content changes, so caches never go stale."""
-    stem, _, ext = name.rpartition(".")
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    return Asset(f"assets/{stem}.{digest}.{ext}", data)
-
-
-def theme_assets(env: Environment) -> tuple[Asset, Asset]:
-    """The stylesheet and script, each overridable as templates/static/<name>.
-
-    templates/static/custom.css, if present, is appended to the stylesheet: the simple way to
-    change a colour without copying the whole file.
-    """
-    css = _static_source(env, "style.css")
-    try:
-        css += "\n" + _static_source(env, "custom.css")
-    except TemplateNotFound:
-        pass
-    js = _static_source(env, "statusgen.js")
-    return fingerprinted("style.css", css.encode()), fingerprinted("statusgen.js", js.encode())
-
-
-def static_file(env: Environment, name: str) -> bytes:
-    return _static_source(env, name).encode()
-
-
-def _static_source(env: Environment, name: str) -> str:
-    return template_source(env, f"static/{name}")[0]
 
 
 def template_source(env: Environment, name: str) -> tuple[str, str | None]:
