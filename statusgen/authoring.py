@@ -19,21 +19,22 @@ from pathlib import Path
 
 from slugify import slugify as transliterated_slug
 
-from statusgen.config import COMPONENT_STATUSES, Config
+from statusgen.config import Config
 from statusgen.content import INCIDENTS_DIR, incident_files, parse_notice
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.files import atomic_write
 from statusgen.front_matter import FrontMatterEditor, render_scalar, render_value_lines
-from statusgen.model import (
-    INCIDENT_UPDATE_STATUSES,
-    MAINTENANCE_UPDATE_STATUSES,
-    Incident,
-    Maintenance,
-    Notice,
-)
+from statusgen.model import Incident, Maintenance, Notice
 from statusgen.reading import SourceError, read_source
 from statusgen.text import bad_character, normalise_lines, shown
 from statusgen.times import iso_utc
+from statusgen.vocabulary import (
+    INCIDENT_UPDATE_STATUSES,
+    MAINTENANCE_UPDATE_STATUSES,
+    REOPENING_STATUSES,
+    STARTED_MAINTENANCE_STATUSES,
+    component_entry_problem,
+)
 
 SLUG_MAX = 60
 DEFAULT_MESSAGES = {
@@ -43,7 +44,6 @@ DEFAULT_MESSAGES = {
     "completed": "This maintenance has been completed.",
     "cancelled": "This maintenance has been cancelled.",
 }
-REOPENING_STATUSES = ("investigating", "identified", "monitoring")
 
 
 def slugify(title: str, fallback: str) -> str:
@@ -65,12 +65,9 @@ def check_components(config: Config, components: tuple[tuple[str, str], ...], re
         problems.append("--component: missing; expected at least one ID=STATUS, e.g. --component api=partial_outage")
     seen = set()
     for component_id, status in components:
-        if component_id not in config.component_ids:
-            problems.append(f"--component: unknown component {component_id!r} in '{component_id}={status}' "
-                            f"(known: {', '.join(config.component_ids)})")
-        elif status not in COMPONENT_STATUSES:
-            problems.append(f"--component: unknown status {status!r} in '{component_id}={status}' "
-                            f"(expected one of: {', '.join(COMPONENT_STATUSES)})")
+        problem = component_entry_problem(config.component_ids, component_id, status, f" in '{component_id}={status}'")
+        if problem:
+            problems.append(f"--component: {problem}")
         elif component_id in seen:
             problems.append(f"--component: {component_id!r} given twice; expected each component once")
         seen.add(component_id)
@@ -369,7 +366,7 @@ def cancel(config: Config, reference: str, message: str | None, now: datetime) -
                              "Nothing was written")
     if notice.cancelled:
         raise StatusgenError(f"{source}: already cancelled; nothing was written")
-    started = [u for u in notice.updates if u.status in ("in_progress", "verifying", "completed")]
+    started = [u for u in notice.updates if u.status in STARTED_MAINTENANCE_STATUSES]
     if now >= notice.scheduled_start or started or notice.completed is not None:
         raise StatusgenError(f"{source}: the window has started (scheduled_start "
                              f"{iso_utc(notice.scheduled_start)}); a started window is not cancelled, so its "

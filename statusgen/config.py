@@ -15,30 +15,16 @@ from statusgen.i18n import resolve_language
 from statusgen.notify.config import Channel, Reminder, parse_channels, parse_hub, parse_reminders
 from statusgen.reading import SourceError, read_source
 from statusgen.text import bad_character, mailto_problem, shown, url_problem
+from statusgen.vocabulary import ComponentStatus
 
 CONFIG_FILE = "statusgen.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RESERVED_COMPONENT_IDS = {"status"}
-COMPONENT_STATUSES = (
-    "operational",
-    "degraded_performance",
-    "partial_outage",
-    "major_outage",
-    "under_maintenance",
-)
-# Worst first is the larger number.
-STATUS_SEVERITY = {
-    "operational": 0,
-    "under_maintenance": 1,
-    "degraded_performance": 2,
-    "partial_outage": 3,
-    "major_outage": 4,
-}
 DEFAULT_UPTIME_WEIGHTS = {
-    "major_outage": 1.0,
-    "partial_outage": 0.3,
-    "degraded_performance": 0.0,
-    "under_maintenance": 0.0,
+    ComponentStatus.MAJOR_OUTAGE: 1.0,
+    ComponentStatus.PARTIAL_OUTAGE: 0.3,
+    ComponentStatus.DEGRADED_PERFORMANCE: 0.0,
+    ComponentStatus.UNDER_MAINTENANCE: 0.0,
 }
 
 

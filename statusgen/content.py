@@ -12,12 +12,9 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from statusgen.cache import BuildCache, digest
-from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, Config
+from statusgen.config import ID_PATTERN, Config
 from statusgen.errors import Problems
 from statusgen.model import (
-    IMPACTS,
-    INCIDENT_UPDATE_STATUSES,
-    MAINTENANCE_UPDATE_STATUSES,
     Content,
     Incident,
     Maintenance,
@@ -29,6 +26,13 @@ from statusgen.parallel import forked_map
 from statusgen.reading import SourceError, YamlError, load_yaml, read_source
 from statusgen.text import bad_character, shown
 from statusgen.times import iso_utc, parse_time
+from statusgen.vocabulary import (
+    IMPACTS,
+    INCIDENT_UPDATE_STATUSES,
+    MAINTENANCE_UPDATE_STATUSES,
+    STARTED_MAINTENANCE_STATUSES,
+    component_entry_problem,
+)
 
 INCIDENTS_DIR = "incidents"
 INCIDENT_KEYS = {"title", "type", "components", "started", "resolved", "impact", "updates", "notify"}
@@ -237,12 +241,9 @@ class _Fields:
         known = self.config.component_ids
         result = []
         for component_id, status in value.items():
-            if component_id not in known:
-                self.error(f"{field}.{component_id}",
-                           f"unknown component {component_id!r} (known: {', '.join(known)})")
-            elif status not in COMPONENT_STATUSES:
-                self.error(f"{field}.{component_id}",
-                           f"unknown status {status!r} (expected one of: {', '.join(COMPONENT_STATUSES)})")
+            problem = component_entry_problem(known, component_id, status)
+            if problem:
+                self.error(f"{field}.{component_id}", problem)
             else:
                 result.append((component_id, status))
         return tuple(result)
@@ -365,7 +366,7 @@ class _Fields:
         if start and end and end <= start:
             self.error("scheduled_end", f"found {data.get('scheduled_end')!r}, not after scheduled_start "
                                         f"({data.get('scheduled_start')!r}); expected a later time")
-        self.updates_before(start, "scheduled_start", ("in_progress", "verifying", "completed"))
+        self.updates_before(start, "scheduled_start", STARTED_MAINTENANCE_STATUSES)
         if start and completed and completed < start:
             self.error("completed", f"found {data.get('completed')!r}, before scheduled_start "
                                     f"({data.get('scheduled_start')!r}); expected a time at or after the start")

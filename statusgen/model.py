@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-INCIDENT_UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
-MAINTENANCE_UPDATE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
-IMPACTS = ("none", "minor", "major", "critical")
+from statusgen.vocabulary import MaintenanceUpdateStatus
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class Maintenance(_NoticeFields):
         if self.completed is not None:
             return self.completed
         for update in self.updates:
-            if update.status == "completed":
+            if update.status == MaintenanceUpdateStatus.COMPLETED:
                 return update.at
         return self.scheduled_end
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from statusgen.config import STATUS_SEVERITY, Config
-from statusgen.i18n import N_
+from statusgen.config import Config
 from statusgen.model import Content, Incident, Maintenance
 from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
     Change,
@@ -29,37 +28,30 @@ from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
     update_ids,
 )
 from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
-
-IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
-STATUS_IMPACT = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor"}
-INDICATOR_DESCRIPTIONS = {
-    "critical": N_("Major System Outage"),
-    "major": N_("Partial System Outage"),
-    "minor": N_("Minor Service Outage"),
-    "maintenance": N_("Service Under Maintenance"),
-    "none": N_("All Systems Operational"),
-}
-STATUS_LABELS = {
-    "operational": N_("Operational"),
-    "degraded_performance": N_("Degraded performance"),
-    "partial_outage": N_("Partial outage"),
-    "major_outage": N_("Major outage"),
-    "under_maintenance": N_("Under maintenance"),
-}
+from statusgen.vocabulary import (
+    INDICATOR_DESCRIPTIONS,
+    ComponentStatus,
+    Impact,
+    IncidentState,
+    IncidentUpdateStatus,
+    Indicator,
+    MaintenanceState,
+    severity,
+)
 
 
 def incident_is_active(incident: Incident, now: datetime) -> bool:
     return incident.started <= now and (incident.resolved is None or incident.resolved > now)
 
 
-def maintenance_state(maintenance: Maintenance, now: datetime) -> str:
+def maintenance_state(maintenance: Maintenance, now: datetime) -> MaintenanceState:
     if maintenance.cancelled:
-        return "cancelled"
+        return MaintenanceState.CANCELLED
     if now < maintenance.scheduled_start:
-        return "scheduled"
+        return MaintenanceState.SCHEDULED
     if now < maintenance.actual_end:
-        return "in_progress"
-    return "completed"
+        return MaintenanceState.IN_PROGRESS
+    return MaintenanceState.COMPLETED
 
 
 def incident_impact(incident: Incident) -> str:
@@ -78,12 +70,11 @@ def incident_impact_at(incident: Incident, now: datetime) -> str:
 
 
 def impact_of_statuses(statuses) -> str:
-    worst = max(statuses, key=STATUS_SEVERITY.__getitem__, default="operational")
-    return STATUS_IMPACT.get(worst, "none")
+    return ComponentStatus(worst_status(statuses)).impact
 
 
 def worst_status(statuses) -> str:
-    return max(statuses, key=STATUS_SEVERITY.__getitem__, default="operational")
+    return max(statuses, key=severity, default=ComponentStatus.OPERATIONAL)
 
 
 def notice_component_statuses(notice, ongoing: bool, now: datetime) -> tuple[tuple[str, str], ...]:
@@ -112,9 +103,9 @@ def component_statuses(config: Config, active: tuple[Incident, ...],
 def overall_indicator(statuses: dict[str, str], active: tuple[Incident, ...],
                       in_progress: tuple[Maintenance, ...], now: datetime) -> str:
     impacts = [impact_of_statuses(statuses.values())] + [incident_impact_at(i, now) for i in active]
-    indicator = max(impacts, key=IMPACT_RANK.__getitem__)
-    if indicator == "none" and in_progress:
-        return "maintenance"
+    indicator = max(impacts, key=lambda impact: Impact(impact).rank)
+    if indicator == Impact.NONE and in_progress:
+        return Indicator.MAINTENANCE
     return indicator
 
 
@@ -126,7 +117,7 @@ class SiteState:
     active_incidents: tuple[Incident, ...]  # newest first
     maintenance_in_progress: tuple[Maintenance, ...]  # soonest end first
     upcoming_maintenance: tuple[Maintenance, ...]  # soonest start first
-    maintenance_states: dict[str, str]  # slug -> scheduled|in_progress|completed|cancelled
+    maintenance_states: dict[str, MaintenanceState]  # slug -> scheduled|in_progress|completed|cancelled
     uptime: dict[str, ComponentUptime]
 
     @property
@@ -137,16 +128,17 @@ class SiteState:
         """resolved/active for incidents, the maintenance state for maintenance."""
         if isinstance(notice, Maintenance):
             return self.maintenance_states[notice.slug]
-        return "active" if incident_is_active(notice, self.now) else (
-            "resolved" if notice.resolved is not None and notice.resolved <= self.now else "upcoming")
+        return IncidentState.ACTIVE if incident_is_active(notice, self.now) else (
+            IncidentState.RESOLVED if notice.resolved is not None and notice.resolved <= self.now
+            else IncidentState.UPCOMING)
 
 
 def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
     active = tuple(i for i in content.incidents if incident_is_active(i, now))
     states = {m.slug: maintenance_state(m, now) for m in content.maintenances}
-    in_progress = tuple(sorted((m for m in content.maintenances if states[m.slug] == "in_progress"),
+    in_progress = tuple(sorted((m for m in content.maintenances if states[m.slug] == MaintenanceState.IN_PROGRESS),
                                key=lambda m: (m.actual_end, m.slug)))
-    upcoming = tuple(sorted((m for m in content.maintenances if states[m.slug] == "scheduled"),
+    upcoming = tuple(sorted((m for m in content.maintenances if states[m.slug] == MaintenanceState.SCHEDULED),
                             key=lambda m: (m.scheduled_start, m.slug)))
     statuses = component_statuses(config, active, in_progress, now)
     intervals = intervals_by_component(content, now)
@@ -178,7 +170,7 @@ def next_change(content: Content, now: datetime) -> datetime | None:
 
 def postmortem_updates(notice, now: datetime) -> tuple:
     """The notice's `postmortem` updates published by `now`, oldest first."""
-    return tuple(u for u in notice.updates if u.status == "postmortem" and u.at <= now)
+    return tuple(u for u in notice.updates if u.status == IncidentUpdateStatus.POSTMORTEM and u.at <= now)
 
 
 def notice_moments(notice) -> list[datetime]:

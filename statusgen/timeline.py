@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from statusgen.model import Incident, Maintenance, Notice, Update
+from statusgen.vocabulary import REOPENING_STATUSES
 
-REOPENING_STATUSES = ("investigating", "identified", "monitoring")
 # Statuspage's own texts for its automatic maintenance transitions.
 AUTOMATIC_MESSAGES = {
     "in_progress": "Scheduled maintenance is currently in progress. We will provide updates as necessary.",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from statusgen.config import STATUS_SEVERITY, Config
+from statusgen.config import Config
 from statusgen.model import Content
 from statusgen.timeline import segments
+from statusgen.vocabulary import ComponentStatus, severity
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def worst_segments(intervals: list[Interval]) -> list[tuple[datetime, datetime, 
     for left, right in zip(points, points[1:]):
         covering = [status for start, end, status, *_ in intervals if start <= left and end >= right]
         if covering:
-            segments.append((left, right, max(covering, key=STATUS_SEVERITY.__getitem__)))
+            segments.append((left, right, max(covering, key=severity)))
     return segments
 
 
@@ -108,17 +109,17 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
     for offset in range(config.site.uptime_days):
         day = first_day + timedelta(days=offset)
         if day < counted_from:
-            days.append(DayUptime(day, None, 0.0, "operational", ()))
+            days.append(DayUptime(day, None, 0.0, ComponentStatus.OPERATIONAL, ()))
             continue
         start, end = day_bounds(day, tz)
         end = min(end, now)
         length = (end - start).total_seconds()
-        down, worst = 0.0, "operational"
+        down, worst = 0.0, str(ComponentStatus.OPERATIONAL)
         for seg_start, seg_end, status in segments:
             overlap = (min(seg_end, end) - max(seg_start, start)).total_seconds()
             if overlap > 0:
                 down += overlap * weights.get(status, 0.0)
-                if STATUS_SEVERITY[status] > STATUS_SEVERITY[worst]:
+                if severity(status) > severity(worst):
                     worst = status
         # a notice whose status changed that day is listed once, where it first touches the day
         touching = tuple(dict.fromkeys(slug for s, e, _, slug in sorted(relevant, key=lambda iv: (iv[0], iv[3]))

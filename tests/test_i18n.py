@@ -25,7 +25,7 @@ import statusgen.i18n
 from statusgen.config import load_config
 from statusgen.content import load_content
 from statusgen.i18n import DOMAIN, available_languages, bcp47, resolve_language, translations
-from statusgen.state import INDICATOR_DESCRIPTIONS
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS
 from tests.conftest import DEMO_NOW
 
 

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from statusgen.authoring import DEFAULT_MESSAGES, slugify
-from statusgen.config import COMPONENT_STATUSES, Component, Group
+from statusgen.config import Component, Group
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.text import is_loopback_host
+from statusgen.vocabulary import COMPONENT_STATUSES, STARTED_MAINTENANCE_STATUSES
 
 DATE_SLUG = re.compile(r"^\d{4}-\d\d-\d\d-[a-z0-9][a-z0-9-]*$")
 _HTML_TAG = re.compile(r"</?(p|br|a|ul|ol|li|strong|em|b|i|u|code|pre|h[1-6]|div|span|table|tr|td|blockquote)\b[^>]*>",
@@ -228,7 +229,7 @@ def settle_maintenance(notice: NewNotice, leftovers: list[Leftover]) -> NewNotic
     """The maintenance counterpart: no in-progress update before the scheduled start."""
     updates = tuple(sorted(notice.updates, key=lambda u: u.at))
     start = notice.scheduled_start
-    early = [u.at for u in updates if u.status in ("in_progress", "verifying", "completed")]
+    early = [u.at for u in updates if u.status in STARTED_MAINTENANCE_STATUSES]
     if start is not None and early and min(early) < start:
         leftovers.append(Leftover(notice.source, "scheduled_start", f"work began before the scheduled start "
                                   f"{format_time(start)}; set to {format_time(min(early))}"))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from statusgen.config import COMPONENT_STATUSES, ID_PATTERN, RESERVED_COMPONENT_IDS, Component, Group
+from statusgen.config import ID_PATTERN, RESERVED_COMPONENT_IDS, Component, Group
 from statusgen.errors import Problems
 from statusgen.importers.api_files import load_documents
 from statusgen.importers.common import (
@@ -34,8 +34,8 @@ from statusgen.importers.common import (
     unique_slugs,
     valid_timezone,
 )
-from statusgen.model import IMPACTS, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
 from statusgen.state import impact_of_statuses
+from statusgen.vocabulary import COMPONENT_STATUSES, IMPACTS, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
 
 IMPACT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
                  "none": "degraded_performance"}

@@ -17,9 +17,9 @@ from urllib.parse import urlparse, urlsplit, urlunsplit
 from statusgen.config import Channel, Config
 from statusgen.model import Maintenance
 from statusgen.notify.plan import REMINDER, Event, Message, PageStatus, notice_timeline
-from statusgen.render.feeds import UPDATE_STATUS_LABELS
-from statusgen.state import STATUS_LABELS, incident_impact
+from statusgen.state import incident_impact
 from statusgen.times import iso_utc, iso_utc_millis
+from statusgen.vocabulary import STATUS_LABELS, UPDATE_LABELS
 
 DOCUMENTATION = "https://github.com/statusgen/statusgen/blob/main/docs/notify.md"
 # Discord embed colours by what the update means (green = over, blue = planned work).
@@ -52,7 +52,7 @@ def status_label(event: Event) -> str:
     last = bool(event.notice.updates) and event.update is event.notice.updates[-1]
     if isinstance(event.notice, Maintenance) and event.notice.cancelled and last:
         return "Cancelled"
-    return UPDATE_STATUS_LABELS.get(event.status, event.status.replace("_", " ").capitalize())
+    return UPDATE_LABELS.get(event.status, event.status.replace("_", " ").capitalize())
 
 
 def headline(event: Event) -> str:

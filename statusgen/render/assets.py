@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, TemplateNotFound
 
 from statusgen.render.environment import template_source
+from statusgen.vocabulary import SCRIPT_VOCABULARY_MARKER, script_vocabulary_json
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def theme_assets(env: Environment) -> tuple[Asset, Asset]:
         css += "\n" + _static_source(env, "custom.css")
     except TemplateNotFound:
         pass
-    js = _static_source(env, "statusgen.js")
+    js = _static_source(env, "statusgen.js").replace(SCRIPT_VOCABULARY_MARKER, script_vocabulary_json())
     return fingerprinted("style.css", css.encode()), fingerprinted("statusgen.js", js.encode())
 
 

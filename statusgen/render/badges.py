@@ -13,7 +13,7 @@ import unicodedata
 from markupsafe import escape
 
 from statusgen.i18n import SOURCE_LANGUAGE, resolve_language, translations
-from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 
 LABEL_COLOUR = "#555555"
 STATUS_COLOURS = {

@@ -10,7 +10,7 @@ from statusgen.i18n import resolve_language, translations
 from statusgen.render.assets import static_file
 from statusgen.render.environment import environment, override_dir
 from statusgen.render.notices import published_updates
-from statusgen.render.views import INDICATOR_ICONS, MAINTENANCE_STATE_LABELS, UPDATE_LABELS
+from statusgen.vocabulary import INDICATOR_ICONS, MAINTENANCE_STATE_LABELS, UPDATE_LABELS, MaintenanceState
 
 PLACEHOLDER = "/*DATA*/"
 
@@ -20,7 +20,7 @@ def embed_data(config, state, gettext=lambda text: text) -> dict:
                 "status": gettext(UPDATE_LABELS[(published_updates(i, state.now) or i.updates)[-1].status])}
                for i in state.active_incidents]
     notices += [{"name": m.title, "path": f"incidents/{m.slug}/",
-                 "status": gettext(MAINTENANCE_STATE_LABELS["in_progress"])} for m in state.maintenance_in_progress]
+                 "status": gettext(MAINTENANCE_STATE_LABELS[MaintenanceState.IN_PROGRESS])} for m in state.maintenance_in_progress]
     return {"indicator": state.indicator, "description": gettext(state.indicator_description),
             "icon": INDICATOR_ICONS[state.indicator], "url": config.site.base_url, "notices": notices}
 

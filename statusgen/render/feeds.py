@@ -18,19 +18,8 @@ from statusgen.i18n import N_, resolve_language, translations
 from statusgen.model import Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.render.notices import EPOCH, affected_component_ids, published_updates, update_ids
-from statusgen.state import STATUS_LABELS, Change, reported_changes
-
-UPDATE_STATUS_LABELS = {
-    "investigating": N_("Investigating"),
-    "identified": N_("Identified"),
-    "monitoring": N_("Monitoring"),
-    "resolved": N_("Resolved"),
-    "postmortem": N_("Postmortem"),
-    "scheduled": N_("Scheduled"),
-    "in_progress": N_("In progress"),
-    "verifying": N_("Verifying"),
-    "completed": N_("Completed"),
-}
+from statusgen.state import Change, reported_changes
+from statusgen.vocabulary import STATUS_LABELS, UPDATE_LABELS
 
 
 class Entry:
@@ -46,7 +35,7 @@ class Entry:
         self.anchor = "update-" + update_id[len(notice.slug) + 1:]
         # The update that cancels a window is still written as `scheduled`; say what it means.
         cancelled = isinstance(notice, Maintenance) and notice.cancelled and is_last
-        self.label = gettext(N_("Cancelled") if cancelled else UPDATE_STATUS_LABELS[update.status])
+        self.label = gettext(N_("Cancelled") if cancelled else UPDATE_LABELS[update.status])
         self.affected_heading = gettext(N_("Affected components:"))
         self._html: str | None = None
 

@@ -24,11 +24,6 @@ from statusgen.render.context import RenderContext
 from statusgen.render.environment import environment, override_dir
 from statusgen.render.pages import KeyedRenderer, PendingPage
 from statusgen.render.views import (
-    IMPACT_LABELS,
-    INDICATOR_ICONS,
-    MAINTENANCE_STATE_LABELS,
-    STATUS_ICONS,
-    UPDATE_LABELS,
     NoticeView,
     Page,
     group_by_month,
@@ -39,7 +34,15 @@ from statusgen.render.views import (
     paginate,
     status_schedule,
 )
-from statusgen.state import NOTHING_YET, STATUS_LABELS, SiteState, last_change
+from statusgen.state import NOTHING_YET, SiteState, last_change
+from statusgen.vocabulary import (
+    IMPACT_LABELS,
+    INDICATOR_ICONS,
+    MAINTENANCE_STATE_LABELS,
+    STATUS_ICONS,
+    STATUS_LABELS,
+    UPDATE_LABELS,
+)
 
 PER_PAGE = 50
 RECENT_ON_INDEX = 5

@@ -12,11 +12,9 @@ from datetime import datetime, timedelta
 from markupsafe import Markup
 
 from statusgen.config import Component, Config
-from statusgen.i18n import N_
 from statusgen.model import Content, Incident, Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.state import (
-    INDICATOR_DESCRIPTIONS,
     SiteState,
     all_updates,
     component_statuses,
@@ -30,27 +28,13 @@ from statusgen.state import (
     reported_changes,
 )
 from statusgen.times import iso_utc
-
-STATUS_ICONS = {
-    "operational": "✓",
-    "degraded_performance": "▲",
-    "partial_outage": "◆",
-    "major_outage": "✕",
-    "under_maintenance": "⚙\ufe0e",
-}
-INDICATOR_ICONS = {
-    "none": "✓", "minor": "▲", "major": "◆", "critical": "✕", "maintenance": "⚙\ufe0e",
-}
-INCIDENT_STATE_LABELS = {"active": N_("Ongoing"), "resolved": N_("Resolved"), "upcoming": N_("Not started")}
-MAINTENANCE_STATE_LABELS = {
-    "scheduled": N_("Scheduled"), "in_progress": N_("In progress"), "completed": N_("Completed"), "cancelled": N_("Cancelled"),
-}
-UPDATE_LABELS = {
-    "investigating": N_("Investigating"), "identified": N_("Identified"), "monitoring": N_("Monitoring"),
-    "resolved": N_("Resolved"), "postmortem": N_("Postmortem"), "scheduled": N_("Scheduled"),
-    "in_progress": N_("In progress"), "verifying": N_("Verifying"), "completed": N_("Completed"),
-}
-IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical")}
+from statusgen.vocabulary import (
+    INCIDENT_STATE_LABELS,
+    INDICATOR_DESCRIPTIONS,
+    MAINTENANCE_STATE_LABELS,
+    IncidentState,
+    MaintenanceState,
+)
 
 
 @dataclass(frozen=True)
@@ -120,7 +104,7 @@ class NoticeView:
 def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
     body = notice.body
     current = state.state_of(notice)
-    ongoing = current in ("active", "in_progress")
+    ongoing = current in (IncidentState.ACTIVE, MaintenanceState.IN_PROGRESS)
     components = tuple((config.component(cid), status)
                        for cid, status in notice_component_statuses(notice, ongoing, state.now))
     updates = all_updates(notice, state.now)
@@ -129,7 +113,7 @@ def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
         (update, tuple((config.component(c.component_id), c.old_status, c.new_status) for c in changed))
         for update, changed in zip(updates, changes)]))
     if isinstance(notice, Maintenance):
-        end = notice.actual_end if current == "completed" else None
+        end = notice.actual_end if current == MaintenanceState.COMPLETED else None
         return NoticeView(notice, "maintenance", current, MAINTENANCE_STATE_LABELS[current], None,
                           components, notice.scheduled_start, end, body, timeline=timeline)
     resolved = notice.resolved if notice.resolved is not None and notice.resolved <= state.now else None
@@ -247,4 +231,4 @@ def _active(content: Content, moment: datetime) -> tuple[Incident, ...]:
 
 
 def _in_progress(content: Content, moment: datetime) -> tuple[Maintenance, ...]:
-    return tuple(m for m in content.maintenances if maintenance_state(m, moment) == "in_progress")
+    return tuple(m for m in content.maintenances if maintenance_state(m, moment) == MaintenanceState.IN_PROGRESS)

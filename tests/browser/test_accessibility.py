@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 from tests.browser.checks import (
     axe_violations,
     focus_indicator_problems,

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from statusgen.state import STATUS_LABELS
+from statusgen.vocabulary import STATUS_LABELS
 from tests.browser.checks import (
     axe_violations,
     budget_problems,

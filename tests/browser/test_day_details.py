@@ -12,7 +12,7 @@ from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from statusgen.state import STATUS_LABELS
+from statusgen.vocabulary import STATUS_LABELS
 from tests.browser.checks import axe_violations, horizontal_overflow
 from tests.browser.harness import DESKTOP, PHONE, View
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from statusgen.render.views import IMPACT_LABELS, INDICATOR_ICONS
+from statusgen.vocabulary import IMPACT_LABELS, INDICATOR_ICONS
 from tests.browser.harness import DESKTOP, PHONE, View
 
 VIEWS = [View(js=js, scheme=scheme, width=width)

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 from tests.browser.checks import console_errors, foreign_requests, horizontal_overflow, status_text_problems
 from tests.browser.harness import DESKTOP, PHONE, View
 from tests.browser.pages import MISSING_PAGE, PAGE_TYPES, page_path

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from statusgen.render.filters import local_time
-from statusgen.state import INDICATOR_DESCRIPTIONS, STATUS_LABELS
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS, STATUS_LABELS
 from tests.browser.harness import DEMO_NOW, StaticServer, View, build_site, epoch_millis
 from tests.conftest import MINIMAL_CONFIG, Repo
 from tests.factories import maintenance_file, update

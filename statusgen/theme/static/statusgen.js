@@ -3,10 +3,10 @@
    its build. window.statusgen.refresh(date) re-applies everything as of a given moment (tests). */
 (function () {
   "use strict";
-  var ORDER = ["scheduled", "in_progress", "completed"];
-  var STATUS_ICONS = {operational: "\u2713", degraded_performance: "\u25B2", partial_outage: "\u25C6",
-    major_outage: "\u2715", under_maintenance: "\u2699\uFE0E"};
-  var INDICATOR_ICONS = {none: "\u2713", minor: "\u25B2", major: "\u25C6", critical: "\u2715", maintenance: "\u2699\uFE0E"};
+  // statusgen's vocabulary (statusgen/vocabulary.py), written in by the build.
+  var VOCABULARY = /* statusgen:vocabulary */{};
+  var ORDER = VOCABULARY.maintenance_order || [];
+  var STATUS_ICONS = VOCABULARY.status_icons || {}, INDICATOR_ICONS = VOCABULARY.indicator_icons || {};
   var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   var locale = document.documentElement.lang || undefined;
   var REFETCH_MS = 300000;
