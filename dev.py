@@ -5,8 +5,8 @@
     python3 dev.py test --quick [ARGS]   every test but the browser ones (marker `browser`)
     python3 dev.py lint    ruff (rules and complexity) and mypy over statusgen/
     python3 dev.py screenshots   rewrite docs/screenshots/ (the README's) from the demo site
-    python3 dev.py bench   run every benchmark (bench/): build sizes, publish, page weight
-    python3 dev.py bench --quick | build [N ...] | publish [N] | weight   run one of them
+    python3 dev.py bench   run every benchmark (bench/): build sizes, publish, page weight, notify, time to live
+    python3 dev.py bench --quick | build [N ...] | publish [N] | weight | notify | ttl [N]   run one of them
     python3 dev.py dist    build the sdist and the wheel into dist/ (offline, pinned build tools)
     python3 dev.py lock    after changing dependencies: rewrite statusgen/requirements.lock
     python3 dev.py catalogs  extract the interface strings, merge them into every language's
@@ -154,11 +154,11 @@ def screenshots() -> None:
 
 
 BENCHMARKS = {"build": "bench/run.py", "publish": "bench/publish_bench.py", "weight": "bench/page_weight.py",
-              "notify": "bench/notify_bench.py"}
+              "notify": "bench/notify_bench.py", "ttl": "bench/ttl_bench.py"}
 
 
 def bench(args: list[str]) -> None:
-    """No arguments: every benchmark. `--quick` (CI), or `build|publish|weight|notify [ARGS]`: one."""
+    """No arguments: every benchmark. `--quick` (CI), or `build|publish|weight|notify|ttl [ARGS]`: one."""
     setup_python("dev")
     if args and args[0] in BENCHMARKS:
         chosen = [(BENCHMARKS[args[0]], args[1:])]

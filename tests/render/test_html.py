@@ -6,7 +6,7 @@ import re
 
 from tests.conftest import DEMO_NOW, MINIMAL_CONFIG
 from tests.factories import incident_file, maintenance_file, update
-from tests.render.html_helpers import html_pages, one, soup, text
+from tests.render.html_helpers import bar_days, html_pages, one, soup, text
 
 
 def write_maintenance(repo, slug: str, other: dict[str, str]) -> None:
@@ -46,7 +46,7 @@ def test_demo_index_shows_banner_incidents_maintenance_and_components(demo):
     assert rows["api"]["data-status"] == "operational"
     for row in rows.values():
         assert re.fullmatch(r"\d{1,3}\.\d{3}", row["data-uptime"])
-        assert len(row.select("ol.bars > li")) == 90
+        assert len(bar_days(one(row, "ol.bars"))) == 90
     groups = [h.get_text() for h in page.select("#components-h ~ h3")]
     assert groups == ["Core platform", "Data", "Delivery", "Other components"]
     subscribe_links = [a["href"] for a in page.select("main a")]
@@ -191,14 +191,16 @@ def test_uptime_figure_bars_and_slo_mark_are_hand_computed(repo):
     assert "99.859%" in text(api.select_one(".figure")) and "SLO 99.9%" in text(api.select_one(".figure"))
     assert "SLO missed" in text(api.select_one(".slo-missed"))
     assert "SLO" not in text(web.select_one(".figure"))  # no SLO configured for web
-    bars = api.select("ol.bars > li")
+    bars = bar_days(one(api, "ol.bars"))
     assert len(bars) == 30
     # Today counts up to now: 1 - 3600 / (15 h) = 93.33%.
     # a day with an incident links to its row on the component page; its details name the incident
     assert text(bars[-1].select_one("a.day")) == "20 Nov 2026: 93.33%"
     assert text(bars[-1].select_one(".tip p")) == "20 Nov 2026 · 93.33% · ✕ Major outage"
     assert [text(li) for li in bars[-1].select(".tip li")] == ["API outage (1 h)"]
-    assert text(bars[0]) == "22 Oct 2026: 100%"
+    # the days before, without incidents, are one item that names them
+    assert text(bars[0]) == "22 Oct 2026 – 19 Nov 2026: 100%" and bars[0] is bars[-2]
+    assert bars[0]["class"] == ["t2", "u9"] and len(api.select("ol.bars > li")) == 2
     assert bars[-1]["class"] == ["b-x"]
 
     component = soup(site, "components/api/index.html")

@@ -190,6 +190,24 @@
     loadFreshness(now);
   }
 
+  /* An uptime bar item covering several days (their count in its h, t and u classes) gets a box
+     per day, laid out like the single days around it, so each day lands on whole pixels; without
+     script the style sheet's stripes stand in. Purely visual: the item's words are unchanged. */
+  function drawDays() {
+    var scale = {h: 100, t: 10, u: 1}, items = document.querySelectorAll(".bars>li");
+    for (var i = 0; i < items.length; i++) {
+      var days = 0;
+      for (var c = 0; c < items[i].classList.length; c++) {
+        var name = items[i].classList[c];
+        if (/^[htu][0-9]$/.test(name)) days += scale[name.charAt(0)] * Number(name.charAt(1));
+      }
+      if (days < 2 || items[i].classList.contains("b-n")) continue;
+      for (var k = 0; k < days; k++) items[i].appendChild(document.createElement("b"));
+      items[i].classList.add("days");
+    }
+  }
+  drawDays();
+
   /* Day details: a tap opens a day's details (a second tap follows the link, to the day on the
      component page); Escape hides them. Hover and keyboard focus need no script (CSS). */
   document.addEventListener("click", function (event) {

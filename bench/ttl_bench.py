@@ -1,0 +1,122 @@
+"""Time to live: from a pushed update to the published page, as a CI job with a restored cache.
+
+    python bench/ttl_bench.py            # 10,000 notices
+    python bench/ttl_bench.py --quick    # 100 notices
+    python bench/ttl_bench.py 2000       # another size
+
+Prepares, untimed: bench/generate.py's repository as a git repository (the "origin"), built
+and published once to moto's S3 server on 127.0.0.1, and its `.statusgen-cache/` put aside,
+as actions/cache saves it at the end of a run; then one new update to an ongoing incident,
+committed to the origin. Then times what the next CI run does: a fresh `git clone`, the
+saved cache copied in (what actions/cache restores), `statusgen build` and `statusgen
+publish`, each a separate process as in CI. For comparison, the same clone is then built
+once more without the cache. Seconds are wall-clock on this machine: a trend, asserted nowhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+from publish_bench import start_server  # noqa: E402
+from run import NOW_TEXT, add_update, statusgen  # noqa: E402
+
+BUCKET = "ttl-status"
+CACHE = ".statusgen-cache"
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "init.defaultBranch=main",
+       "-c", "commit.gpgsign=false"]
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run([*GIT, *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+
+
+def timed(cmd: list, cwd: Path | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode:
+        sys.exit(f"{' '.join(map(str, cmd))} failed:\n{result.stdout}{result.stderr}")
+    return seconds, result.stdout + result.stderr
+
+
+def prepare(origin: Path, n: int, url: str, saved_cache: Path) -> None:
+    generate(origin, n)
+    (origin / ".gitignore").write_text("/site/\n/.statusgen-cache/\n", encoding="utf-8")
+    with open(origin / "statusgen.toml", "a", encoding="utf-8") as config:
+        config.write(f'\n[[targets]]\nname = "bench"\nurl = "s3://{BUCKET}/"\nendpoint_url = "{url}"\n')
+    git("init", "-q", cwd=origin)
+    git("add", "-A", cwd=origin)
+    git("commit", "-q", "-m", "status repository", cwd=origin)
+    timed([statusgen(), "build", "--root", str(origin), "--now", NOW_TEXT])
+    timed([statusgen(), "publish", "--root", str(origin)])
+    shutil.copytree(origin / CACHE, saved_cache)
+    add_update(origin)
+    git("commit", "-q", "-am", "one new update", cwd=origin)
+
+
+def main(argv: list[str]) -> None:
+    import logging
+
+    import boto3
+
+    parser = argparse.ArgumentParser(description="statusgen time-to-live benchmark")
+    parser.add_argument("size", nargs="?", type=int, default=10000)
+    parser.add_argument("--quick", action="store_true", help="100 notices")
+    parser.add_argument("--workdir", help="where to work (default: the system temp folder)")
+    args = parser.parse_args(argv)
+    n = 100 if args.quick else args.size
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+                      AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    url = start_server()
+    boto3.session.Session().client("s3", endpoint_url=url).create_bucket(Bucket=BUCKET)
+
+    with tempfile.TemporaryDirectory(prefix="statusgen-ttl-", dir=args.workdir) as tmp:
+        work = Path(tmp)
+        origin, clone, saved_cache = work / "origin", work / "clone", work / "saved-cache"
+        print(f"statusgen time-to-live benchmark, {n} notices, {os.cpu_count()} cores, --now {NOW_TEXT}")
+        prepare(origin, n, url, saved_cache)
+        cache_mb = sum(p.stat().st_size for p in saved_cache.rglob("*") if p.is_file()) / 1e6
+
+        steps = []
+        # file:// makes git pack and send the objects as from a remote, not hard-link them.
+        steps.append(("git clone", timed(["git", "clone", "-q", origin.as_uri(), str(clone)])[0]))
+        start = time.perf_counter()
+        shutil.copytree(saved_cache, clone / CACHE)
+        steps.append((f"restore {CACHE}/ ({cache_mb:.1f} MB)", time.perf_counter() - start))
+        seconds, built = timed([statusgen(), "build", "--root", str(clone), "--now", NOW_TEXT])
+        steps.append(("statusgen build", seconds))
+        seconds, published = timed([statusgen(), "publish", "--root", str(clone)])
+        steps.append(("statusgen publish", seconds))
+
+        for label, seconds in steps:
+            print(f"{label:<34}{seconds:>8.2f} s")
+        print(f"{'total':<34}{sum(s for _, s in steps):>8.2f} s")
+        summary = re.search(r"bench: (\d+) uploaded, (\d+) deleted, (\d+) unchanged, ([^,]+)", published)
+        notice = [line for line in built.splitlines() if CACHE in line]
+        print(f"build: {built.splitlines()[0] if built else ''}")
+        if notice:
+            print(f"build said: {notice[0]}")
+        if summary:
+            print(f"publish: {summary.group(1)} uploaded ({summary.group(4)}), {summary.group(3)} unchanged")
+
+        shutil.rmtree(clone / CACHE)
+        shutil.rmtree(clone / "site")
+        cold = timed([statusgen(), "build", "--root", str(clone), "--now", NOW_TEXT])[0]
+        print(f"for comparison, the same build without the restored cache: {cold:.2f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
