@@ -36,12 +36,11 @@ _VERSION = 1
 
 
 def digest(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
+    chunks = []
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
+        chunks += [len(data).to_bytes(8, "big"), data]
+    return hashlib.sha256(b"".join(chunks)).hexdigest()
 
 
 @lru_cache(maxsize=1)

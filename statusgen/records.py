@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from statusgen.model import Incident, Maintenance, Notice, Update
@@ -87,14 +88,28 @@ _FIELD_TYPES = {
 _KINDS = {"incident": Incident, "maintenance": Maintenance}
 
 
+_CODECS: dict[type, tuple[tuple[tuple[str, Callable, Callable], ...], frozenset[str]]] = {}
+
+
+def _codec(cls: type) -> tuple[tuple[tuple[str, Callable, Callable], ...], frozenset[str]]:
+    """((field name, to JSON, from JSON) for each field, the set of names): looked up once per class."""
+    if cls not in _CODECS:
+        fields = tuple((f.name, *_FIELD_TYPES[str(f.type)]) for f in dataclasses.fields(cls))
+        _CODECS[cls] = fields, frozenset(name for name, _, _ in fields)
+    return _CODECS[cls]
+
+
 def _encode_record(record) -> dict:
-    return {f.name: _FIELD_TYPES[str(f.type)][0](getattr(record, f.name)) for f in dataclasses.fields(record)}
+    return {name: encode(getattr(record, name)) for name, encode, _ in _codec(type(record))[0]}
 
 
 def _decode_record(cls, data):
-    fields = dataclasses.fields(cls)
-    _check(isinstance(data, dict) and set(data) == {f.name for f in fields}, f"expected the fields of {cls.__name__}")
-    return cls(**{f.name: _FIELD_TYPES[str(f.type)][1](data[f.name]) for f in fields})
+    try:
+        fields, names = _codec(cls)
+    except KeyError:
+        raise InvalidRecord(f"{cls.__name__} has a field this format cannot carry") from None
+    _check(isinstance(data, dict) and data.keys() == names, f"expected the fields of {cls.__name__}")
+    return cls(**{name: decode(data[name]) for name, _, decode in fields})
 
 
 def encode_notice(notice: Notice) -> dict:

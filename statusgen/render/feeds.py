@@ -8,6 +8,8 @@ feed's and entries' times are always overwritten with times from the content.
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
@@ -50,11 +52,12 @@ class Entry:
         return (-self.update.at.timestamp(), self.notice.slug, self.anchor)
 
 
-def feed_entries(config, notices, now: datetime) -> list[Entry]:
-    """Every update published by `now`, newest first, its words in the site's language."""
+def feed_entries(config, notices, now: datetime, limit: int | None = None) -> list[Entry]:
+    """Every update published by `now`, newest first, its words in the site's language. With a
+    `limit`, only the entries that can be among the newest `limit` overall or of any component."""
     gettext = translations(resolve_language(config.site.language, config.root)).gettext
     entries = []
-    for notice in notices:
+    for notice in _newest_notices(config, notices, now, limit):
         published = published_updates(notice, now)
         ids = update_ids(notice, published)
         changes = reported_changes(notice, published)
@@ -63,6 +66,37 @@ def feed_entries(config, notices, now: datetime) -> list[Entry]:
                           changes[index])
                     for index, update in enumerate(published)]
     return sorted(entries, key=lambda e: e.sort_key)
+
+
+def _newest_possible(notice: Notice, now: datetime) -> datetime | None:
+    """No entry of the notice is newer than this (its update times, and a window's start and end
+    for the automatic updates); None when it has no entry yet."""
+    moments = [update.at for update in notice.updates if update.at <= now]
+    if isinstance(notice, Maintenance) and not notice.cancelled:
+        moments += [m for m in (notice.scheduled_start, notice.actual_end) if m <= now]
+    return max(moments, default=None)
+
+
+def _newest_notices(config, notices, now: datetime, limit: int | None) -> Iterator[Notice]:
+    """The notices by their newest possible entry, newest first, until no later one can have an
+    entry among the newest `limit` overall or of any component (so the rest need no entries)."""
+    bounds = [(bound, index) for index, notice in enumerate(notices)
+              if (bound := _newest_possible(notice, now)) is not None]
+    bounds.sort(key=lambda pair: pair[0], reverse=True)
+    newest: dict[str | None, list[datetime]] = {None: [], **{c.id: [] for c in config.components}}
+    for bound, index in bounds:
+        if limit is not None and all(len(kept) == limit and kept[0] > bound for kept in newest.values()):
+            return
+        notice = notices[index]
+        yield notice
+        if limit is None:
+            continue
+        for update in published_updates(notice, now):
+            for key in (None, *affected_component_ids(notice)):
+                kept = newest.setdefault(key, [])
+                heapq.heappush(kept, update.at)
+                if len(kept) > limit:
+                    heapq.heappop(kept)
 
 
 def entry_content(config, entry: Entry) -> str:
@@ -138,7 +172,7 @@ def render(context) -> dict[str, bytes]:
     config, content, now = context.config, context.content, context.state.now
     limit = config.site.feed_entries
     notices = content.incidents + content.maintenances
-    entries = feed_entries(config, notices, now)
+    entries = feed_entries(config, notices, now, limit)
     # An empty feed still needs an <updated>; the newest published update anywhere is from the
     # content, and the epoch stands for "nothing yet".
     newest = entries[0].update.at if entries else EPOCH

@@ -9,6 +9,7 @@ computed (a dynamic template name, a value that does not pickle) the page is alw
 
 from __future__ import annotations
 
+import io
 import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from statusgen.cache import digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
 from statusgen.render.environment import template_location, template_source
+from statusgen.render.views import NoticeView
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -38,9 +40,11 @@ class KeyedRenderer:
     def __init__(self, env: Environment, shared: dict):
         self.env, self.shared = env, shared
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
-        self._shared_digests: dict[str, str | None] = {}
+        self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._digests = _Digests()
 
     def page(self, template: str, extra: dict) -> PendingPage:
+        self._template_closure(template)  # here, before any fork: worker processes inherit it
         return PendingPage(lambda: self._key(template, extra), lambda: self.render(template, extra))
 
     def render(self, template: str, extra: dict) -> bytes:
@@ -57,21 +61,35 @@ class KeyedRenderer:
         closure = self._template_closure(template)
         if closure is None:
             return None
-        names, sources = closure
-        parts = [__version__, sources]
-        for name in sorted(names):
-            if name in extra:
-                value_digest = _value_digest(extra[name])
-            elif name in self.shared:
-                if name not in self._shared_digests:
-                    self._shared_digests[name] = _value_digest(self.shared[name])
-                value_digest = self._shared_digests[name]
-            else:
-                value_digest = "-"  # undefined: the template fails or tests for it, the same each time
+        names, _ = closure
+        own = tuple(sorted(names & extra.keys()))
+        base = self._base_digest(template, own)
+        if base is None:
+            return None
+        parts = [base]
+        for name in own:
+            value_digest = self._digests.of(extra[name])
             if value_digest is None:
                 return None
             parts += [name, value_digest]
         return digest(*parts)
+
+    def _base_digest(self, template: str, own: tuple[str, ...]) -> str | None:
+        """What every page of `template` setting the names `own` shares: statusgen's version,
+        the templates' sources and each other name's value in the shared context."""
+        if (template, own) not in self._bases:
+            names, sources = self._template_closure(template) or ((), "")
+            parts = [__version__, sources]
+            for name in sorted(set(names) - set(own)):
+                value_digest = _plain_digest(self.shared[name]) if name in self.shared else "-"
+                # "-": undefined, the template fails or tests for it, the same each time
+                if value_digest is None:
+                    self._bases[template, own] = None
+                    break
+                parts += [name, value_digest]
+            else:
+                self._bases[template, own] = digest(*parts)
+        return self._bases[template, own]
 
     def _template_closure(self, template: str):
         """(names the template and everything it pulls in may read, digest of their sources)."""
@@ -99,11 +117,43 @@ class KeyedRenderer:
         return self._closure[template]
 
 
-def _value_digest(value) -> str | None:
+def _plain_digest(value) -> str | None:
     try:
         return digest(pickle.dumps(value, protocol=5))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return None
+
+
+class _Digests:
+    """Digests of pickled values, where each notice's view is pickled once per process however
+    many pages list it: a list of views pickles as the list of their digests."""
+
+    def __init__(self):
+        self._views: dict[int, tuple[NoticeView, str]] = {}  # id -> (the view, kept alive; digest)
+
+    def of(self, value) -> str | None:
+        if type(value) is NoticeView:
+            return self.view(value)
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        # Only views go through Python code; every other object pickles as usual, in C.
+        pickler.dispatch_table = {NoticeView: lambda view: (_view, (self.view(view),))}
+        try:
+            pickler.dump(value)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        return digest(buffer.getvalue())
+
+    def view(self, view: NoticeView) -> str:
+        known = self._views.get(id(view))
+        if known is None:
+            known = self._views[id(view)] = (view, digest("view", pickle.dumps(view, protocol=5)))
+        return known[1]
+
+
+def _view(view_digest: str):
+    """Stands for a view in the pickles `_Digests` hashes (never unpickled)."""
+    raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -122,16 +172,26 @@ def _resolve(page: PendingPage, recorded_key: str | None) -> RenderedPage:
 class PageResolver(ForkedMap):
     """Computes each pending page's key and renders it unless the file on disk has that key.
 
-    With enough pages the work goes to worker processes (statusgen.parallel), started on
-    entering the `with` block, so the caller can do other work (feeds, calendars, the API)
-    meanwhile.
+    A page whose file on disk has a recorded key gets its key computed here first (cheap: each
+    notice's view is pickled once): when it matches, the page needs nothing more. The others
+    (all of them in a cold build) are keyed and rendered by worker processes when there are
+    enough (statusgen.parallel), started on entering the `with` block, so the caller can do
+    other work (feeds, calendars, the API) meanwhile.
     """
 
     def __init__(self, pages: dict[str, PendingPage], recorded_keys: dict[str, str | None],
                  jobs: int | None = None):
         self.paths = list(pages)
-        super().__init__([partial(_resolve, pages[path], recorded_keys.get(path)) for path in self.paths],
+        self.reused: dict[str, RenderedPage] = {}
+        for path in self.paths:
+            recorded = recorded_keys.get(path)
+            if recorded is not None and pages[path].key() == recorded:
+                self.reused[path] = RenderedPage(recorded, None)
+        self.pending = [path for path in self.paths if path not in self.reused]
+        super().__init__([partial(_resolve, pages[path], recorded_keys.get(path)) for path in self.pending],
                          jobs, PARALLEL_THRESHOLD)
 
     def iter_results(self) -> Iterator[tuple[str, RenderedPage]]:
-        return zip(self.paths, super().iter_results())
+        rendered = zip(self.pending, super().iter_results())
+        for path in self.paths:
+            yield (path, self.reused[path]) if path in self.reused else next(rendered)

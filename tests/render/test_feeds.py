@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from xml.etree import ElementTree
 
 import feedparser
@@ -218,3 +219,31 @@ def test_a_site_with_no_notices_has_valid_empty_feeds(repo):
         assert feed.entries == []
     # No content yet: the feed's time is the epoch, never the build's clock.
     assert parse(site / "feed.atom").feed.updated == "1970-01-01T00:00:00+00:00"
+
+
+def test_capped_feeds_are_the_newest_entries_of_the_whole_history(tmp_path):
+    """Only notices that can reach a capped feed get entries: on a generated history (windows
+    with automatic updates, incidents over 20 components), every capped feed still begins
+    exactly as the uncapped one does."""
+    from click.testing import CliRunner
+
+    from statusgen.cli import cli
+    from tests.test_output_digests import BENCH_NOW, bench_copy
+
+    root = bench_copy(tmp_path / "repo")
+
+    def build(out: str) -> Path:
+        result = CliRunner().invoke(cli, ["build", "--root", str(root), "--now", BENCH_NOW, "--no-cache",
+                                          "--out", str(tmp_path / out)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return tmp_path / out
+
+    full = build("full")
+    config = (root / "statusgen.toml").read_text()
+    (root / "statusgen.toml").write_text(config.replace("uptime_days = 90", "uptime_days = 90\nfeed_entries = 3"))
+    capped = build("capped")
+    feeds = sorted(p.relative_to(full) for p in full.rglob("feed.atom"))
+    assert len(feeds) == 21
+    for feed in feeds:
+        assert ids(parse(capped / feed)) == ids(parse(full / feed))[:3], feed
+        assert len(ids(parse(capped / feed))) == 3
