@@ -33,6 +33,8 @@ from statusgen.vocabulary import (
     MAINTENANCE_UPDATE_STATUSES,
     REOPENING_STATUSES,
     STARTED_MAINTENANCE_STATUSES,
+    IncidentUpdateStatus,
+    MaintenanceUpdateStatus,
     component_entry_problem,
 )
 
@@ -283,16 +285,16 @@ def add_update(config: Config, reference: str, status: str, message: str, at: da
     check_components(config, components, required=False)
     editor = FrontMatterEditor(text, source)
     if isinstance(notice, Incident) and notice.resolved is not None:
-        if status == "resolved":
+        if status == IncidentUpdateStatus.RESOLVED:
             raise StatusgenError(f"{source}: already resolved at {iso_utc(notice.resolved)}; nothing was written")
-        if status != "postmortem":
+        if status != IncidentUpdateStatus.POSTMORTEM:
             raise StatusgenError(f"{source}: resolved at {iso_utc(notice.resolved)}; after that only a 'postmortem' "
                                  f"update may follow. If it is not over, reopen it: statusgen reopen {path.stem} "
                                  "--message M; nothing was written")
-    if isinstance(notice, Incident) and status == "resolved":
+    if isinstance(notice, Incident) and status == IncidentUpdateStatus.RESOLVED:
         editor.set_top_level("resolved", iso_utc(at), after=("started",))
-    if isinstance(notice, Maintenance) and status == "completed":
-        if any(u.status == "completed" for u in notice.updates):
+    if isinstance(notice, Maintenance) and status == MaintenanceUpdateStatus.COMPLETED:
+        if any(u.status == MaintenanceUpdateStatus.COMPLETED for u in notice.updates):
             raise StatusgenError(f"{source}: already has a 'completed' update; nothing was written")
         _check_started(notice, source, at)
         if notice.completed is None:
@@ -345,7 +347,7 @@ def reopen(config: Config, reference: str, message: str, at: datetime, status: s
         raise StatusgenError(f"--status: found {status!r}; expected one of: {', '.join(REOPENING_STATUSES)}")
     message = _check_text("--message", message)
     check_components(config, components, required=False)
-    closing = [u for u in notice.updates if u.status == "resolved"][-1]
+    closing = [u for u in notice.updates if u.status == IncidentUpdateStatus.RESOLVED][-1]
     if at < closing.at or at < notice.resolved:
         latest = max(closing.at, notice.resolved)
         raise StatusgenError(f"--at: found {iso_utc(at)}, before the resolution ({iso_utc(latest)}); "

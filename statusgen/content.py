@@ -31,6 +31,7 @@ from statusgen.vocabulary import (
     INCIDENT_UPDATE_STATUSES,
     MAINTENANCE_UPDATE_STATUSES,
     STARTED_MAINTENANCE_STATUSES,
+    IncidentUpdateStatus,
     component_entry_problem,
 )
 
@@ -334,18 +335,18 @@ class _Fields:
         if impact is not None and impact not in IMPACTS:
             self.error("impact", f"found {impact!r}; expected one of: {', '.join(IMPACTS)}")
         self.updates_before(started, "started", INCIDENT_UPDATE_STATUSES)
-        has_resolved_update = any(u.status == "resolved" for u in common["updates"])
-        last_resolved = max((pos for pos, (_, u) in enumerate(self.indexed_updates) if u.status == "resolved"),
+        has_resolved_update = any(u.status == IncidentUpdateStatus.RESOLVED for u in common["updates"])
+        last_resolved = max((pos for pos, (_, u) in enumerate(self.indexed_updates) if u.status == IncidentUpdateStatus.RESOLVED),
                             default=None)
         after_resolution = self.indexed_updates[last_resolved + 1:] if last_resolved is not None else []
         # Only the last `resolved` update needs the `resolved` time: an earlier one was reopened.
-        reopened = any(u.status != "postmortem" for _, u in after_resolution)
+        reopened = any(u.status != IncidentUpdateStatus.POSTMORTEM for _, u in after_resolution)
         if has_resolved_update and data.get("resolved") is None and not reopened:
             self.error("resolved", "missing, but an update has status 'resolved'; expected the time the incident was resolved")
         if data.get("resolved") is not None and last_resolved is not None:
             closing = self.indexed_updates[last_resolved][1]
             for index, update in after_resolution:
-                if update.status != "postmortem":
+                if update.status != IncidentUpdateStatus.POSTMORTEM:
                     self.error(f"updates[{index}]",
                                f"found status {update.status!r} at {self.data['updates'][index].get('at')!r}, after "
                                f"the last 'resolved' update ({iso_utc(closing.at)}) while 'resolved' is set; "

@@ -2,7 +2,10 @@
 
 A notice's component statuses are a timeline (statusgen.timeline, re-exported here):
 `component_status_at(notice, component_id, t)`, `segments(notice)`, `public_updates(notice, now)`
-and `update_changes(notice, updates)` answer what a notice said when.
+and `update_changes(notice, updates)` answer what a notice said when. Here: the state of a notice
+at `now` and the end to show for it, the site's state, the status the Statuspage API gives a notice,
+and when the state next changes by the clock alone (statusgen.schedule steps through those changes).
+The renderers only format what these say.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from statusgen.config import Config
-from statusgen.model import Content, Incident, Maintenance
+from statusgen.model import Content, Incident, Maintenance, Notice
 from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
     Change,
     Segment,
@@ -29,6 +32,7 @@ from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
 )
 from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
 from statusgen.vocabulary import (
+    CLOSING_INCIDENT_STATUSES,
     INDICATOR_DESCRIPTIONS,
     ComponentStatus,
     Impact,
@@ -36,12 +40,65 @@ from statusgen.vocabulary import (
     IncidentUpdateStatus,
     Indicator,
     MaintenanceState,
+    MaintenanceUpdateStatus,
     severity,
 )
 
 
 def incident_is_active(incident: Incident, now: datetime) -> bool:
     return incident.started <= now and (incident.resolved is None or incident.resolved > now)
+
+
+def resolved_by(incident: Incident, now: datetime) -> datetime | None:
+    """When the incident was resolved, if that is at or before `now` (a recorded end still to
+    come is not shown yet)."""
+    return incident.resolved if incident.resolved is not None and incident.resolved <= now else None
+
+
+def incident_state(incident: Incident, now: datetime) -> IncidentState:
+    if incident_is_active(incident, now):
+        return IncidentState.ACTIVE
+    return IncidentState.RESOLVED if resolved_by(incident, now) else IncidentState.UPCOMING
+
+
+def notice_state(notice: Notice, now: datetime) -> IncidentState | MaintenanceState:
+    """active/resolved/upcoming for an incident, the window's state for maintenance."""
+    if isinstance(notice, Maintenance):
+        return maintenance_state(notice, now)
+    return incident_state(notice, now)
+
+
+def is_ongoing(state: str) -> bool:
+    """An active incident or a window in progress: its components show their status of now."""
+    return state in (IncidentState.ACTIVE, MaintenanceState.IN_PROGRESS)
+
+
+def is_over(state: str) -> bool:
+    """A resolved incident or a completed window (a cancelled one never took place)."""
+    return state in (IncidentState.RESOLVED, MaintenanceState.COMPLETED)
+
+
+def shown_end(notice: Notice, state: str, now: datetime) -> datetime | None:
+    """The end to show for a notice in `state` at `now`: when it was resolved or the window ended;
+    None while it goes on (or for a window that never ran)."""
+    if isinstance(notice, Maintenance):
+        return notice.actual_end if state == MaintenanceState.COMPLETED else None
+    return resolved_by(notice, now)
+
+
+def active_incidents(incidents, now: datetime) -> tuple[Incident, ...]:
+    """Those active at `now`, in the given order."""
+    return tuple(i for i in incidents if incident_is_active(i, now))
+
+
+def started_incidents(incidents, now: datetime) -> tuple[Incident, ...]:
+    """Those begun by `now` (a recorded future start is not published yet), in the given order."""
+    return tuple(i for i in incidents if i.started <= now)
+
+
+def maintenance_in_progress(maintenances, now: datetime) -> tuple[Maintenance, ...]:
+    """The windows in progress at `now`, in the given order."""
+    return tuple(m for m in maintenances if maintenance_state(m, now) == MaintenanceState.IN_PROGRESS)
 
 
 def maintenance_state(maintenance: Maintenance, now: datetime) -> MaintenanceState:
@@ -124,17 +181,15 @@ class SiteState:
     def indicator_description(self) -> str:
         return INDICATOR_DESCRIPTIONS[self.indicator]
 
-    def state_of(self, notice) -> str:
-        """resolved/active for incidents, the maintenance state for maintenance."""
+    def state_of(self, notice) -> IncidentState | MaintenanceState:
+        """active/resolved/upcoming for incidents, the maintenance state for maintenance."""
         if isinstance(notice, Maintenance):
             return self.maintenance_states[notice.slug]
-        return IncidentState.ACTIVE if incident_is_active(notice, self.now) else (
-            IncidentState.RESOLVED if notice.resolved is not None and notice.resolved <= self.now
-            else IncidentState.UPCOMING)
+        return incident_state(notice, self.now)
 
 
 def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
-    active = tuple(i for i in content.incidents if incident_is_active(i, now))
+    active = active_incidents(content.incidents, now)
     states = {m.slug: maintenance_state(m, now) for m in content.maintenances}
     in_progress = tuple(sorted((m for m in content.maintenances if states[m.slug] == MaintenanceState.IN_PROGRESS),
                                key=lambda m: (m.actual_end, m.slug)))
@@ -154,6 +209,14 @@ def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
     )
 
 
+def page_status_at(config: Config, content: Content, moment: datetime) -> tuple[dict[str, str], str]:
+    """(each component's status, the overall indicator) at `moment`, without the rest of SiteState."""
+    active = active_incidents(content.incidents, moment)
+    in_progress = maintenance_in_progress(content.maintenances, moment)
+    statuses = component_statuses(config, active, in_progress, moment)
+    return statuses, overall_indicator(statuses, active, in_progress, moment)
+
+
 def next_change(content: Content, now: datetime) -> datetime | None:
     """The first moment after `now` at which the derived state changes by the clock alone."""
     moments: list[datetime | None] = []
@@ -171,6 +234,38 @@ def next_change(content: Content, now: datetime) -> datetime | None:
 def postmortem_updates(notice, now: datetime) -> tuple:
     """The notice's `postmortem` updates published by `now`, oldest first."""
     return tuple(u for u in notice.updates if u.status == IncidentUpdateStatus.POSTMORTEM and u.at <= now)
+
+
+def incident_api_status(incident: Incident, now: datetime) -> str:
+    """Statuspage's `status` of an incident at `now`: while it is active, its latest published
+    update status that does not close it (investigating before any); after, its closing one."""
+    statuses = [u.status for u in public_updates(incident, now)]
+    if incident_is_active(incident, now):
+        return next((s for s in reversed(statuses) if s not in CLOSING_INCIDENT_STATUSES),
+                    IncidentUpdateStatus.INVESTIGATING)
+    return statuses[-1] if statuses and statuses[-1] in CLOSING_INCIDENT_STATUSES else IncidentUpdateStatus.RESOLVED
+
+
+def maintenance_api_status(maintenance: Maintenance, now: datetime) -> str:
+    """Statuspage's `status` of a window at `now`. Statuspage has no "cancelled": a cancelled
+    window is "completed" and is never upcoming or active; its last update says it was cancelled."""
+    state = maintenance_state(maintenance, now)
+    if state == MaintenanceState.IN_PROGRESS:
+        updates = public_updates(maintenance, now)
+        verifying = bool(updates) and updates[-1].status == MaintenanceUpdateStatus.VERIFYING
+        return MaintenanceUpdateStatus.VERIFYING if verifying else MaintenanceUpdateStatus.IN_PROGRESS
+    return MaintenanceUpdateStatus.SCHEDULED if state == MaintenanceState.SCHEDULED else MaintenanceUpdateStatus.COMPLETED
+
+
+def maintenance_closed_at(maintenance: Maintenance, now: datetime) -> datetime | None:
+    """When a window stopped, as of `now`: its actual end once completed; for a cancelled one, its
+    last published update (the cancellation), else its scheduled start; None otherwise."""
+    if maintenance_state(maintenance, now) == MaintenanceState.COMPLETED:
+        return maintenance.actual_end
+    if maintenance.cancelled:
+        updates = public_updates(maintenance, now)
+        return updates[-1].at if updates else maintenance.scheduled_start
+    return None
 
 
 def notice_moments(notice) -> list[datetime]:

@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from statusgen.model import Incident, Maintenance, Notice, Update
-from statusgen.vocabulary import REOPENING_STATUSES
+from statusgen.vocabulary import REOPENING_STATUSES, ComponentStatus, IncidentUpdateStatus, MaintenanceUpdateStatus
 
 # Statuspage's own texts for its automatic maintenance transitions.
 AUTOMATIC_MESSAGES = {
-    "in_progress": "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
-    "completed": "The scheduled maintenance has been completed.",
+    MaintenanceUpdateStatus.IN_PROGRESS: "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
+    MaintenanceUpdateStatus.COMPLETED: "The scheduled maintenance has been completed.",
 }
 
 
@@ -70,7 +70,7 @@ def _incident_events(incident: Incident) -> tuple[list[tuple[datetime, dict | No
     for update in incident.updates:
         at = max(update.at, incident.started)
         if current is not None:
-            if update.status == "resolved":
+            if update.status == IncidentUpdateStatus.RESOLVED:
                 at_resolution, current = current, None
                 events.append((at, None))
             elif update.components:
@@ -144,7 +144,7 @@ def statuses_at(notice: Notice, moment: datetime) -> dict[str, str]:
 
 def component_status_at(notice: Notice, component_id: str, moment: datetime) -> str:
     """The status the notice gives the component at `moment`; "operational" when it gives none."""
-    return statuses_at(notice, moment).get(component_id, "operational")
+    return statuses_at(notice, moment).get(component_id, ComponentStatus.OPERATIONAL)
 
 
 def statuses_ever(notice: Notice) -> tuple[str, ...]:
@@ -167,11 +167,10 @@ def automatic_updates(notice: Notice, now: datetime) -> tuple[Update, ...]:
         return ()
     written = {update.status for update in notice.updates}
     result = []
-    if now >= notice.scheduled_start and "in_progress" not in written:
-        result.append(Update(notice.scheduled_start, "in_progress", AUTOMATIC_MESSAGES["in_progress"],
-                             automatic=True))
-    if now >= notice.actual_end and "completed" not in written:
-        result.append(Update(notice.actual_end, "completed", AUTOMATIC_MESSAGES["completed"], automatic=True))
+    for moment, status in ((notice.scheduled_start, MaintenanceUpdateStatus.IN_PROGRESS),
+                           (notice.actual_end, MaintenanceUpdateStatus.COMPLETED)):
+        if now >= moment and status not in written:
+            result.append(Update(moment, status, AUTOMATIC_MESSAGES[status], automatic=True))
     return tuple(result)
 
 
@@ -202,11 +201,12 @@ def update_changes(notice: Notice, updates: tuple[Update, ...]) -> list[tuple[Ch
         written = iter(after_written)
         afters = [{} if update.automatic else next(written) for update in updates]
     else:
-        afters = [{} if update.status == "completed" else statuses_at(notice, update.at) for update in updates]
+        afters = [{} if update.status == MaintenanceUpdateStatus.COMPLETED else statuses_at(notice, update.at)
+                  for update in updates]
     result = []
     before: dict = {}
     for after in afters:
-        result.append(tuple(Change(cid, before.get(cid, "operational"), after.get(cid, "operational"))
+        result.append(tuple(Change(cid, before.get(cid, ComponentStatus.OPERATIONAL), after.get(cid, ComponentStatus.OPERATIONAL))
                             for cid in ids))
         before = after
     return result
@@ -238,7 +238,7 @@ def reported_changes(notice: Notice, updates: tuple[Update, ...]) -> list[tuple[
         reopening = isinstance(notice, Incident) and closed and update.status in REOPENING_STATUSES
         shown = bool(update.components) or reopening
         result.append(tuple(change for change in changes if change.changed) if shown else ())
-        if isinstance(notice, Incident) and update.status == "resolved":
+        if isinstance(notice, Incident) and update.status == IncidentUpdateStatus.RESOLVED:
             closed = True
         elif reopening:
             closed = False

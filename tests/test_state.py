@@ -7,7 +7,18 @@ from datetime import datetime, timezone
 import pytest
 
 from statusgen.build import check as load
-from statusgen.state import derive_state, incident_impact, next_change
+from statusgen.schedule import ScheduledChange, status_schedule
+from statusgen.state import (
+    derive_state,
+    incident_api_status,
+    incident_impact,
+    maintenance_api_status,
+    maintenance_closed_at,
+    next_change,
+    notice_state,
+    page_status_at,
+    shown_end,
+)
 from tests.factories import incident_file, maintenance_file, update
 
 
@@ -131,3 +142,77 @@ def test_next_change_is_the_next_scheduled_moment(repo):
     assert next_change(content, at("2026-11-21T00:00:00Z")) == at("2026-12-01T02:00:00Z")
     assert next_change(content, at("2026-12-01T03:00:00Z")) == at("2026-12-01T04:00:00Z")
     assert next_change(content, at("2026-12-02T00:00:00Z")) is None
+
+
+def test_state_and_shown_end_of_an_incident_over_time(repo):
+    incident(repo, "a", {"api": "partial_outage"}, "2026-11-20T14:00:00Z", "2026-11-20T15:00:00Z")
+    _, content = load(repo.root)
+    [a] = content.incidents
+    seen = {now: (notice_state(a, at(now)), shown_end(a, notice_state(a, at(now)), at(now)))
+            for now in ("2026-11-20T13:00:00Z", "2026-11-20T14:30:00Z", "2026-11-20T15:00:00Z")}
+    assert seen == {
+        "2026-11-20T13:00:00Z": ("upcoming", None),
+        # the recorded end is still to come: not shown yet
+        "2026-11-20T14:30:00Z": ("active", None),
+        "2026-11-20T15:00:00Z": ("resolved", at("2026-11-20T15:00:00Z")),
+    }
+
+
+def test_shown_end_of_a_window_is_its_actual_end_once_completed(repo):
+    maintenance(repo, "early", {"db": "under_maintenance"}, "2026-12-02T02:00:00Z", "2026-12-02T04:00:00Z",
+                updates=[("2026-12-02T03:00:00Z", "completed")])
+    maintenance(repo, "dropped", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z",
+                cancelled=True)
+    _, content = load(repo.root)
+    early, dropped = sorted(content.maintenances, key=lambda m: m.slug, reverse=True)
+    for now, expected in (("2026-12-02T02:30:00Z", None), ("2026-12-02T03:00:00Z", at("2026-12-02T03:00:00Z"))):
+        assert shown_end(early, notice_state(early, at(now)), at(now)) == expected
+    assert shown_end(dropped, notice_state(dropped, at("2026-12-05T00:00:00Z")), at("2026-12-05T00:00:00Z")) is None
+
+
+def test_api_status_of_an_incident_follows_its_published_updates(repo):
+    incident_file(repo, "a", "a", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:00:00Z", "investigating"), update("2026-11-20T15:00:00Z", "identified"),
+                  update("2026-11-20T16:00:00Z", "resolved"), update("2026-11-21T10:00:00Z", "postmortem"),
+                  resolved="2026-11-20T16:00:00Z")
+    _, content = load(repo.root)
+    [a] = content.incidents
+    statuses = [incident_api_status(a, at(now)) for now in (
+        "2026-11-20T14:30:00Z", "2026-11-20T15:30:00Z", "2026-11-20T16:00:00Z", "2026-11-21T10:00:00Z")]
+    assert statuses == ["investigating", "identified", "resolved", "postmortem"]
+
+
+def test_api_status_and_close_of_windows(repo):
+    maintenance(repo, "planned", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z",
+                updates=[("2026-12-01T03:00:00Z", "verifying")])
+    maintenance(repo, "dropped", {"db": "under_maintenance"}, "2026-12-03T02:00:00Z", "2026-12-03T04:00:00Z",
+                cancelled=True, updates=[("2026-11-30T09:00:00Z", "scheduled")])
+    _, content = load(repo.root)
+    planned = next(m for m in content.maintenances if m.slug == "planned")
+    dropped = next(m for m in content.maintenances if m.slug == "dropped")
+    seen = [(maintenance_api_status(planned, at(now)), maintenance_closed_at(planned, at(now))) for now in (
+        "2026-12-01T01:00:00Z", "2026-12-01T02:30:00Z", "2026-12-01T03:30:00Z", "2026-12-01T04:00:00Z")]
+    assert seen == [("scheduled", None), ("in_progress", None), ("verifying", None),
+                    ("completed", at("2026-12-01T04:00:00Z"))]
+    # Statuspage has no "cancelled": completed, closed by the cancelling update
+    now = at("2026-12-01T00:00:00Z")
+    assert (maintenance_api_status(dropped, now), maintenance_closed_at(dropped, now)) == (
+        "completed", at("2026-11-30T09:00:00Z"))
+
+
+def test_schedule_is_the_state_at_each_coming_change(repo):
+    incident(repo, "a", {"api": "partial_outage"}, "2026-11-20T14:00:00Z", "2026-11-20T16:00:00Z")
+    maintenance(repo, "m", {"db": "under_maintenance"}, "2026-11-20T18:00:00Z", "2026-11-20T19:00:00Z")
+    maintenance(repo, "old", {"db": "under_maintenance"}, "2026-11-19T18:00:00Z", "2026-11-19T19:00:00Z")
+    config, content = load(repo.root)
+    now = at("2026-11-20T15:00:00Z")
+    assert status_schedule(config, content, now) == [
+        ScheduledChange(at("2026-11-20T16:00:00Z"), "none", {"api": "operational"}),
+        ScheduledChange(at("2026-11-20T18:00:00Z"), "maintenance", {"db": "under_maintenance"}),
+        ScheduledChange(at("2026-11-20T19:00:00Z"), "none", {"db": "operational"}),
+    ]
+    # each step says what deriving the whole state then would say
+    for change in status_schedule(config, content, now):
+        s = derive_state(config, content, change.at)
+        assert page_status_at(config, content, change.at) == (s.component_status, s.indicator)
+    assert status_schedule(config, content, now, limit=1) == status_schedule(config, content, now)[:1]

@@ -20,6 +20,7 @@ from statusgen.vocabulary import (
     MaintenanceUpdateStatus,
     severity,
 )
+from tests.factories import incident_file, update
 
 LOCALE = Path(__file__).resolve().parent.parent / "statusgen" / "locale"
 ALL_STATUSES = "operational, degraded_performance, partial_outage, major_outage, under_maintenance"
@@ -75,17 +76,8 @@ class _Icons(HTMLParser):
 
 
 def test_the_page_script_gets_the_vocabulary_the_page_was_built_with(repo):
-    repo.incident("2026-11-20-api", """
-        title: API errors
-        components:
-          api: partial_outage
-          web: under_maintenance
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:00:00Z
-            status: investigating
-            message: Looking.
-    """)
+    incident_file(repo, "2026-11-20-api", "API errors", {"api": "partial_outage", "web": "under_maintenance"},
+                  "2026-11-20T14:00:00Z", update("2026-11-20T14:00:00Z", "investigating"))
     site = repo.build("2026-11-20T15:00:00Z")
     [script] = (site / "assets").glob("statusgen.*.js")
     text = script.read_text(encoding="utf-8")
@@ -103,16 +95,8 @@ def test_the_page_script_gets_the_vocabulary_the_page_was_built_with(repo):
 
 
 def test_files_and_commands_list_the_same_statuses(repo):
-    repo.incident("2026-11-20-api", """
-        title: API errors
-        components:
-          api: broken
-        started: 2026-11-20T14:00:00Z
-        updates:
-          - at: 2026-11-20T14:00:00Z
-            status: investigating
-            message: Looking.
-    """)
+    incident_file(repo, "2026-11-20-api", "API errors", {"api": "broken"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:00:00Z", "investigating"))
     result = repo.run("build", "--root", str(repo.root), "--now", "2026-11-20T15:00:00Z")
     assert result.exit_code == 1
     assert f"components.api: unknown status 'broken' (expected one of: {ALL_STATUSES})" in result.output
@@ -125,16 +109,8 @@ def test_files_and_commands_list_the_same_statuses(repo):
 
 def test_severity_decides_a_group_and_the_indicator(repo):
     for slug, component, status in (("a", "api", "under_maintenance"), ("b", "web", "degraded_performance")):
-        repo.incident(f"2026-11-20-{slug}", f"""
-            title: {slug}
-            components:
-              {component}: {status}
-            started: 2026-11-20T14:00:00Z
-            updates:
-              - at: 2026-11-20T14:00:00Z
-                status: investigating
-                message: m
-        """)
+        incident_file(repo, f"2026-11-20-{slug}", slug, {component: status}, "2026-11-20T14:00:00Z",
+                      update("2026-11-20T14:00:00Z", "investigating"))
     repo.build("2026-11-20T15:00:00Z")
     summary = json.loads(repo.read("api/v2/summary.json"))
     [group] = [c for c in summary["components"] if c["group"]]

@@ -21,7 +21,12 @@ from statusgen.authoring import DEFAULT_MESSAGES, slugify
 from statusgen.config import Component, Group
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.text import is_loopback_host
-from statusgen.vocabulary import COMPONENT_STATUSES, STARTED_MAINTENANCE_STATUSES
+from statusgen.vocabulary import (
+    CLOSING_INCIDENT_STATUSES,
+    COMPONENT_STATUSES,
+    STARTED_MAINTENANCE_STATUSES,
+    IncidentUpdateStatus,
+)
 
 DATE_SLUG = re.compile(r"^\d{4}-\d\d-\d\d-[a-z0-9][a-z0-9-]*$")
 _HTML_TAG = re.compile(r"</?(p|br|a|ul|ol|li|strong|em|b|i|u|code|pre|h[1-6]|div|span|table|tr|td|blockquote)\b[^>]*>",
@@ -205,19 +210,19 @@ def settle_incident(notice: NewNotice, leftovers: list[Leftover]) -> NewNotice:
     if resolved is None:
         # A resolution that a later update reopened stays; one that nothing reopened would
         # say the incident ended while the source says it did not.
-        reopened_until = max((i for i, u in enumerate(updates) if u.status not in ("resolved", "postmortem")),
+        reopened_until = max((i for i, u in enumerate(updates) if u.status not in CLOSING_INCIDENT_STATUSES),
                              default=-1)
         relabelled = []
         for index, update in enumerate(updates):
-            if update.status == "resolved" and index > reopened_until:
+            if update.status == IncidentUpdateStatus.RESOLVED and index > reopened_until:
                 leftovers.append(Leftover(notice.source, "updates", f"the update at {format_time(update.at)} says "
                                           "resolved but the incident is not; imported as 'monitoring'"))
                 update = replace(update, status="monitoring")
             relabelled.append(update)
         updates = relabelled
     else:
-        closing = [i for i, u in enumerate(updates) if u.status == "resolved"]
-        if not closing or any(u.status != "postmortem" for u in updates[closing[-1] + 1:]):
+        closing = [i for i, u in enumerate(updates) if u.status == IncidentUpdateStatus.RESOLVED]
+        if not closing or any(u.status != IncidentUpdateStatus.POSTMORTEM for u in updates[closing[-1] + 1:]):
             at = max([resolved] + [u.at for u in updates])
             updates.append(NewUpdate(at, "resolved", DEFAULT_MESSAGES["resolved"]))
             leftovers.append(Leftover(notice.source, "updates", f"no closing update; added a 'resolved' update at "

@@ -35,7 +35,15 @@ from statusgen.importers.common import (
     valid_timezone,
 )
 from statusgen.state import impact_of_statuses
-from statusgen.vocabulary import COMPONENT_STATUSES, IMPACTS, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
+from statusgen.vocabulary import (
+    CLOSING_INCIDENT_STATUSES,
+    COMPONENT_STATUSES,
+    IMPACTS,
+    INCIDENT_UPDATE_STATUSES,
+    MAINTENANCE_UPDATE_STATUSES,
+    ComponentStatus,
+    MaintenanceUpdateStatus,
+)
 
 IMPACT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
                  "none": "degraded_performance"}
@@ -169,7 +177,7 @@ class _Reader:
         if started is None or not pairs or not title or impact not in IMPACTS:
             return None
         resolved = None
-        if item.get("status") in ("resolved", "postmortem"):
+        if item.get("status") in CLOSING_INCIDENT_STATUSES:
             resolved = source_time(self.problems, source, "resolved_at", item.get("resolved_at"), self.tz) \
                 if item.get("resolved_at") else None
             if resolved is None:
@@ -224,7 +232,7 @@ class _Reader:
         for _, affected in pairs:
             for entry in affected:
                 cid = self._known(source, entry.get("code"), entry.get("name"))
-                if cid and entry.get("new_status") in COMPONENT_STATUSES and entry["new_status"] != "operational":
+                if cid and entry.get("new_status") in COMPONENT_STATUSES and entry["new_status"] != ComponentStatus.OPERATIONAL:
                     statuses.setdefault(cid, entry["new_status"])
         for listed in item.get("components") or []:
             if isinstance(listed, dict):
@@ -355,7 +363,8 @@ def read_statuspage(references: tuple[str, ...], tz: tzinfo, timezone_name: str 
 
 def _note_unexplained_statuses(reader: _Reader, notices: list[NewNotice]) -> None:
     explained = {cid for n in notices if (n.kind == "incident" and n.resolved is None) or
-                 (n.kind == "maintenance" and n.updates[-1].status in ("in_progress", "verifying"))
+                 (n.kind == "maintenance" and n.updates[-1].status in (MaintenanceUpdateStatus.IN_PROGRESS,
+                                                                        MaintenanceUpdateStatus.VERIFYING))
                  for cid in [c for c, _ in n.components] + [c for u in n.updates for c, _ in u.components]}
     for cid, (where, status) in reader.current.items():
         if cid not in explained:

@@ -19,13 +19,20 @@ from statusgen.model import Maintenance
 from statusgen.notify.plan import REMINDER, Event, Message, PageStatus, notice_timeline
 from statusgen.state import incident_impact
 from statusgen.times import iso_utc, iso_utc_millis
-from statusgen.vocabulary import STATUS_LABELS, UPDATE_LABELS
+from statusgen.vocabulary import (
+    CLOSING_INCIDENT_STATUSES,
+    STATUS_LABELS,
+    UPDATE_LABELS,
+    ComponentStatus,
+    Impact,
+    MaintenanceUpdateStatus,
+)
 
 DOCUMENTATION = "https://github.com/statusgen/statusgen/blob/main/docs/notify.md"
 # Discord embed colours by what the update means (green = over, blue = planned work).
 COLOURS = {"critical": 0xC0392B, "major": 0xE67E22, "minor": 0xF1C40F, "none": 0x7F8C8D,
            "maintenance": 0x3498DB, "over": 0x27AE60}
-CLOSING = ("resolved", "postmortem", "completed")
+CLOSING = (*CLOSING_INCIDENT_STATUSES, MaintenanceUpdateStatus.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,7 @@ def incident_document(config: Config, event: Event) -> dict:
                      "created_at": at, "updated_at": at, "display_at": at,
                      "affected_components": [{"code": cid, "name": config.component(cid).name,
                                               "old_status": old, "new_status": new} for cid, old, new in changes]})
-    status = event.status if event.update is not None else "scheduled"
+    status = event.status if event.update is not None else MaintenanceUpdateStatus.SCHEDULED
     resolved = None
     if status in CLOSING:
         resolved = notice.actual_end if isinstance(notice, Maintenance) else notice.resolved
@@ -176,7 +183,7 @@ def incident_document(config: Config, event: Event) -> dict:
         "shortlink": config.url(f"incidents/{notice.slug}/"), "page_id": page_id(config),
         "incident_updates": list(reversed(rows)),
         "components": [{"id": cid, "name": config.component(cid).name,
-                        "status": statuses.get(cid, "operational")} for cid in event.components],
+                        "status": statuses.get(cid, ComponentStatus.OPERATIONAL)} for cid in event.components],
     }
     if isinstance(notice, Maintenance):
         document["scheduled_for"] = iso_utc_millis(notice.scheduled_start)
@@ -301,7 +308,7 @@ def build_request(config: Config, channel: Channel, message: Message, page: Page
         document = {"topic": parts.path.strip("/"), "title": _cut(headline(event), 250),
                     "message": plain_text(config, event, 4000).split("\n\n", 1)[1],
                     "click": event_url(config, event), "tags": [_ntfy_tag(event)],
-                    "priority": 4 if severity(event) in ("critical", "major") else 3}
+                    "priority": 4 if severity(event) in (Impact.CRITICAL, Impact.MAJOR) else 3}
         headers = JSON + ((("Authorization", f"Bearer {secrets.token}"),) if secrets.token else ())
         return HttpRequest(urlunsplit(parts._replace(path="/", query="")), _json(document), headers)
     if kind == "mastodon":

@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING, NamedTuple
 from statusgen.config import Channel, Config
 from statusgen.model import Content, Maintenance, Notice, Update
 from statusgen.state import (
-    INDICATOR_DESCRIPTIONS,
     affected_component_ids,
-    component_statuses,
-    incident_is_active,
-    maintenance_state,
-    overall_indicator,
+    page_status_at,
     public_updates,
     update_changes,
     update_ids,
 )
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS
 
 if TYPE_CHECKING:
     from statusgen.notify.ledger import ChannelRecord
@@ -156,9 +153,7 @@ class PageStatus:
 
 def page_status(config: Config, content: Content, now: datetime) -> PageStatus:
     """The overall status at `now`, as the webhook's `page` reports it (without uptime)."""
-    active = tuple(i for i in content.incidents if incident_is_active(i, now))
-    in_progress = tuple(m for m in content.maintenances if maintenance_state(m, now) == "in_progress")
-    indicator = overall_indicator(component_statuses(config, active, in_progress, now), active, in_progress, now)
+    _, indicator = page_status_at(config, content, now)
     return PageStatus(indicator, INDICATOR_DESCRIPTIONS[indicator])
 
 

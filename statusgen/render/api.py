@@ -19,18 +19,22 @@ from statusgen.render.notices import (
 )
 from statusgen.state import (
     freshness,
+    incident_api_status,
     incident_impact,
-    incident_is_active,
     last_change,
+    maintenance_api_status,
+    maintenance_closed_at,
     notice_moments,
     postmortem_updates,
+    resolved_by,
+    started_incidents,
     update_changes,
     worst_status,
 )
 from statusgen.times import iso_utc, iso_utc_millis
+from statusgen.vocabulary import Indicator
 
 RECENT_LIMIT = 50  # Statuspage lists "the 50 most recent" incidents and maintenances
-CLOSING_STATUSES = ("resolved", "postmortem")
 
 
 class StatuspageApi:
@@ -42,7 +46,7 @@ class StatuspageApi:
         self.page_id = _page_id(self.config.site.base_url)
         self.group_ids = {g.id: (f"group-{g.id}" if g.id in self.config.component_ids else g.id)
                           for g in self.config.groups}
-        self.incidents = tuple(i for i in self.content.incidents if i.started <= self.now)
+        self.incidents = started_incidents(self.content.incidents, self.now)
         self.notices = self.incidents + self.content.maintenances
         self.updated_at = last_change(self.notices, self.now)
         # when each component's status or notices last changed, at or before now
@@ -133,21 +137,6 @@ class StatuspageApi:
 
     # -- incidents and maintenance -------------------------------------------------------------
 
-    def incident_status(self, incident: Incident) -> str:
-        statuses = [u.status for u in published_updates(incident, self.now)]
-        if incident_is_active(incident, self.now):
-            return next((s for s in reversed(statuses) if s not in CLOSING_STATUSES), "investigating")
-        return statuses[-1] if statuses and statuses[-1] in CLOSING_STATUSES else "resolved"
-
-    def maintenance_status(self, maintenance: Maintenance) -> str:
-        # Statuspage has no "cancelled": a cancelled window is "completed" and is never upcoming
-        # or active; its last update says it was cancelled.
-        state = self.state.maintenance_states[maintenance.slug]
-        if state == "in_progress":
-            updates = published_updates(maintenance, self.now)
-            return "verifying" if updates and updates[-1].status == "verifying" else "in_progress"
-        return {"scheduled": "scheduled", "completed": "completed", "cancelled": "completed"}[state]
-
     def incident_updates(self, notice: Notice) -> list[dict]:
         """Newest first; each lists every component the notice touches with its status before
         and after the update (Statuspage's `affected_components`)."""
@@ -200,9 +189,8 @@ class StatuspageApi:
     def incident(self, incident: Incident) -> dict:
         updates = published_updates(incident, self.now)
         created = min([incident.started] + [u.at for u in updates[:1]])
-        resolved = incident.resolved if incident.resolved and incident.resolved <= self.now else None
-        obj = self._notice(incident, self.incident_status(incident), incident_impact(incident),
-                           created, resolved, incident.started)
+        obj = self._notice(incident, incident_api_status(incident, self.now), incident_impact(incident),
+                           created, resolved_by(incident, self.now), incident.started)
         # Statuspage's postmortem fields: the write-up (the body, else the postmortem updates'
         # messages) once a postmortem update is published.
         postmortem = postmortem_updates(incident, self.now)
@@ -213,14 +201,9 @@ class StatuspageApi:
 
     def maintenance(self, maintenance: Maintenance) -> dict:
         updates = published_updates(maintenance, self.now)
-        status = self.maintenance_status(maintenance)
         created = updates[0].at if updates else maintenance.scheduled_start
-        resolved = None
-        if self.state.maintenance_states[maintenance.slug] == "completed":
-            resolved = maintenance.actual_end
-        elif maintenance.cancelled:
-            resolved = updates[-1].at if updates else created
-        obj = self._notice(maintenance, status, "maintenance", created, resolved, maintenance.scheduled_start)
+        obj = self._notice(maintenance, maintenance_api_status(maintenance, self.now), Indicator.MAINTENANCE, created,
+                           maintenance_closed_at(maintenance, self.now), maintenance.scheduled_start)
         obj["scheduled_for"] = iso_utc_millis(maintenance.scheduled_start)
         obj["scheduled_until"] = iso_utc_millis(maintenance.scheduled_end)
         return obj

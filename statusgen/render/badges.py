@@ -13,30 +13,30 @@ import unicodedata
 from markupsafe import escape
 
 from statusgen.i18n import SOURCE_LANGUAGE, resolve_language, translations
-from statusgen.vocabulary import INDICATOR_DESCRIPTIONS, STATUS_LABELS
+from statusgen.vocabulary import INDICATOR_DESCRIPTIONS, STATUS_LABELS, ComponentStatus, Indicator
 
 LABEL_COLOUR = "#555555"
-STATUS_COLOURS = {
-    "operational": "#1a7f37",
-    "degraded_performance": "#8a5a00",
-    "partial_outage": "#b04500",
-    "major_outage": "#c4161c",
-    "under_maintenance": "#0860c4",
+STATUS_COLOURS: dict[str, str] = {
+    ComponentStatus.OPERATIONAL: "#1a7f37",
+    ComponentStatus.DEGRADED_PERFORMANCE: "#8a5a00",
+    ComponentStatus.PARTIAL_OUTAGE: "#b04500",
+    ComponentStatus.MAJOR_OUTAGE: "#c4161c",
+    ComponentStatus.UNDER_MAINTENANCE: "#0860c4",
 }
-INDICATOR_STATUS = {
-    "none": "operational",
-    "minor": "degraded_performance",
-    "major": "partial_outage",
-    "critical": "major_outage",
-    "maintenance": "under_maintenance",
+INDICATOR_STATUS: dict[str, str] = {
+    Indicator.NONE: ComponentStatus.OPERATIONAL,
+    Indicator.MINOR: ComponentStatus.DEGRADED_PERFORMANCE,
+    Indicator.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
+    Indicator.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
+    Indicator.MAINTENANCE: ComponentStatus.UNDER_MAINTENANCE,
 }
 # shields.io's own colour names, which its users know
-SHIELDS_COLOURS = {
-    "operational": "brightgreen",
-    "degraded_performance": "yellow",
-    "partial_outage": "orange",
-    "major_outage": "red",
-    "under_maintenance": "blue",
+SHIELDS_COLOURS: dict[str, str] = {
+    ComponentStatus.OPERATIONAL: "brightgreen",
+    ComponentStatus.DEGRADED_PERFORMANCE: "yellow",
+    ComponentStatus.PARTIAL_OUTAGE: "orange",
+    ComponentStatus.MAJOR_OUTAGE: "red",
+    ComponentStatus.UNDER_MAINTENANCE: "blue",
 }
 # Approximate advance widths of Verdana at 11px; textLength corrects the rest.
 _NARROW, _WIDE = set("fijlrt.,:;'!|()[] "), set("mwMW@%")

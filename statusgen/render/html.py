@@ -34,7 +34,7 @@ from statusgen.render.views import (
     paginate,
     status_schedule,
 )
-from statusgen.state import NOTHING_YET, SiteState, last_change
+from statusgen.state import NOTHING_YET, SiteState, is_over, last_change
 from statusgen.vocabulary import (
     IMPACT_LABELS,
     INDICATOR_ICONS,
@@ -133,7 +133,7 @@ def shared_context(site: Site, env: Environment, language: Language, css: Asset,
 
 def index_page(site: Site) -> PageSpec:
     config, state, views, gettext = site.config, site.state, site.views, site.gettext
-    recent = [v for v in site.ordered if v.state in ("resolved", "completed")][:RECENT_ON_INDEX]
+    recent = [v for v in site.ordered if is_over(v.state)][:RECENT_ON_INDEX]
     groups = [(config.group(g.id), [c for c in config.components if c.group == g.id]) for g in config.groups]
     return ("index.html", "index.html", {
         "active": [views[i.slug] for i in state.active_incidents],

@@ -6,12 +6,13 @@ statusgen.timeline; these are the names the renderers use for it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from statusgen.model import Notice, Update
+from statusgen.state import NOTHING_YET
 from statusgen.timeline import affected_component_ids, public_updates, update_ids  # noqa: F401
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # "nothing published yet"
+EPOCH = NOTHING_YET  # "nothing published yet"
 
 
 def published_updates(notice: Notice, now: datetime) -> tuple[Update, ...]:

@@ -11,29 +11,25 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
+from statusgen import schedule
 from statusgen.config import Component, Config
-from statusgen.model import Content, Incident, Maintenance, Notice, Update
+from statusgen.model import Content, Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.state import (
     SiteState,
     all_updates,
-    component_statuses,
     incident_impact,
-    incident_is_active,
-    maintenance_state,
-    next_change,
+    is_ongoing,
     notice_component_statuses,
-    overall_indicator,
     postmortem_updates,
     reported_changes,
+    shown_end,
 )
 from statusgen.times import iso_utc
 from statusgen.vocabulary import (
     INCIDENT_STATE_LABELS,
     INDICATOR_DESCRIPTIONS,
     MAINTENANCE_STATE_LABELS,
-    IncidentState,
-    MaintenanceState,
 )
 
 
@@ -104,21 +100,19 @@ class NoticeView:
 def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
     body = notice.body
     current = state.state_of(notice)
-    ongoing = current in (IncidentState.ACTIVE, MaintenanceState.IN_PROGRESS)
     components = tuple((config.component(cid), status)
-                       for cid, status in notice_component_statuses(notice, ongoing, state.now))
+                       for cid, status in notice_component_statuses(notice, is_ongoing(current), state.now))
     updates = all_updates(notice, state.now)
     changes = reported_changes(notice, updates)
     timeline = tuple(reversed([
         (update, tuple((config.component(c.component_id), c.old_status, c.new_status) for c in changed))
         for update, changed in zip(updates, changes)]))
+    end = shown_end(notice, current, state.now)
     if isinstance(notice, Maintenance):
-        end = notice.actual_end if current == MaintenanceState.COMPLETED else None
         return NoticeView(notice, "maintenance", current, MAINTENANCE_STATE_LABELS[current], None,
                           components, notice.scheduled_start, end, body, timeline=timeline)
-    resolved = notice.resolved if notice.resolved is not None and notice.resolved <= state.now else None
     return NoticeView(notice, "incident", current, INCIDENT_STATE_LABELS[current],
-                      incident_impact(notice), components, notice.started, resolved, body,
+                      incident_impact(notice), components, notice.started, end, body,
                       postmortem_updates(notice, state.now), timeline)
 
 
@@ -193,42 +187,8 @@ def mean_time_to_resolve(views) -> timedelta | None:
     return sum(spans, timedelta()) / len(spans)
 
 
-def status_schedule(config: Config, content: Content, now: datetime,
-                    limit: int = 12) -> list[dict]:
-    """The indicator and component statuses at each coming change, for the optional script.
-
-    Only the clock changes these (a maintenance starting or ending, a recorded end time), so the
-    page can switch on time while it stays open, until the next build.
-    """
-    # Only what has not ended by now can be active or in progress later.
-    incidents = tuple(i for i in content.incidents if i.resolved is None or i.resolved > now)
-    maintenances = tuple(m for m in content.maintenances if not m.cancelled and m.actual_end > now)
-    pending = Content(incidents, maintenances)
-    changes = []
-    previous = component_statuses(config, _active(pending, now), _in_progress(pending, now), now)
-    moment = now
-    for _ in range(limit):
-        following = next_change(pending, moment)
-        if following is None:
-            break
-        moment = following
-        active, in_progress = _active(pending, moment), _in_progress(pending, moment)
-        statuses = component_statuses(config, active, in_progress, moment)
-        indicator = overall_indicator(statuses, active, in_progress, moment)
-        changed = {cid: status for cid, status in statuses.items() if previous[cid] != status}
-        changes.append({
-            "at": iso_utc(moment),
-            "indicator": indicator,
-            "description": INDICATOR_DESCRIPTIONS[indicator],
-            "components": changed,
-        })
-        previous = statuses
-    return changes
-
-
-def _active(content: Content, moment: datetime) -> tuple[Incident, ...]:
-    return tuple(i for i in content.incidents if incident_is_active(i, moment))
-
-
-def _in_progress(content: Content, moment: datetime) -> tuple[Maintenance, ...]:
-    return tuple(m for m in content.maintenances if maintenance_state(m, moment) == MaintenanceState.IN_PROGRESS)
+def status_schedule(config: Config, content: Content, now: datetime) -> list[dict]:
+    """The coming changes (statusgen.schedule) as the optional page script reads them."""
+    return [{"at": iso_utc(change.at), "indicator": change.indicator,
+             "description": INDICATOR_DESCRIPTIONS[change.indicator], "components": change.components}
+            for change in schedule.status_schedule(config, content, now)]
