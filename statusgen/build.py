@@ -9,15 +9,16 @@ from pathlib import Path
 
 from statusgen.cache import BuildCache, Memo
 from statusgen.config import Config, load_config
-from statusgen.content import load_content
+from statusgen.content import IncidentFile, load_content, read_incident_files
 from statusgen.errors import StatusgenError
-from statusgen.folders import owned_files, refuse_sources
+from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
+from statusgen.inputs import inputs_digest, site_untouched
 from statusgen.model import Content
 from statusgen.parallel import forked_map
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import template_problems
 from statusgen.render.html import render_pages
-from statusgen.render.markdown import prerender, remember
+from statusgen.render.markdown import adopt, convert_notice, notice_texts, prerender, remember
 from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage
 from statusgen.state import SiteState, derive_state, next_change
@@ -32,17 +33,18 @@ class BuildResult:
     rendered: int  # pages rendered this time (the rest were unchanged and reused)
     written: int  # files whose bytes changed
     next_change: datetime | None
-    state: SiteState
+    state: SiteState | None  # None: nothing changed, nothing was derived
     notices: tuple[str, ...] = ()  # cache files that were ignored, and why
 
 
-def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None) -> tuple[Config, Content]:
+def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None,
+          read: tuple[list[IncidentFile], list] | None = None, after_parse=None) -> tuple[Config, Content]:
     """Validate configuration, every template and every incident file; raise StatusgenError
-    listing all problems."""
+    listing all problems. `read`: the incident files, if read_incident_files has read them."""
     config = load_config(root)
     problems = template_problems(config.root)
     try:
-        content = load_content(config, cache, jobs)
+        content = load_content(config, cache, jobs, read, after_parse)
     except StatusgenError as exc:
         raise StatusgenError(problems + exc.problems) from None
     if problems:
@@ -68,6 +70,12 @@ def rendering_problems(config: Config, content: Content, now: datetime) -> list:
     return problems
 
 
+def unchanged_site(previous: dict, inputs: str, out: Path) -> bool:
+    """The site record says the build into `out` read exactly `inputs`, and the site is untouched."""
+    return (previous.get("inputs") == inputs and previous.get("out") == str(out)
+            and site_untouched(out, previous["files"], marker_bytes(previous["files"]), MARKER))
+
+
 def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: bool = True,
           jobs: int | None = None) -> BuildResult:
     """Build the site as of `now`. With the cache, pages whose inputs are unchanged since the
@@ -75,18 +83,31 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     cache = BuildCache.for_root(root) if use_cache else BuildCache.disabled()
     out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
     refuse_sources(out, root, "output folder")
-    config, content = check(root, cache, jobs)
-    state = derive_state(config, content, now)
-    # Every Markdown text converted once, in parallel, before anything shows it: the page
-    # workers fork with the results, feeds, calendars and the API read the same ones.
+    settings = load_config(root)
+    read = read_incident_files(settings)
+    previous = cache.load("site")
+
+    def current_inputs() -> str | None:
+        if read[1] or not use_cache:
+            return None
+        return inputs_digest(root, settings.site.timezone, [key for key, *_ in read[0]], now, out)
+
+    inputs = current_inputs()
+    if inputs is not None and unchanged_site(previous, inputs, out):
+        # Everything the build reads is as it was for the site on disk, untouched since.
+        sizes = [entry[1] for entry in previous["files"].values()]
+        return BuildResult(out, len(sizes), sum(sizes), 0, 0, previous["next_change"], None, tuple(cache.notices))
+    # Every Markdown text converted once, in parallel, before anything shows it: where its file
+    # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
+    # fork with the results; feeds, calendars and the API read the same ones.
     previous_markdown = cache.load("markdown")
     remember(previous_markdown)
-    texts = (text for notice in content.notices for text in (notice.body, *(u.message for u in notice.updates))
-             if text.strip())
+    config, content = check(root, cache, jobs, read, (convert_notice, adopt))
+    state = derive_state(config, content, now)
+    texts = (text for notice in content.notices for text in notice_texts(notice))
     rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
     memo = Memo(cache.load("renders"))
     context = RenderContext(config, content, state, memo)
-    previous = cache.load("site")
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
     # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
     adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
@@ -100,7 +121,10 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
         # Each page is written as it arrives, while later ones still render.
         ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
         result = write_fresh(out, chain(ready, pages.iter_results()), owned)
-    cache.save("site", {"out": str(out), "files": result.manifest})
+    if inputs != current_inputs():
+        inputs = None  # something was edited during the build: the next one goes the whole way
+    cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs,
+                        "next_change": next_change(content, now)})
     if memo.changed:
         cache.save("renders", memo.used)
     if rendered.keys() != previous_markdown.keys():

@@ -56,7 +56,7 @@ def code_digest() -> str:
 
 def _encode(name: str, data: dict):
     if name == "site":
-        return encode_written(data["out"], data["files"])
+        return encode_written(data["out"], data["files"], data.get("inputs"), data.get("next_change"))
     if name == "markdown":
         return data  # {text key: sanitised HTML}
     if name == "renders":

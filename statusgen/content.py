@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from functools import partial
 from pathlib import Path
@@ -88,23 +89,19 @@ def scan_incident_files(root: Path) -> tuple[list[Path], Problems]:
     return sorted(found), problems
 
 
-def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None) -> Content:
-    """Read and validate every incident file; raise StatusgenError listing all problems.
+IncidentFile = tuple[str, str, str, bytes]  # (content key, source, slug, bytes)
 
-    With a cache, a file whose bytes (and the settings its validation reads) are unchanged
-    since the last run is not parsed again.
-    """
+
+def read_incident_files(config: Config) -> tuple[list[IncidentFile], list]:
+    """(every incident file in order with its content key, problems with the files found).
+
+    The key hashes the file's bytes and the settings its validation reads: equal keys, equal
+    records."""
     problems = Problems()
-    notices: list[Notice] = []
     seen: dict[str, str] = {}
-    cache = cache or BuildCache.disabled()
-    # Sixteen shards by the key's first hex digit: one changed file rewrites a sixteenth of it.
-    shards = {digit: cache.load(f"content-{digit}") for digit in "0123456789abcdef"}
-    cached = {key: notice for shard in shards.values() for key, notice in shard.items()}
-    fresh: dict[str, Notice] = {}
     # "timeline": files validated before the lifecycle rules existed are checked again
     settings = repr((config.component_ids, config.site.timezone, "timeline"))
-    files = []  # (key, source, slug, raw) in file order
+    files = []
     paths, scan_problems = scan_incident_files(config.root)
     problems.items.extend(scan_problems.items)
     for path in paths:
@@ -120,11 +117,36 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
             problems.add(source, "", str(exc))
             continue
         files.append((digest(settings, source, raw), source, slug, raw))
+    return files, problems.items
+
+
+def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None,
+                 read: tuple[list[IncidentFile], list] | None = None,
+                 after_parse: tuple[Callable[[Notice], object], Callable[[object], None]] | None = None) -> Content:
+    """Read and validate every incident file; raise StatusgenError listing all problems.
+
+    With a cache, a file whose bytes (and the settings its validation reads) are unchanged
+    since the last run is not parsed again. `read`: what read_incident_files gave, if called.
+    `after_parse`: (work, take): work(notice) runs where each file is parsed (maybe a worker
+    process) and take(its result) here, for more work on the notices in the same processes.
+    """
+    problems = Problems()
+    notices: list[Notice] = []
+    cache = cache or BuildCache.disabled()
+    # Sixteen shards by the key's first hex digit: one changed file rewrites a sixteenth of it.
+    shards = {digit: cache.load(f"content-{digit}") for digit in "0123456789abcdef"}
+    cached = {key: notice for shard in shards.values() for key, notice in shard.items()}
+    fresh: dict[str, Notice] = {}
+    files, found = read if read is not None else read_incident_files(config)
+    problems.items.extend(found)
     to_parse = [item for item in files if item[0] not in cached]
     parsed = dict(zip((item[0] for item in to_parse),
-                      forked_map([partial(_parse, source, slug, raw, config) for _, source, slug, raw in to_parse], jobs)))
+                      forked_map([partial(_parse, source, slug, raw, config, after_parse and after_parse[0])
+                                  for _, source, slug, raw in to_parse], jobs)))
     for key, _, _, _ in files:
-        notice, found = parsed[key] if key in parsed else (cached[key], [])
+        notice, found, done = parsed[key] if key in parsed else (cached[key], [], None)
+        if done is not None and after_parse is not None:
+            after_parse[1](done)
         problems.items.extend(found)
         if notice is not None:
             notices.append(notice)
@@ -141,9 +163,11 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     )
 
 
-def _parse(source: str, slug: str, raw: bytes, config: Config) -> tuple[Notice | None, list]:
+def _parse(source: str, slug: str, raw: bytes, config: Config,
+           work: Callable[[Notice], object] | None) -> tuple[Notice | None, list, object]:
     problems = Problems()
-    return parse_notice(source, slug, raw, config, problems), problems.items
+    notice = parse_notice(source, slug, raw, config, problems)
+    return notice, problems.items, work(notice) if work is not None and notice is not None else None
 
 
 _OPENING = re.compile(r"\A\ufeff?(\s*)---[ \t]*\r?\n")

@@ -55,8 +55,9 @@ class ForkedMap:
     def iter_results(self) -> Iterator:
         """The values in order, each as soon as it (and those before it) are done."""
         if self.jobs:
-            for future in self.futures:
-                yield from future.result()
+            while self.futures:
+                # Let go of each batch once given out: a site's pages are not all kept in memory.
+                yield from self.futures.pop(0).result()
         else:
             for function in self.work:
                 yield function()

@@ -144,17 +144,21 @@ def decode_output(data):
         raise InvalidRecord("expected an output") from None
 
 
-def encode_written(out: str, files: dict) -> dict:
-    return {"out": out, "files": {path: list(entry) for path, entry in files.items()}}
+def encode_written(out: str, files: dict, inputs: str | None = None, next_change: datetime | None = None) -> dict:
+    return {"out": out, "files": {path: list(entry) for path, entry in files.items()},
+            "inputs": inputs, "next_change": _iso(next_change)}
 
 
 def decode_written(data) -> dict:
-    """{"out": folder, "files": {path: (page key or None, size, mtime_ns, inode)}}"""
-    _check(isinstance(data, dict) and set(data) == {"out", "files"}, "expected a site record")
+    """{"out": folder, "files": {path: (page key or None, size, mtime_ns, inode)}, "inputs": the
+    digest of the build's inputs (statusgen.inputs) or None, "next_change": time or None}"""
+    _check(isinstance(data, dict) and set(data) in ({"out", "files"}, {"out", "files", "inputs", "next_change"}),
+           "expected a site record")  # 0.1.0's record (statusgen.legacy) has no inputs
     files = data["files"]
     _check(isinstance(files, dict), "expected files")
     decoded = {}
     for path, entry in files.items():
         _check(isinstance(entry, list) and len(entry) == 4, "expected [key, size, time, inode]")
         decoded[path] = (_text(entry[0], nullable=True), *(_int(v) for v in entry[1:]))
-    return {"out": _text(data["out"]), "files": decoded}
+    return {"out": _text(data["out"]), "files": decoded, "inputs": _text(data.get("inputs"), nullable=True),
+            "next_change": _time(data.get("next_change"), nullable=True)}

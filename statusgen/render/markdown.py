@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from importlib.metadata import version
 
@@ -98,6 +98,22 @@ def prerender(texts: Iterable[str], run: Callable[[Sequence[Callable[[], str]]],
     for (key, _), html in zip(missing, run([_Convert(text) for _, text in missing])):
         _MEMO[key] = html
     return {key: _MEMO[key] if key in _MEMO else _LOADED[key] for key in keys}
+
+
+def notice_texts(notice) -> Iterator[str]:
+    """The notice's Markdown: its body and each update's message (the empty ones have no HTML)."""
+    return (text for text in (notice.body, *(u.message for u in notice.updates)) if text.strip())
+
+
+def convert_notice(notice) -> dict[str, str]:
+    """{text key: HTML} of the notice's texts not yet in the memo, converted here (in the
+    process that parsed the notice, see statusgen.content.load_content); `adopt` takes them in."""
+    keys = {text_key(text): text for text in notice_texts(notice)}
+    return {key: _convert(text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED}
+
+
+def adopt(converted: dict[str, str]) -> None:
+    _MEMO.update(converted)
 
 
 class _Convert:

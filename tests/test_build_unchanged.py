@@ -1,0 +1,127 @@
+"""A rebuild whose every input is as it was for the site on disk writes nothing and swaps
+nothing; any input edited, even keeping its size and time, or a site file touched, means the
+whole build, byte-identical to a cold one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import cli_process
+from tests.conftest import DEMO_NOW
+from tests.test_build_cache import LATER, build, cold, snapshot
+
+
+def folder_id(site: Path) -> int:
+    """The output folder's inode: every whole build swaps a new folder in."""
+    return site.stat().st_ino
+
+
+def test_a_rebuild_with_nothing_changed_writes_and_swaps_nothing(demo, tmp_path):
+    build(demo)
+    site = demo.root / "site"
+    before, files = folder_id(site), snapshot(site)
+    output = build(demo)
+    assert "0 pages rendered, 0 files changed" in output
+    assert "Next change:" in output  # the recorded one, as the whole build printed it
+    assert folder_id(site) == before
+    assert snapshot(site) == files == cold(demo, tmp_path)
+    assert not (demo.root / ".site.statusgen-build").exists()
+    build(demo, LATER)  # a new `now` is a new input
+    assert folder_id(site) != before
+    assert snapshot(site) == cold(demo, tmp_path, LATER)
+
+
+def edit_keeping_size_and_time(path: Path, old: str, new: str) -> None:
+    assert len(old.encode()) == len(new.encode())
+    info = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
+def process_build(repo, *extra: str) -> Path:
+    """A build in a fresh process: a long-lived one keeps compiled templates and catalogs, which
+    it checks by time only (`serve` and the in-process CLI of these tests)."""
+    result = cli_process.run("build", "--root", str(repo.root), "--now", DEMO_NOW, *extra)
+    assert result.returncode == 0, result.stderr
+    return Path(extra[-1]) if extra else repo.root / "site"
+
+
+CATALOG = """
+    msgid ""
+    msgstr ""
+    "Content-Type: text/plain; charset=UTF-8\\n"
+
+    msgid "Operational"
+    msgstr "Running"
+"""
+
+
+@pytest.mark.parametrize("relative, old, new, page, shown", [
+    ("incidents/2026-08-28-cdn-errors.md", "title: Intermittent", "title: Occasional  ",
+     "incidents/2026-08-28-cdn-errors/index.html", "Occasional"),
+    ("statusgen.toml", 'title = "Acme Status"', 'title = "Acne Status"', "index.html", "Acne Status"),
+    ("templates/base.html", "at least every 30 minutes", "at least every 20 minutes", "index.html",
+     "every 20 minutes"),
+    ("locale/en.po", 'msgstr "Running"', 'msgstr "Working"', "index.html", "Working"),
+])
+def test_an_input_edited_keeping_its_size_and_time_is_seen(demo, tmp_path, relative, old, new, page, shown):
+    demo.write("locale/en.po", CATALOG)
+    process_build(demo)
+    before = folder_id(demo.root / "site")
+    assert shown not in demo.read(page)
+    edit_keeping_size_and_time(demo.root / relative, old, new)
+    process_build(demo)
+    assert folder_id(demo.root / "site") != before
+    assert shown in demo.read(page)
+    assert snapshot(demo.root / "site") == snapshot(process_build(demo, "--no-cache", "--out", str(tmp_path / "cold")))
+
+
+def test_a_site_file_removed_or_touched_means_the_whole_build(demo, tmp_path):
+    build(demo)
+    site = demo.root / "site"
+    (site / "feed.atom").unlink()
+    build(demo)
+    assert snapshot(site) == cold(demo, tmp_path)
+    before = folder_id(site)
+    page = site / "index.html"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
+    build(demo)
+    assert folder_id(site) != before
+    assert snapshot(site) == cold(demo, tmp_path)
+
+
+def test_a_linked_template_is_never_vouched_for(demo, tmp_path):
+    kept = demo.root / "theme-sources" / "base.html"
+    kept.parent.mkdir()
+    (demo.root / "templates" / "base.html").rename(kept)
+    (demo.root / "templates" / "base.html").symlink_to(kept)
+    build(demo)
+    before = folder_id(demo.root / "site")
+    build(demo)
+    assert folder_id(demo.root / "site") != before  # no shortcut: the whole build
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path)
+
+
+def test_the_same_inputs_into_another_folder_build_there(demo, tmp_path):
+    build(demo)
+    build(demo, DEMO_NOW, "--out", str(tmp_path / "elsewhere"))
+    assert snapshot(tmp_path / "elsewhere") == snapshot(demo.root / "site")
+
+
+def test_notices_from_the_cache_without_their_html_are_converted_after_parsing(demo, tmp_path):
+    """Markdown is converted where a file is parsed; a notice read from the cache whose HTML is
+    not there (markdown.json removed) is converted afterwards, the same bytes either way."""
+    build(demo)
+    (demo.root / ".statusgen-cache" / "markdown.json").unlink()
+    edit_keeping_size_and_time(demo.root / "incidents/2026-08-28-cdn-errors.md", "title: Intermittent",
+                               "title: Occasional  ")
+    build(demo, LATER)
+    assert "Occasional" in demo.read("incidents/2026-08-28-cdn-errors/index.html")
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    assert (demo.root / ".statusgen-cache" / "markdown.json").is_file()
