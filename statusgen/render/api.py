@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from urllib.parse import urlparse
 
+from statusgen.i18n import N_
 from statusgen.model import Incident, Maintenance, Notice
 from statusgen.render.notices import (
     affected_component_ids,
@@ -34,6 +35,19 @@ from statusgen.state import (
 from statusgen.times import iso_utc, iso_utc_millis
 from statusgen.vocabulary import Indicator
 
+# Every file under api/v2/ with what it holds, in the order the subscribe page lists them.
+API_FILES = {
+    "summary.json": N_("Everything on the front page: status, components, unresolved incidents, maintenance"),
+    "status.json": N_("The overall indicator and its description"),
+    "components.json": N_("Every component and its current status"),
+    "incidents.json": N_("Recent incidents with their updates"),
+    "incidents/unresolved.json": N_("Incidents not yet resolved"),
+    "scheduled-maintenances.json": N_("Recent and coming maintenance"),
+    "scheduled-maintenances/upcoming.json": N_("Maintenance not yet started"),
+    "scheduled-maintenances/active.json": N_("Maintenance in progress"),
+    "uptime.json": N_("Uptime of every component over the window, day by day (statusgen's own)"),
+    "freshness.json": N_("When this copy of the site was built (statusgen's own)"),
+}
 RECENT_LIMIT = 50  # Statuspage lists "the 50 most recent" incidents and maintenances
 
 

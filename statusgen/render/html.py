@@ -19,6 +19,7 @@ from markupsafe import Markup
 from statusgen.config import Component, Config
 from statusgen.i18n import N_, Language, resolve_language, translations
 from statusgen.model import Content
+from statusgen.render.api import API_FILES
 from statusgen.render.assets import Asset, static_file, theme_assets
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import environment, override_dir
@@ -47,18 +48,6 @@ from statusgen.vocabulary import (
 PER_PAGE = 50
 RECENT_ON_INDEX = 5
 UPCOMING_ON_INDEX = 10  # the soonest; the calendar and the API list them all
-API_FILES = (
-    ("api/v2/summary.json", N_("Everything on the front page: status, components, unresolved incidents, maintenance")),
-    ("api/v2/status.json", N_("The overall indicator and its description")),
-    ("api/v2/components.json", N_("Every component and its current status")),
-    ("api/v2/incidents.json", N_("Recent incidents with their updates")),
-    ("api/v2/incidents/unresolved.json", N_("Incidents not yet resolved")),
-    ("api/v2/scheduled-maintenances.json", N_("Recent and coming maintenance")),
-    ("api/v2/scheduled-maintenances/upcoming.json", N_("Maintenance not yet started")),
-    ("api/v2/scheduled-maintenances/active.json", N_("Maintenance in progress")),
-    ("api/v2/uptime.json", N_("Uptime of every component over the window, day by day (statusgen's own)")),
-    ("api/v2/freshness.json", N_("When this copy of the site was built (statusgen's own)")),
-)
 
 
 @dataclass(frozen=True)
@@ -198,7 +187,7 @@ def _pages_of_component(site: Site, component: Component, listed: list[NoticeVie
 
 def subscribe_page(site: Site) -> PageSpec:
     return ("subscribe/index.html", "subscribe.html",
-            {"api_files": [(path, site.gettext(what)) for path, what in API_FILES]})
+            {"api_files": [(f"api/v2/{name}", site.gettext(what)) for name, what in API_FILES.items()]})
 
 
 def embed_page() -> PageSpec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,13 @@ def test_demo_site_api_files_match_the_statuspage_v2_schema(demo):
     assert written == sorted(API_FILES)
     for name in API_FILES:
         validate(name, load(site, name))
+
+
+def test_subscribe_page_lists_exactly_the_api_files_written(demo):
+    site = demo.build(DEMO_NOW)
+    written = sorted(str(p.relative_to(site / "api" / "v2")) for p in (site / "api" / "v2").rglob("*.json"))
+    page = (site / "subscribe" / "index.html").read_text(encoding="utf-8")
+    assert sorted(set(re.findall(r"api/v2/([a-z/.-]+\.json)", page))) == written
 
 
 def test_statuses_and_lists_for_a_small_corpus_at_a_fixed_now(repo):
