@@ -84,13 +84,14 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
     refuse_sources(out, root, "output folder")
     settings = load_config(root)
-    read = read_incident_files(settings)
+    sources, unreadable = read_incident_files(settings)
+    keys = [key for key, *_ in sources]
     previous = cache.load("site")
 
     def current_inputs() -> str | None:
-        if read[1] or not use_cache:
+        if unreadable or not use_cache:
             return None
-        return inputs_digest(root, settings.site.timezone, [key for key, *_ in read[0]], now, out)
+        return inputs_digest(root, settings.site.timezone, keys, now, out)
 
     inputs = current_inputs()
     if inputs is not None and unchanged_site(previous, inputs, out):
@@ -102,7 +103,8 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     # fork with the results; feeds, calendars and the API read the same ones.
     previous_markdown = cache.load("markdown")
     remember(previous_markdown)
-    config, content = check(root, cache, jobs, read, (convert_notice, adopt))
+    config, content = check(root, cache, jobs, (sources, unreadable), (convert_notice, adopt))
+    del sources  # their bytes: not kept through the build, nor in every worker process forked later
     state = derive_state(config, content, now)
     texts = (text for notice in content.notices for text in notice_texts(notice))
     rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
