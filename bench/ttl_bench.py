@@ -4,13 +4,15 @@
     python bench/ttl_bench.py --quick    # 100 notices
     python bench/ttl_bench.py 2000       # another size
 
-Prepares, untimed: bench/generate.py's repository as a git repository (the "origin"), built
-and published once to moto's S3 server on 127.0.0.1, and its `.statusgen-cache/` put aside,
-as actions/cache saves it at the end of a run; then one new update to an ongoing incident,
-committed to the origin. Then times what the next CI run does: a fresh `git clone`, the
-saved cache copied in (what actions/cache restores), `statusgen build` and `statusgen
-publish`, each a separate process as in CI. For comparison, the same clone is then built
-once more without the cache. Seconds are wall-clock on this machine: a trend, asserted nowhere.
+Prepares, untimed: bench/generate.py's repository as a git repository (the "origin"); a CI
+run's checkout of it, built and published once to moto's S3 server on 127.0.0.1, with its
+`.statusgen-cache/` and `site/` put aside as the workflow's actions/cache step saves them, the
+checkout then removed; then one new update to an ongoing incident, committed to the origin.
+Then times what the next CI run does: a fresh `git clone` at the same path (a runner's
+workspace path does not change), the saved folders copied in (what actions/cache restores;
+every file a copy), `statusgen build` and `statusgen publish`, each a separate process as in
+CI. For comparison, the same clone is then built once more without the cache or the site.
+Seconds are wall-clock on this machine: a trend, asserted nowhere.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from run import NOW_TEXT, add_update, statusgen  # noqa: E402
 
 BUCKET = "ttl-status"
 CACHE = ".statusgen-cache"
+SAVED = (CACHE, "site")  # what the workflow's actions/cache step saves and restores
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "init.defaultBranch=main",
        "-c", "commit.gpgsign=false"]
 
@@ -50,7 +53,7 @@ def timed(cmd: list, cwd: Path | None = None) -> tuple[float, str]:
     return seconds, result.stdout + result.stderr
 
 
-def prepare(origin: Path, n: int, url: str, saved_cache: Path) -> None:
+def prepare(origin: Path, n: int, url: str, checkout: Path, saved: Path) -> None:
     generate(origin, n)
     (origin / ".gitignore").write_text("/site/\n/.statusgen-cache/\n", encoding="utf-8")
     with open(origin / "statusgen.toml", "a", encoding="utf-8") as config:
@@ -58,9 +61,12 @@ def prepare(origin: Path, n: int, url: str, saved_cache: Path) -> None:
     git("init", "-q", cwd=origin)
     git("add", "-A", cwd=origin)
     git("commit", "-q", "-m", "status repository", cwd=origin)
-    timed([statusgen(), "build", "--root", str(origin), "--now", NOW_TEXT])
-    timed([statusgen(), "publish", "--root", str(origin)])
-    shutil.copytree(origin / CACHE, saved_cache)
+    git("clone", "-q", origin.as_uri(), str(checkout), cwd=origin)
+    timed([statusgen(), "build", "--root", str(checkout), "--now", NOW_TEXT])
+    timed([statusgen(), "publish", "--root", str(checkout)])
+    for folder in SAVED:
+        shutil.copytree(checkout / folder, saved / folder, symlinks=True)
+    shutil.rmtree(checkout)
     add_update(origin)
     git("commit", "-q", "-am", "one new update", cwd=origin)
 
@@ -85,25 +91,26 @@ def main(argv: list[str]) -> None:
 
     with tempfile.TemporaryDirectory(prefix="statusgen-ttl-", dir=args.workdir) as tmp:
         work = Path(tmp)
-        origin, clone, saved_cache = work / "origin", work / "clone", work / "saved-cache"
+        origin, clone, saved = work / "origin", work / "clone", work / "saved"
         print(f"statusgen time-to-live benchmark, {n} notices, {os.cpu_count()} cores, --now {NOW_TEXT}")
-        prepare(origin, n, url, saved_cache)
-        cache_mb = sum(p.stat().st_size for p in saved_cache.rglob("*") if p.is_file()) / 1e6
+        prepare(origin, n, url, clone, saved)
+        saved_mb = sum(p.stat().st_size for p in saved.rglob("*") if p.is_file()) / 1e6
 
         steps = []
         # file:// makes git pack and send the objects as from a remote, not hard-link them.
         steps.append(("git clone", timed(["git", "clone", "-q", origin.as_uri(), str(clone)])[0]))
         start = time.perf_counter()
-        shutil.copytree(saved_cache, clone / CACHE)
-        steps.append((f"restore {CACHE}/ ({cache_mb:.1f} MB)", time.perf_counter() - start))
+        for folder in SAVED:
+            shutil.copytree(saved / folder, clone / folder, symlinks=True)
+        steps.append((f"restore {CACHE}/, site/ ({saved_mb:.0f} MB)", time.perf_counter() - start))
         seconds, built = timed([statusgen(), "build", "--root", str(clone), "--now", NOW_TEXT])
         steps.append(("statusgen build", seconds))
         seconds, published = timed([statusgen(), "publish", "--root", str(clone)])
         steps.append(("statusgen publish", seconds))
 
         for label, seconds in steps:
-            print(f"{label:<34}{seconds:>8.2f} s")
-        print(f"{'total':<34}{sum(s for _, s in steps):>8.2f} s")
+            print(f"{label:<42}{seconds:>8.2f} s")
+        print(f"{'total':<42}{sum(s for _, s in steps):>8.2f} s")
         summary = re.search(r"bench: (\d+) uploaded, (\d+) deleted, (\d+) unchanged, ([^,]+)", published)
         notice = [line for line in built.splitlines() if CACHE in line]
         print(f"build: {built.splitlines()[0] if built else ''}")

@@ -122,7 +122,7 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
         outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
         # Each page is written as it arrives, while later ones still render.
         ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
-        result = write_fresh(out, chain(ready, pages.iter_results()), owned)
+        result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
     if inputs != current_inputs():
         inputs = None  # something was edited during the build: the next one goes the whole way
     cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs,

@@ -116,7 +116,7 @@ def _all_recorded(folder: Path, present: list[str], record: dict) -> bool:
             stat = os.stat(folder / relative, follow_symlinks=False)
         except OSError:
             return False
-        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != tuple(entry[1:]):
+        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != tuple(entry[1:4]):
             return False
     return True
 

@@ -105,7 +105,7 @@ def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str) -> b
     """Every file the previous build recorded is still there as it was written (same size, time
     and inode), and so is the folder's marker."""
     folder = str(out)
-    for relative, (_, size, mtime_ns, inode) in files.items():
+    for relative, (_, size, mtime_ns, inode, *_) in files.items():
         try:
             info = os.lstat(output_path_text(folder, relative))
         except OSError:

@@ -150,7 +150,8 @@ def encode_written(out: str, files: dict, inputs: str | None = None, next_change
 
 
 def decode_written(data) -> dict:
-    """{"out": folder, "files": {path: (page key or None, size, mtime_ns, inode)}, "inputs": the
+    """{"out": folder, "files": {path: (page key or None, size, mtime_ns, inode, SHA-256 of the
+    bytes or None)}, "inputs": the
     digest of the build's inputs (statusgen.inputs) or None, "next_change": time or None}"""
     _check(isinstance(data, dict) and set(data) in ({"out", "files"}, {"out", "files", "inputs", "next_change"}),
            "expected a site record")  # 0.1.0's record (statusgen.legacy) has no inputs
@@ -158,7 +159,9 @@ def decode_written(data) -> dict:
     _check(isinstance(files, dict), "expected files")
     decoded = {}
     for path, entry in files.items():
-        _check(isinstance(entry, list) and len(entry) == 4, "expected [key, size, time, inode]")
-        decoded[path] = (_text(entry[0], nullable=True), *(_int(v) for v in entry[1:]))
+        # 0.1.0 recorded no content hash: [key, size, time, inode]
+        _check(isinstance(entry, list) and len(entry) in (4, 5), "expected [key, size, time, inode, hash]")
+        decoded[path] = (_text(entry[0], nullable=True), *(_int(v) for v in entry[1:4]),
+                         _text(entry[4] if len(entry) > 4 else None, nullable=True))
     return {"out": _text(data["out"]), "files": decoded, "inputs": _text(data.get("inputs"), nullable=True),
             "next_change": _time(data.get("next_change"), nullable=True)}

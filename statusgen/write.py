@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import sys
@@ -34,7 +35,8 @@ class WriteResult:
     bytes: int
     rendered: int  # pages rendered (the others were reused)
     written: int  # files whose bytes changed
-    manifest: dict  # path -> (page key or None, size, mtime_ns, inode) of each file on disk
+    # path -> (page key or None, size, mtime_ns, inode, SHA-256 of a keyed page's bytes or None)
+    manifest: dict
 
 
 def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[str] | None = None) -> WriteResult:
@@ -43,14 +45,15 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[s
 
 
 def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
-                owned: set[str] | None = None) -> WriteResult:
+                owned: set[str] | None = None, previous: dict | None = None) -> WriteResult:
     """Write a whole site into a new folder and swap it in, each file as soon as it is ready
     (pages can arrive from worker processes while earlier ones are written). `owned` lists the
-    files of the current folder that statusgen wrote; any other file there is kept."""
+    files of the current folder that statusgen wrote; any other file there is kept. `previous`
+    is the record of the folder's files (WriteResult.manifest of the build that wrote them)."""
     out = Path(out).resolve()
     with _Staging(out) as area:
         try:
-            return area.fill(items, owned or set())
+            return area.fill(items, owned or set(), previous or {})
         except OSError as exc:
             where = exc.filename or out
             raise StatusgenError(f"cannot write the site: {where}: {exc.strerror or exc}; "
@@ -130,7 +133,7 @@ class _Staging:
         for path in leftovers:
             _remove_tree(path)
 
-    def fill(self, items, owned: set[str]) -> WriteResult:
+    def fill(self, items, owned: set[str], previous: dict) -> WriteResult:
         staging = tempfile.mkdtemp(prefix="new-", dir=self.holding)
         base, old_base = staging, str(self.out)
         manifest, total, rendered, written = {}, 0, 0, 0
@@ -154,7 +157,8 @@ class _Staging:
                 raise OSError(exc.errno, exc.strerror, old) from None
             total += stat.st_size
             # Recorded as the file will be once swapped in: a rename keeps inode and time.
-            manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino,
+                                  _content_hash(key, data, previous.get(relative), target))
         if os.path.isdir(old_base):
             for relative in files_under(old_base):
                 if relative not in manifest and relative not in owned:
@@ -250,14 +254,39 @@ def _carry(source: str, target: str) -> None:
 
 
 def _key_on_disk(recorded, path: str) -> str | None:
-    """The key of the page the previous build wrote at `path`, if that file is still untouched."""
+    """The key of the page the previous build wrote at `path`, if that file still holds what was
+    written: untouched (same size, time and inode), or a copy with the same bytes, as when CI
+    restores the output folder from its cache into a fresh checkout."""
     if recorded is None or recorded[0] is None:
         return None
     try:
         stat = os.lstat(path)
     except OSError:
         return None
-    return recorded[0] if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:]) else None
+    if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:4]):
+        return recorded[0]
+    if len(recorded) > 4 and recorded[4] is not None and stat.st_size == recorded[1] and S_ISREG(stat.st_mode):
+        return recorded[0] if _file_sha256(path) == recorded[4] else None
+    return None
+
+
+def _content_hash(key: str | None, data: bytes | None, recorded, path: str) -> str | None:
+    """The SHA-256 of a keyed page's bytes (only keyed pages are ever reused)."""
+    if key is None:
+        return None
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
+    if recorded is not None and len(recorded) > 4 and recorded[4] is not None:
+        return recorded[4]  # the bytes this build reused were checked against it
+    return _file_sha256(path)
+
+
+def _file_sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _same_bytes(path: str, data: bytes) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,25 @@ def test_a_file_changed_on_disk_is_rendered_again_not_trusted(demo, tmp_path):
     built = snapshot(demo.root / "site")
     assert built.pop("stray.html") == b"not written by statusgen"  # never statusgen's to delete
     assert built == cold(demo, tmp_path)
+
+
+def test_a_site_restored_as_a_copy_is_reused_by_its_bytes(demo, tmp_path):
+    """CI restores site/ with the build cache into a fresh checkout: every file is a copy (new
+    inode and time) with the same bytes, so nothing needs rendering again, except a page whose
+    bytes differ from what was recorded, even at the same size."""
+    build(demo)
+    site = demo.root / "site"
+    saved = tmp_path / "saved-site"
+    shutil.copytree(site, saved, copy_function=shutil.copyfile)
+    shutil.rmtree(site)
+    shutil.copytree(saved, site, copy_function=shutil.copyfile)
+    altered = site / "incidents" / "2026-11-20-api-errors" / "index.html"
+    data = altered.read_bytes()
+    altered.write_bytes(data.replace(b"<title>", b"<titlf>", 1))
+    assert altered.stat().st_size == len(data)
+    output = build(demo)
+    assert "1 pages rendered" in output
+    assert snapshot(site) == cold(demo, tmp_path)
 
 
 def test_template_override_change_re_renders_pages(demo, tmp_path):

@@ -128,8 +128,9 @@ def test_release_workflow_builds_once_and_publishes_by_trusted_publishing():
 
 
 def test_user_workflow_restores_and_saves_the_build_cache_before_each_build():
-    """Each job restores the newest `.statusgen-cache/` of the same statusgen version and
-    requirements.txt and saves its own under a key that changes every run (so it is saved again)."""
+    """Each job restores the newest `.statusgen-cache/` and `site/` of the same statusgen version
+    and requirements.txt and saves its own under a key that changes every run (so it is saved
+    again)."""
     workflow = load(USER_WORKFLOW.read_text(encoding="utf-8"))
     for job in workflow["jobs"].values():
         job_steps = job["steps"]
@@ -140,7 +141,7 @@ def test_user_workflow_restores_and_saves_the_build_cache_before_each_build():
         assert version < cache < runs.index("statusgen build")
         assert "$GITHUB_OUTPUT" in job_steps[version]["run"] and "statusgen.__version__" in job_steps[version]["run"]
         settings = job_steps[cache]["with"]
-        assert settings["path"] == ".statusgen-cache"
+        assert settings["path"].split() == [".statusgen-cache", "site"]
         prefix = "statusgen-${{ steps.statusgen.outputs.version }}-${{ hashFiles('requirements.txt') }}-"
         assert settings["restore-keys"].strip() == prefix
         assert settings["key"].startswith(prefix) and "${{ github.run_id }}" in settings["key"]
