@@ -37,11 +37,11 @@ class PendingPage:
 class KeyedRenderer:
     """Renders templates with a shared context and computes each page's input key."""
 
-    def __init__(self, env: Environment, shared: dict):
+    def __init__(self, env: Environment, shared: dict, remembered: ViewDigests | None = None):
         self.env, self.shared = env, shared
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._digests = _Digests()
+        self._digests = _Digests(remembered)
 
     def page(self, template: str, extra: dict) -> PendingPage:
         self._template_closure(template)  # here, before any fork: worker processes inherit it
@@ -124,12 +124,17 @@ def _plain_digest(value) -> str | None:
         return None
 
 
+# (view, compute its digest) -> its digest, maybe remembered from an earlier build
+ViewDigests = Callable[[NoticeView, Callable[[], str]], str]
+
+
 class _Digests:
     """Digests of pickled values, where each notice's view is pickled once per process however
     many pages list it: a list of views pickles as the list of their digests."""
 
-    def __init__(self):
+    def __init__(self, remembered: ViewDigests | None = None):
         self._views: dict[int, tuple[NoticeView, str]] = {}  # id -> (the view, kept alive; digest)
+        self._remembered = remembered
 
     def of(self, value) -> str | None:
         if type(value) is NoticeView:
@@ -147,7 +152,10 @@ class _Digests:
     def view(self, view: NoticeView) -> str:
         known = self._views.get(id(view))
         if known is None:
-            known = self._views[id(view)] = (view, digest("view", pickle.dumps(view, protocol=5)))
+            def compute() -> str:
+                return digest("view", pickle.dumps(view, protocol=5))
+            value = self._remembered(view, compute) if self._remembered is not None else compute()
+            known = self._views[id(view)] = (view, value)
         return known[1]
 
 
