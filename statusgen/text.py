@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 # Line and paragraph separators: legal in XML, but they break a one-line field like \n does.
 _LINE_BREAKS = {"\u2028", "\u2029"}
 _NONCHARACTERS = {"\ufffe", "\uffff"}
+# Every character the loop in bad_character can refuse (Cc and Cs are fixed ranges in Unicode):
+# most text has none, and one regex search finds that far faster than a loop in Python.
+_SUSPECT = {False: re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]"),
+            True: re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]")}
 
 _shown = reprlib.Repr()
 _shown.maxstring = 80
@@ -36,6 +40,8 @@ def bad_character(text: str, multiline: bool = False) -> str | None:
     One-line text allows no control characters at all; multi-line text allows line feeds and
     tabs. Windows line endings are expected to be normalised (`normalise_lines`) before.
     """
+    if _SUSPECT[multiline].search(text) is None:
+        return None
     for position, char in enumerate(text, 1):
         category = unicodedata.category(char)
         if multiline and char in "\n\t":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from statusgen.i18n import Language, formats, resolve_language, translations
 from statusgen.render.markdown import render_markdown
@@ -21,8 +21,17 @@ def install_filters(env: Environment, language: Language) -> None:
     def no_data() -> str:
         return gettext("no data")
 
+    times: dict[tuple, Markup] = {}  # a moment shows on several pages (notice, component, history)
+
+    def time_filter(moment: datetime, tz) -> Markup:
+        key = (moment, tz)
+        shown = times.get(key)
+        if shown is None:
+            shown = times[key] = time_element(moment, tz, language)
+        return shown
+
     env.filters.update(
-        time=lambda moment, tz: time_element(moment, tz, language),
+        time=time_filter,
         local_time=lambda moment, tz: local_time(moment, tz, language),
         duration=cldr.duration,
         exact_duration=cldr.exact_duration,
@@ -42,7 +51,7 @@ def local_time(moment: datetime, tz, language: Language = ENGLISH) -> str:
 
 
 def time_element(moment: datetime, tz, language: Language = ENGLISH) -> Markup:
-    return Markup('<time datetime="{}">{}</time>').format(iso_utc(moment), local_time(moment, tz, language))
+    return Markup(f'<time datetime="{escape(iso_utc(moment))}">{escape(local_time(moment, tz, language))}</time>')
 
 
 def format_percent(value: float | None, decimals: int = 3, no_data: str = "no data") -> str:
