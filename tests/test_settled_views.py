@@ -90,3 +90,18 @@ def test_time_passing_a_notices_last_time_is_seen(demo, tmp_path):
         site = build(demo, now)
         assert snapshot(site) == snapshot(build(demo, now, "--no-cache", "--out", str(tmp_path / now)))
     assert (demo.root / "site" / window).read_bytes() != before
+
+
+def test_a_template_that_starts_including_another_is_keyed_by_both(demo, tmp_path):
+    # What a template reads is remembered by its source (render/pages.py KeyedRenderer._names):
+    # a new include must be followed, and the included file's edits seen.
+    demo.write("templates/_notice.html", "<p>Notice one</p>")
+    build(demo, DEMO_NOW)
+    edit(demo, "templates/base.html", "while an incident is open.</p>",
+         'while an incident is open.</p>{% include "_notice.html" %}')
+    site = build(demo, DEMO_NOW)
+    assert "Notice one" in (site / "incidents/2026-08-28-cdn-errors/index.html").read_text(encoding="utf-8")
+    edit(demo, "templates/_notice.html", "Notice one", "Notice two")
+    build(demo, DEMO_NOW)
+    assert "Notice two" in (site / "incidents/2026-08-28-cdn-errors/index.html").read_text(encoding="utf-8")
+    assert snapshot(site) == snapshot(build(demo, DEMO_NOW, "--no-cache", "--out", str(tmp_path / "cold")))

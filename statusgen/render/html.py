@@ -76,7 +76,8 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     site = site_views(context, translations(language).gettext)
     pages = [index_page(site), *history_pages(site), *incident_pages(site), *component_pages(site),
              subscribe_page(site), embed_page()]
-    renderer = KeyedRenderer(env, shared_context(site, env, language, css, js), settled_view_digests(context))
+    renderer = KeyedRenderer(env, shared_context(site, env, language, css, js), settled_view_digests(context),
+                             context.memo)
     outputs: dict[str, bytes | PendingPage] = {}
     for path, template, extra in pages:
         outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),

@@ -10,15 +10,17 @@ computed (a dynamic template name, a value that does not pickle) the page is alw
 from __future__ import annotations
 
 import io
+import json
 import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
+import jinja2
 from jinja2 import Environment, TemplateSyntaxError, meta
 
 from statusgen import __version__
-from statusgen.cache import digest
+from statusgen.cache import Memo, digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
 from statusgen.render.environment import template_location, template_source
@@ -37,8 +39,9 @@ class PendingPage:
 class KeyedRenderer:
     """Renders templates with a shared context and computes each page's input key."""
 
-    def __init__(self, env: Environment, shared: dict, remembered: ViewDigests | None = None):
-        self.env, self.shared = env, shared
+    def __init__(self, env: Environment, shared: dict, remembered: ViewDigests | None = None,
+                 memo: Memo | None = None):
+        self.env, self.shared, self.memo = env, shared, memo
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._digests = _Digests(remembered)
@@ -91,6 +94,29 @@ class KeyedRenderer:
                 self._bases[template, own] = digest(*parts)
         return self._bases[template, own]
 
+    def _names(self, source: str) -> tuple[set[str], list[str | None]]:
+        """(the names a template source leaves undeclared, the templates it names: None for a
+        dynamic name), from the previous build when the same source was read by the same Jinja."""
+        def compute() -> bytes:
+            ast = self.env.parse(source)
+            found = [sorted(meta.find_undeclared_variables(ast)), list(meta.find_referenced_templates(ast))]
+            return json.dumps(found).encode()
+
+        if self.memo is None:
+            remembered = compute()
+        else:
+            remembered = self.memo.get(digest("template names", jinja2.__version__, source), compute)
+        try:
+            undeclared, references = json.loads(remembered)
+            if (isinstance(undeclared, list) and isinstance(references, list)
+                    and all(isinstance(n, str) for n in undeclared)
+                    and all(r is None or isinstance(r, str) for r in references)):
+                return set(undeclared), references
+        except (ValueError, TypeError):
+            pass
+        undeclared, references = json.loads(compute())  # a damaged entry: not trusted
+        return set(undeclared), references
+
     def _template_closure(self, template: str):
         """(names the template and everything it pulls in may read, digest of their sources)."""
         if template not in self._closure:
@@ -105,9 +131,9 @@ class KeyedRenderer:
                     seen.add(name)
                     source, _ = template_source(self.env, name)
                     sources += [name, source]
-                    ast = self.env.parse(source)
-                    names |= meta.find_undeclared_variables(ast)
-                    for referenced in meta.find_referenced_templates(ast):
+                    undeclared, references = self._names(source)
+                    names |= undeclared
+                    for referenced in references:
                         if referenced is None:
                             raise LookupError("dynamic template name")
                         pending.append(referenced)
