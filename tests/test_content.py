@@ -348,6 +348,13 @@ CONTROL_CASES = {
     "NUL in message": ("message: Fixed.", 'message: "Fixed\\0"', "updates[1].message: found 'Fixed\\x00'"),
     "DEL in title": ('title: API errors', 'title: "API\\x7f"', "title: found 'API\\x7f'; "
                      "contains the control character '\\x7f' at character 4"),
+    # The edges of the characters checked first with one regex search (statusgen.text).
+    "vertical tab in message": ("message: Looking.", 'message: "Look\\ving."', "updates[0].message: found "
+                                "'Look\\x0bing.'; contains the control character '\\x0b' at character 5"),
+    "last C1 control in message": ("message: Looking.", 'message: "Look\\x9fing."', "updates[0].message: found "
+                                   "'Look\\x9fing.'; contains the control character '\\x9f' at character 5"),
+    "line separator in title": ('title: API errors', 'title: "API\\Lerrors"', "title: found 'API\\u2028errors'; "
+                                "contains the line break '\\u2028' at character 4"),
 }
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from importlib.metadata import version
+from typing import Any
 
 import markdown
 import nh3
@@ -42,14 +43,14 @@ def plain_paragraphs(text: str) -> str | None:
     return "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
 
+_RULES: dict[str, Any] = {"tags": ALLOWED_TAGS, "attributes": ALLOWED_ATTRIBUTES, "url_schemes": {"http", "https", "mailto"},
+                         "link_rel": "noopener noreferrer"}
+# A Cleaner (recent nh3) is built once; nh3.clean builds the rules again for every text.
+_cleaner = nh3.Cleaner(**_RULES) if hasattr(nh3, "Cleaner") else None
+
+
 def _sanitise(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
+    return _cleaner.clean(html) if _cleaner is not None else nh3.clean(html, **_RULES)
 
 
 def _convert(text: str) -> str:
