@@ -86,7 +86,6 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     settings = load_config(root)
     sources, unreadable = read_incident_files(settings)
     keys = [key for key, *_ in sources]
-    notice_keys = {slug: key for key, _, slug, _ in sources}
     previous = cache.load("site")
 
     def current_inputs() -> str | None:
@@ -110,7 +109,7 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     texts = (text for notice in content.notices for text in notice_texts(notice))
     rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
     memo = Memo(cache.load("renders"))
-    context = RenderContext(config, content, state, memo, notice_keys)
+    context = RenderContext(config, content, state, memo)
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
     # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
     adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)

@@ -16,6 +16,3 @@ class RenderContext:
     content: Content
     state: SiteState
     memo: Memo = field(default_factory=Memo)  # results of the previous build, by input digest
-    # each notice's content key (statusgen.content.read_incident_files: its file's bytes and the
-    # settings that validated it), by slug; lets a settled notice's view be keyed from the memo
-    notice_keys: dict[str, str] = field(default_factory=dict)

@@ -16,7 +16,6 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment
 from markupsafe import Markup
 
-from statusgen.cache import digest, pickled_digest
 from statusgen.config import Component, Config
 from statusgen.i18n import N_, Language, resolve_language, translations
 from statusgen.model import Content
@@ -29,7 +28,6 @@ from statusgen.render.views import (
     NoticeView,
     Page,
     group_by_month,
-    is_settled,
     mean_time_to_resolve,
     month_index,
     month_of,
@@ -76,8 +74,7 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     site = site_views(context, translations(language).gettext)
     pages = [index_page(site), *history_pages(site), *incident_pages(site), *component_pages(site),
              subscribe_page(site), embed_page()]
-    renderer = KeyedRenderer(env, shared_context(site, env, language, css, js), settled_view_digests(context),
-                             context.memo)
+    renderer = KeyedRenderer(env, shared_context(site, env, language, css, js), context.memo)
     outputs: dict[str, bytes | PendingPage] = {}
     for path, template, extra in pages:
         outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),
@@ -95,21 +92,6 @@ def site_views(context: RenderContext, gettext: Callable[[str], str]) -> Site:
     views = {notice.slug: notice_view(context.config, context.state, notice) for notice in context.content.notices}
     ordered = [views[n.slug] for n in context.content.notices]
     return Site(context.config, context.content, context.state, gettext, views, ordered)
-
-
-def settled_view_digests(context: RenderContext):
-    """A settled notice's view (statusgen.render.views.is_settled) is the same at every later
-    time, so its digest is remembered from the build that computed it, by the notice's content
-    key and the settings: a warm build keys its unchanged pages without pickling every view."""
-    settings = pickled_digest(context.config)
-    now = context.state.now
-
-    def remembered(view: NoticeView, compute: Callable[[], str]) -> str:
-        key = context.notice_keys.get(view.slug)
-        if key is None or not is_settled(view.notice, now):
-            return compute()
-        return context.memo.get(digest("settled view", key, settings), lambda: compute().encode()).decode()
-    return remembered
 
 
 def shared_context(site: Site, env: Environment, language: Language, css: Asset, js: Asset) -> dict:

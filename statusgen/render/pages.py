@@ -39,12 +39,11 @@ class PendingPage:
 class KeyedRenderer:
     """Renders templates with a shared context and computes each page's input key."""
 
-    def __init__(self, env: Environment, shared: dict, remembered: ViewDigests | None = None,
-                 memo: Memo | None = None):
+    def __init__(self, env: Environment, shared: dict, memo: Memo | None = None):
         self.env, self.shared, self.memo = env, shared, memo
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._digests = _Digests(remembered)
+        self._digests = _Digests()
 
     def page(self, template: str, extra: dict) -> PendingPage:
         self._template_closure(template)  # here, before any fork: worker processes inherit it
@@ -150,17 +149,12 @@ def _plain_digest(value) -> str | None:
         return None
 
 
-# (view, compute its digest) -> its digest, maybe remembered from an earlier build
-ViewDigests = Callable[[NoticeView, Callable[[], str]], str]
-
-
 class _Digests:
     """Digests of pickled values, where each notice's view is pickled once per process however
     many pages list it: a list of views pickles as the list of their digests."""
 
-    def __init__(self, remembered: ViewDigests | None = None):
+    def __init__(self):
         self._views: dict[int, tuple[NoticeView, str]] = {}  # id -> (the view, kept alive; digest)
-        self._remembered = remembered
 
     def of(self, value) -> str | None:
         if type(value) is NoticeView:
@@ -178,10 +172,7 @@ class _Digests:
     def view(self, view: NoticeView) -> str:
         known = self._views.get(id(view))
         if known is None:
-            def compute() -> str:
-                return digest("view", pickle.dumps(view, protocol=5))
-            value = self._remembered(view, compute) if self._remembered is not None else compute()
-            known = self._views[id(view)] = (view, value)
+            known = self._views[id(view)] = (view, digest("view", pickle.dumps(view, protocol=5)))
         return known[1]
 
 

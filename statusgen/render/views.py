@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from statusgen import schedule
 from statusgen.config import Component, Config
-from statusgen.model import Content, Incident, Maintenance, Notice, Update
+from statusgen.model import Content, Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.state import (
     SiteState,
@@ -95,22 +95,6 @@ class NoticeView:
     def window_end_iso(self) -> str:
         """When a maintenance ends (or ended): the moment the script flips it to completed."""
         return iso_utc(self.notice.actual_end) if isinstance(self.notice, Maintenance) else ""
-
-
-def last_moment(notice: Notice) -> datetime:
-    """The latest time the notice names (its own, its updates' and a window's actual end)."""
-    moments = [value for value in vars(notice).values() if isinstance(value, datetime)]
-    moments += [update.at for update in notice.updates]
-    if isinstance(notice, Maintenance):
-        moments.append(notice.actual_end)
-    return max(moments)
-
-
-def is_settled(notice: Notice, now: datetime) -> bool:
-    """Past every time it names, a closed notice's view no longer changes as time passes: it is
-    then a function of the notice and the settings alone (tests/test_settled_views.py)."""
-    closed = notice.resolved is not None if isinstance(notice, Incident) else True
-    return closed and now > last_moment(notice)
 
 
 def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
