@@ -24,7 +24,39 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
-_md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+# Python-Markdown tries each of its inline patterns on every run of text. A pattern cannot match
+# a text that lacks all of the marks it needs, so leaving it out gives the same HTML
+# for that text, and most texts need only a few of them: each text is converted by an instance
+# holding only the patterns it might need (tests/render/test_markdown.py compares the two on
+# many texts). The line break pattern ('  \n') is kept for any double space, tab or CR, which
+# Python-Markdown's whitespace clean-up can turn into one; the entity pattern also for '<', as
+# automatic e-mail links spell addresses with entities.
+_NEEDS = {
+    "backtick": ("`",), "escape": ("\\",),
+    "link": ("[",), "image_link": ("![",),
+    # references resolve only to a definition in the same text ('[id]: url')
+    "reference": ("]:",), "image_reference": ("]:",), "short_reference": ("]:",), "short_image_ref": ("]:",),
+    "autolink": ("<",), "automail": ("<",), "html": ("<",), "entity": ("&", "<"),
+    "linebreak": ("  ", "\t", "\r"), "em_strong": ("*", "_"),
+}
+_PRUNED: dict[frozenset[str], markdown.Markdown] = {}
+
+
+def _engine_for(text: str) -> markdown.Markdown:
+    unused = frozenset(name for name, marks in _NEEDS.items() if not any(mark in text for mark in marks))
+    engine = _PRUNED.get(unused)
+    if engine is None:
+        engine = _PRUNED[unused] = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+        patterns = engine.inlinePatterns
+        if len(patterns) != len(_NEEDS) or not all(name in patterns for name in _NEEDS):
+            engine = _PRUNED[unused] = _md  # another Python-Markdown's patterns: all of them, always
+        else:
+            for name in unused:
+                engine.inlinePatterns.deregister(name)
+    return engine
 
 
 # Text made only of these characters, with no line starting with a space, '-' or a digit and
@@ -55,7 +87,7 @@ def _sanitise(html: str) -> str:
 
 def _convert(text: str) -> str:
     html = plain_paragraphs(text)
-    return _sanitise(_md.reset().convert(text) if html is None else html)
+    return _sanitise(_engine_for(text).reset().convert(text) if html is None else html)
 
 
 # The content-keyed memo every output reads (pages in worker processes, feeds, calendars, the
