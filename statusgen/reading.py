@@ -81,13 +81,24 @@ def read_source(path: Path, root: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise SourceError(f"cannot be read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise SourceError("not a regular file; expected a file")
-        try:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise SourceError(f"cannot be read ({exc.strerror})") from None
+        # Reads of the size the file has (asking for the whole limit at once costs a 1 MiB buffer
+        # per file), until the end or past the limit, should the file be growing meanwhile.
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(info.st_size, MAX_FILE_BYTES) + 1)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks) if len(chunks) != 1 else chunks[0]
+    except OSError as exc:
+        raise SourceError(f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"more than {MAX_FILE_BYTES:,} bytes; expected at most 1 MiB")
     return data
