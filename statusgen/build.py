@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -105,6 +106,18 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     remember(previous_markdown)
     config, content = check(root, cache, jobs, (sources, unreadable), (convert_notice, adopt))
     del sources  # their bytes: not kept through the build, nor in every worker process forked later
+    # The model and the caches live through the build: collections need not scan them again.
+    gc.freeze()
+    try:
+        return _render_and_write(root, now, out, cache, jobs, config, content, previous, previous_markdown, inputs,
+                                 current_inputs)
+    finally:
+        gc.unfreeze()
+
+
+def _render_and_write(root: Path, now: datetime, out: Path, cache: BuildCache, jobs: int | None, config: Config,
+                      content: Content, previous: dict, previous_markdown: dict, inputs: str | None,
+                      current_inputs) -> BuildResult:
     state = derive_state(config, content, now)
     texts = (text for notice in content.notices for text in notice_texts(notice))
     rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
