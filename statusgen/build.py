@@ -130,7 +130,7 @@ def _render_and_write(root: Path, now: datetime, out: Path, cache: BuildCache, j
     reusable = recorded if owned is not None else {}
     site = render_pages(context)
     pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
-    with PageResolver(pending, recorded_keys(pending, out, reusable), jobs) as pages:
+    with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
         files = render_files(context)  # while the pages render in other processes
         outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
         # Each page is written as it arrives, while later ones still render.

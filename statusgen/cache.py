@@ -170,11 +170,23 @@ class Memo:
     def __init__(self, previous: dict | None = None):
         self.previous = previous or {}
         self.used: dict = {}
+        self._new: dict = {}  # computed since `learned` was last called
 
     def get(self, key: str, compute: Callable[[], object]):
-        value = self.previous[key] if key in self.previous else compute()
+        if key in self.previous:
+            value = self.previous[key]
+        else:
+            value = self._new[key] = compute()
         self.used[key] = value
         return value
+
+    def learned(self) -> dict:
+        """The entries computed since the last call: what a worker process sends back (`adopt`)."""
+        new, self._new = self._new, {}
+        return new
+
+    def adopt(self, entries: dict) -> None:
+        self.used.update(entries)
 
     @property
     def changed(self) -> bool:

@@ -137,6 +137,7 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     shards = {digit: cache.load(f"content-{digit}") for digit in "0123456789abcdef"}
     cached = {key: notice for shard in shards.values() for key, notice in shard.items()}
     fresh: dict[str, Notice] = {}
+    keys: dict[str, str] = {}
     files, found = read if read is not None else read_incident_files(config)
     problems.items.extend(found)
     to_parse = [item for item in files if item[0] not in cached]
@@ -151,6 +152,7 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
         if notice is not None:
             notices.append(notice)
             fresh[key] = notice
+            keys[notice.slug] = key
     problems.raise_if_any()
     for digit, shard in shards.items():
         kept = {key: notice for key, notice in fresh.items() if key[0] == digit}
@@ -160,6 +162,7 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     return Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
         maintenances=tuple(n for n in ordered if isinstance(n, Maintenance)),
+        keys=keys,
     )
 
 

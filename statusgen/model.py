@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -92,6 +92,9 @@ Notice = Incident | Maintenance
 class Content:
     incidents: tuple[Incident, ...]  # sorted by start, newest first, then slug
     maintenances: tuple[Maintenance, ...]  # sorted by scheduled start, newest first, then slug
+    # slug -> a digest of the file the notice was read from and the settings its reading used
+    # (equal keys, equal notices), where the notices were loaded from files
+    keys: dict[str, str] = field(default_factory=dict, compare=False)
 
     @cached_property
     def notices(self) -> tuple[Notice, ...]:

@@ -10,7 +10,7 @@ The renderers only format what these say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timedelta, timezone
 
 from statusgen.config import Config
@@ -229,6 +229,24 @@ def next_change(content: Content, now: datetime) -> datetime | None:
             moments += _later_status_changes(maintenance, now)
     future = [m for m in moments if m is not None and m > now]
     return min(future, default=None)
+
+
+def settled_by(notice: Notice, now: datetime) -> bool:
+    """Every moment the notice names (its own, its updates') is at or before `now`: whatever the
+    rules here say of it at `now`, they say at any later time (they only compare `now` with those
+    moments), so what it shows no longer changes with time."""
+    return all(moment <= now for moment in _moments(notice))
+
+
+def _moments(record):
+    for field in fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, datetime):
+            yield value
+        elif isinstance(value, tuple):
+            for item in value:
+                if is_dataclass(item):
+                    yield from _moments(item)
 
 
 def postmortem_updates(notice, now: datetime) -> tuple:

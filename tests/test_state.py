@@ -216,3 +216,42 @@ def test_schedule_is_the_state_at_each_coming_change(repo):
         s = derive_state(config, content, change.at)
         assert page_status_at(config, content, change.at) == (s.component_status, s.indicator)
     assert status_schedule(config, content, now, limit=1) == status_schedule(config, content, now)[:1]
+
+
+def test_a_settled_notice_shows_the_same_at_any_later_time(demo, tmp_path):
+    """settled_by is what lets a rebuild remember a notice's view across builds: checked on the
+    demo site and on a generated history, at the notice's last moment and long after."""
+    import pickle
+    import sys
+    from datetime import timedelta
+
+    from statusgen.render.views import notice_view
+    from statusgen.state import settled_by
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    # a postmortem published days after the end: not settled until it is
+    incident_file(demo, "2026-11-20-late-postmortem", "Late postmortem", {"api": "major_outage"},
+                  "2026-11-20T10:00:00Z", update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T11:00:00Z", "resolved"), update("2026-11-26T22:00:00Z", "postmortem"),
+                  resolved="2026-11-20T11:00:00Z")
+    settled = unsettled = 0
+    for root in (demo.root, generate(tmp_path / "generated", 300)):
+        config, content = load(root)
+        now = at("2026-11-26T21:00:00Z")
+        state = derive_state(config, content, now)
+        laters = [derive_state(config, content, now + later)
+                  for later in (timedelta(seconds=1), timedelta(days=1), timedelta(days=3650))]
+        for notice in content.notices:
+            if not settled_by(notice, now):
+                unsettled += 1
+                continue
+            settled += 1
+            shown = pickle.dumps(notice_view(config, state, notice))
+            for later in laters:
+                assert pickle.dumps(notice_view(config, later, notice)) == shown, (notice.slug, later.now)
+    assert settled > 250 and unsettled > 10  # both kinds were really there

@@ -77,3 +77,37 @@ def test_a_template_that_starts_including_another_is_keyed_by_both(demo, tmp_pat
     build(demo, DEMO_NOW)
     assert "Notice two" in (site / "incidents/2026-08-28-cdn-errors/index.html").read_text(encoding="utf-8")
     assert snapshot(site) == snapshot(build(demo, DEMO_NOW, "--no-cache", "--out", str(tmp_path / "cold")))
+
+
+def test_a_rebuild_later_keys_its_pages_without_building_the_views_of_settled_notices(tmp_path, monkeypatch):
+    """A settled notice's view is not built again to key the pages that list it: its digest is
+    remembered across builds, also when worker processes worked it out (a cold build forks at
+    400 pages). Only the pages rendered again build the views they show."""
+    import sys
+
+    import statusgen.render.views as views
+    from statusgen.build import build as build_in_process
+    from statusgen.render.pages import KeyedRenderer
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import NOW, generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    root = generate(tmp_path / "history", 420)
+    assert build_in_process(root, NOW, jobs=2).rendered > 400  # keyed and rendered by worker processes
+    built: list[str] = []
+    before_rendering: list[int] = []
+    real_view, real_render = views.notice_view, KeyedRenderer.render
+    monkeypatch.setattr(views, "notice_view", lambda *args: built.append(args[2].slug) or real_view(*args))
+    monkeypatch.setattr(KeyedRenderer, "render", lambda *args: before_rendering.append(len(built))
+                        or real_render(*args))
+    later = NOW.replace(minute=10)
+    again = build_in_process(root, later, jobs=2)
+    assert 0 < again.rendered < 40
+    assert before_rendering[0] < 420 // 10, before_rendering[0]  # the notices not settled by `later`
+    monkeypatch.setattr(views, "notice_view", real_view)
+    monkeypatch.setattr(KeyedRenderer, "render", real_render)
+    cold = build_in_process(root, later, tmp_path / "cold", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(cold.out_dir)

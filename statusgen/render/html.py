@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment
 from markupsafe import Markup
 
+from statusgen.cache import digest
 from statusgen.config import Component, Config
 from statusgen.i18n import N_, Language, resolve_language, translations
 from statusgen.model import Content
@@ -23,19 +24,18 @@ from statusgen.render.api import API_FILES
 from statusgen.render.assets import Asset, static_file, theme_assets
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import environment, override_dir
-from statusgen.render.pages import KeyedRenderer, PendingPage
+from statusgen.render.pages import KeyedRenderer, PendingPage, plain_digest
 from statusgen.render.views import (
-    NoticeView,
+    LazyView,
     Page,
     group_by_month,
     mean_time_to_resolve,
     month_index,
     month_of,
-    notice_view,
     paginate,
     status_schedule,
 )
-from statusgen.state import NOTHING_YET, SiteState, is_over, last_change
+from statusgen.state import NOTHING_YET, SiteState, affected_component_ids, is_over, last_change, settled_by
 from statusgen.vocabulary import (
     IMPACT_LABELS,
     INDICATOR_ICONS,
@@ -58,8 +58,8 @@ class Site:
     content: Content
     state: SiteState
     gettext: Callable[[str], str]
-    views: dict[str, NoticeView]  # by slug
-    ordered: list[NoticeView]  # newest first
+    views: dict[str, LazyView]  # by slug
+    ordered: list[LazyView]  # newest first
 
 
 PageSpec = tuple[str, str, dict]  # (site path, template, what only this page's template reads)
@@ -89,9 +89,20 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
 
 
 def site_views(context: RenderContext, gettext: Callable[[str], str]) -> Site:
-    views = {notice.slug: notice_view(context.config, context.state, notice) for notice in context.content.notices}
-    ordered = [views[n.slug] for n in context.content.notices]
-    return Site(context.config, context.content, context.state, gettext, views, ordered)
+    config, content, state = context.config, context.content, context.state
+    # A settled notice's view depends only on its file and the configuration.
+    settings = plain_digest(config)
+    views = {notice.slug: LazyView(config, state, notice, _settled_key(content, notice, state.now, settings))
+             for notice in content.notices}
+    ordered = [views[n.slug] for n in content.notices]
+    return Site(config, content, state, gettext, views, ordered)
+
+
+def _settled_key(content: Content, notice, now, settings: str | None) -> str | None:
+    key = content.keys.get(notice.slug)
+    if key is None or settings is None or not settled_by(notice, now):
+        return None
+    return digest("settled view", key, settings)
 
 
 def shared_context(site: Site, env: Environment, language: Language, css: Asset, js: Asset) -> dict:
@@ -159,15 +170,15 @@ def incident_pages(site: Site) -> list[PageSpec]:
 
 
 def component_pages(site: Site) -> list[PageSpec]:
-    by_component: dict[str, list[NoticeView]] = {c.id: [] for c in site.config.components}
+    by_component: dict[str, list[LazyView]] = {c.id: [] for c in site.config.components}
     for view in site.ordered:
-        for component, _ in view.components:
-            by_component[component.id].append(view)
+        for component_id in affected_component_ids(view.notice):  # the components of view.components
+            by_component[component_id].append(view)
     return [spec for component in site.config.components
             for spec in _pages_of_component(site, component, by_component[component.id])]
 
 
-def _pages_of_component(site: Site, component: Component, listed: list[NoticeView]) -> list[PageSpec]:
+def _pages_of_component(site: Site, component: Component, listed: list[LazyView]) -> list[PageSpec]:
     first = f"components/{component.id}/index.html"
     pages = paginate(listed, PER_PAGE, first, f"components/{component.id}/page/{{}}/index.html")
     links = page_links(pages)

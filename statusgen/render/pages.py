@@ -13,7 +13,7 @@ import io
 import json
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import jinja2
@@ -24,7 +24,7 @@ from statusgen.cache import Memo, digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
 from statusgen.render.environment import template_location, template_source
-from statusgen.render.views import NoticeView
+from statusgen.render.views import LazyView, NoticeView
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -43,7 +43,7 @@ class KeyedRenderer:
         self.env, self.shared, self.memo = env, shared, memo
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._digests = _Digests()
+        self._digests = _Digests(memo)
 
     def page(self, template: str, extra: dict) -> PendingPage:
         self._template_closure(template)  # here, before any fork: worker processes inherit it
@@ -83,7 +83,7 @@ class KeyedRenderer:
             names, sources = self._template_closure(template) or ((), "")
             parts = [__version__, sources]
             for name in sorted(set(names) - set(own)):
-                value_digest = _plain_digest(self.shared[name]) if name in self.shared else "-"
+                value_digest = plain_digest(self.shared[name]) if name in self.shared else "-"
                 # "-": undefined, the template fails or tests for it, the same each time
                 if value_digest is None:
                     self._bases[template, own] = None
@@ -142,7 +142,7 @@ class KeyedRenderer:
         return self._closure[template]
 
 
-def _plain_digest(value) -> str | None:
+def plain_digest(value) -> str | None:
     try:
         return digest(pickle.dumps(value, protocol=5))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
@@ -151,29 +151,44 @@ def _plain_digest(value) -> str | None:
 
 class _Digests:
     """Digests of pickled values, where each notice's view is pickled once per process however
-    many pages list it: a list of views pickles as the list of their digests."""
+    many pages list it: a list of views pickles as the list of their digests. A settled notice's
+    view digest is remembered across builds (LazyView.settled_key), so a rebuild neither builds
+    nor pickles the views of a history that time no longer changes."""
 
-    def __init__(self):
-        self._views: dict[int, tuple[NoticeView, str]] = {}  # id -> (the view, kept alive; digest)
+    def __init__(self, memo: Memo | None = None):
+        self.memo = memo
+        self._views: dict[int, tuple[object, str]] = {}  # id -> (the view, kept alive; digest)
 
     def of(self, value) -> str | None:
-        if type(value) is NoticeView:
+        if type(value) in (NoticeView, LazyView):
             return self.view(value)
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         # Only views go through Python code; every other object pickles as usual, in C.
-        pickler.dispatch_table = {NoticeView: lambda view: (_view, (self.view(view),))}
+        pickler.dispatch_table = {NoticeView: lambda view: (_view, (self.view(view),)),
+                                  LazyView: lambda view: (_view, (self.view(view),))}
         try:
             pickler.dump(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
         return digest(buffer.getvalue())
 
-    def view(self, view: NoticeView) -> str:
+    def view(self, view: NoticeView | LazyView) -> str:
         known = self._views.get(id(view))
         if known is None:
-            known = self._views[id(view)] = (view, digest("view", pickle.dumps(view, protocol=5)))
+            if isinstance(view, LazyView) and view.settled_key is not None and self.memo is not None:
+                built = view
+                remembered = self.memo.get(view.settled_key, lambda: bytes.fromhex(_view_digest(built.view)))
+                valid = isinstance(remembered, bytes) and len(remembered) == 32  # else a damaged entry
+                known = (view, remembered.hex() if valid else _view_digest(view.view))
+            else:
+                known = (view, _view_digest(view.view if isinstance(view, LazyView) else view))
+            self._views[id(view)] = known
         return known[1]
+
+
+def _view_digest(view: NoticeView) -> str:
+    return digest("view", pickle.dumps(view, protocol=5))
 
 
 def _view(view_digest: str):
@@ -185,13 +200,13 @@ def _view(view_digest: str):
 class RenderedPage:
     key: str | None
     data: bytes | None  # None: the file on disk already holds these bytes (its key matched)
+    learned: dict = field(default_factory=dict)  # memo entries computed on the way (in a worker)
 
 
-def _resolve(page: PendingPage, recorded_key: str | None) -> RenderedPage:
+def _resolve(page: PendingPage, recorded_key: str | None, memo: Memo | None) -> RenderedPage:
     key = page.key()
-    if key is not None and key == recorded_key:
-        return RenderedPage(key, None)
-    return RenderedPage(key, page.render())
+    data = None if key is not None and key == recorded_key else page.render()
+    return RenderedPage(key, data, memo.learned() if memo is not None else {})
 
 
 class PageResolver(ForkedMap):
@@ -205,18 +220,25 @@ class PageResolver(ForkedMap):
     """
 
     def __init__(self, pages: dict[str, PendingPage], recorded_keys: dict[str, str | None],
-                 jobs: int | None = None):
+                 jobs: int | None = None, memo: Memo | None = None):
         self.paths = list(pages)
+        self.memo = memo
         self.reused: dict[str, RenderedPage] = {}
         for path in self.paths:
             recorded = recorded_keys.get(path)
             if recorded is not None and pages[path].key() == recorded:
                 self.reused[path] = RenderedPage(recorded, None)
         self.pending = [path for path in self.paths if path not in self.reused]
-        super().__init__([partial(_resolve, pages[path], recorded_keys.get(path)) for path in self.pending],
+        super().__init__([partial(_resolve, pages[path], recorded_keys.get(path), memo) for path in self.pending],
                          jobs, PARALLEL_THRESHOLD)
 
     def iter_results(self) -> Iterator[tuple[str, RenderedPage]]:
         rendered = zip(self.pending, super().iter_results())
         for path in self.paths:
-            yield (path, self.reused[path]) if path in self.reused else next(rendered)
+            if path in self.reused:
+                yield path, self.reused[path]
+                continue
+            path, page = next(rendered)
+            if self.memo is not None and page.learned:
+                self.memo.adopt(page.learned)  # what a worker process worked out, for the next build
+            yield path, page

@@ -116,6 +116,73 @@ def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
                       postmortem_updates(notice, state.now), timeline)
 
 
+class LazyView:
+    """A notice's NoticeView, built when something reads more than the notice and its state say.
+
+    Reading `slug`, `title`, `path`, `kind`, `start`, `state`, `end` or `duration` does not build
+    it (they are computed as notice_view computes them); any other name does, once. A rebuild
+    renders few pages again, so most views of a large history are never built. `settled_key`:
+    for a notice `settled_by` now, a key of everything its view is made from (the notice's file
+    and the configuration), under which the digest of the view can be remembered across builds.
+    """
+
+    __slots__ = ("notice", "settled_key", "_config", "_site_state", "_view")
+
+    def __init__(self, config: Config, state: SiteState, notice: Notice, settled_key: str | None = None):
+        self.notice, self.settled_key = notice, settled_key
+        self._config, self._site_state = config, state
+        self._view: NoticeView | None = None
+
+    @property
+    def view(self) -> NoticeView:
+        if self._view is None:
+            self._view = notice_view(self._config, self._site_state, self.notice)
+        return self._view
+
+    def __getattr__(self, name: str):
+        return getattr(self.view, name)
+
+    def __reduce_ex__(self, protocol):
+        return self.view.__reduce_ex__(protocol)  # pickles as the view it stands for
+
+    @property
+    def slug(self) -> str:
+        return self.notice.slug
+
+    @property
+    def title(self) -> str:
+        return self.notice.title
+
+    @property
+    def path(self) -> str:
+        return f"incidents/{self.notice.slug}/index.html"
+
+    @property
+    def kind(self) -> str:
+        return "maintenance" if isinstance(self.notice, Maintenance) else "incident"
+
+    @property
+    def is_maintenance(self) -> bool:
+        return isinstance(self.notice, Maintenance)
+
+    @property
+    def start(self) -> datetime:
+        return self.notice.scheduled_start if isinstance(self.notice, Maintenance) else self.notice.started
+
+    @property
+    def state(self) -> str:
+        return self._site_state.state_of(self.notice)
+
+    @property
+    def end(self) -> datetime | None:
+        return shown_end(self.notice, self.state, self._site_state.now)
+
+    @property
+    def duration(self) -> timedelta | None:
+        end = self.end
+        return end - self.start if end is not None else None
+
+
 @dataclass(frozen=True)
 class MonthGroup:
     month: tuple[int, int]  # (year, month) in the site timezone
