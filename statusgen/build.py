@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import chain
 from pathlib import Path
 
-from statusgen.cache import BuildCache, Memo
+from statusgen.cache import BuildCache, Memo, ShardedTable
 from statusgen.config import Config, load_config
 from statusgen.content import IncidentFile, load_content, read_incident_files
 from statusgen.errors import StatusgenError
@@ -102,8 +102,8 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     # Every Markdown text converted once, in parallel, before anything shows it: where its file
     # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
     # fork with the results; feeds, calendars and the API read the same ones.
-    previous_markdown = cache.load("markdown")
-    remember(previous_markdown)
+    previous_markdown = ShardedTable(cache, "markdown")
+    remember(previous_markdown.entries)
     config, content = check(root, cache, jobs, (sources, unreadable), (convert_notice, adopt))
     del sources  # their bytes: not kept through the build, nor in every worker process forked later
     # The model and the caches live through the build: collections need not scan them again.
@@ -116,12 +116,13 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
 
 
 def _render_and_write(root: Path, now: datetime, out: Path, cache: BuildCache, jobs: int | None, config: Config,
-                      content: Content, previous: dict, previous_markdown: dict, inputs: str | None,
+                      content: Content, previous: dict, previous_markdown: ShardedTable, inputs: str | None,
                       current_inputs) -> BuildResult:
     state = derive_state(config, content, now)
     texts = (text for notice in content.notices for text in notice_texts(notice))
     rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
-    memo = Memo(cache.load("renders"))
+    renders = ShardedTable(cache, "renders")
+    memo = Memo(renders.entries)
     context = RenderContext(config, content, state, memo)
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
     # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
@@ -140,9 +141,7 @@ def _render_and_write(root: Path, now: datetime, out: Path, cache: BuildCache, j
         inputs = None  # something was edited during the build: the next one goes the whole way
     cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs,
                         "next_change": next_change(content, now)})
-    if memo.changed:
-        cache.save("renders", memo.used)
-    if rendered.keys() != previous_markdown.keys():
-        cache.save("markdown", rendered)
+    renders.save(memo.used)
+    previous_markdown.save(rendered)
     return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
                        next_change(content, now), state, tuple(cache.notices))

@@ -54,7 +54,15 @@ def code_digest() -> str:
     return digest(*parts)
 
 
+SHARDS = "0123456789abcdef"  # a large table is kept in sixteen files, by its keys' first hex digit
+
+
+def _kind(name: str) -> str:
+    return name.partition("-")[0]  # "markdown-3" holds markdown
+
+
 def _encode(name: str, data: dict):
+    name = _kind(name)
     if name == "site":
         return encode_written(data["out"], data["files"], data.get("inputs"), data.get("next_change"))
     if name == "markdown":
@@ -66,6 +74,7 @@ def _encode(name: str, data: dict):
 
 
 def _decode(name: str, body) -> dict:
+    name = _kind(name)
     if name == "site":
         return decode_written(body)
     if not isinstance(body, dict):
@@ -137,6 +146,13 @@ class BuildCache:
         record = read_legacy_site_record(self.directory)
         return record["files"] if record.get("out") == str(out) else {}
 
+    def remove(self, name: str) -> None:
+        if self.directory is not None:
+            try:
+                self._path(name).unlink(missing_ok=True)
+            except OSError:
+                pass
+
     def save(self, name: str, data: dict) -> None:
         if self.directory is None:
             return
@@ -154,6 +170,34 @@ class BuildCache:
             atomic_write(self._path(name), header + b"\n" + body)
         except OSError:
             pass  # a cache that cannot be written only costs the next build time
+
+
+def shard_of(key: str) -> str:
+    return key[:1] if key[:1] in SHARDS else SHARDS[0]
+
+
+class ShardedTable:
+    """A table of the build cache in sixteen files: a build that adds or drops a few entries
+    rewrites the files holding them, not the whole table. Under a key, the value never changes
+    (keys hash their inputs), so a file is written again only when its keys change."""
+
+    def __init__(self, cache: BuildCache, name: str):
+        self.cache, self.name = cache, name
+        self.loaded: dict[str, frozenset] = {}
+        self.entries: dict = {}
+        for digit in SHARDS:
+            shard = cache.load(f"{name}-{digit}")
+            self.loaded[digit] = frozenset(shard)
+            self.entries.update(shard)
+
+    def save(self, entries: dict) -> None:
+        shards: dict[str, dict] = {digit: {} for digit in SHARDS}
+        for key, value in entries.items():
+            shards[shard_of(key)][key] = value
+        for digit, shard in shards.items():
+            if shard.keys() != self.loaded[digit]:
+                self.cache.save(f"{self.name}-{digit}", shard)
+        self.cache.remove(self.name)  # the one file an earlier statusgen kept it in
 
 
 def pickled_digest(*values) -> str:

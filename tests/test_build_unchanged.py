@@ -116,12 +116,13 @@ def test_the_same_inputs_into_another_folder_build_there(demo, tmp_path):
 
 def test_notices_from_the_cache_without_their_html_are_converted_after_parsing(demo, tmp_path):
     """Markdown is converted where a file is parsed; a notice read from the cache whose HTML is
-    not there (markdown.json removed) is converted afterwards, the same bytes either way."""
+    not there (the Markdown memo removed) is converted afterwards, the same bytes either way."""
     build(demo)
-    (demo.root / ".statusgen-cache" / "markdown.json").unlink()
+    for memo in (demo.root / ".statusgen-cache").glob("markdown-*.json"):
+        memo.unlink()
     edit_keeping_size_and_time(demo.root / "incidents/2026-08-28-cdn-errors.md", "title: Intermittent",
                                "title: Occasional  ")
     build(demo, LATER)
     assert "Occasional" in demo.read("incidents/2026-08-28-cdn-errors/index.html")
     assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
-    assert (demo.root / ".statusgen-cache" / "markdown.json").is_file()
+    assert list((demo.root / ".statusgen-cache").glob("markdown-*.json"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from statusgen.cache import BuildCache
+from statusgen.cache import BuildCache, ShardedTable
 from tests import cli_process
 from tests.conftest import DEMO_NOW
 from tests.test_build_cache import snapshot
@@ -21,7 +21,7 @@ def build(repo, now: str, *extra: str) -> Path:
 
 
 def remembered(repo) -> int:
-    return len(BuildCache.for_root(repo.root).load("renders"))
+    return len(ShardedTable(BuildCache.for_root(repo.root), "renders").entries)
 
 
 def edit(repo, relative: str, old: str, new: str) -> None:
