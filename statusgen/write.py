@@ -1,12 +1,15 @@
 """Writing the rendered site to disk, all or nothing.
 
-Every build writes a complete new tree beside the output folder and swaps it in with one atomic
+Every build fills a complete tree beside the output folder and swaps it in with one atomic
 exchange, so a build stopped at any point (even by SIGKILL) leaves the previous site or the new
 one, never a mix. Files whose bytes did not change are hard-linked from the previous tree: they
 keep their inode and timestamp (which `serve`, rsync-style tools and publishing benefit from),
 and a page whose input key matches the file the previous build recorded, still untouched on
 disk, is linked without rendering. Files in the output folder that statusgen did not write (a
 CNAME) are carried into the new tree; they are never statusgen's to delete.
+
+The tree a swap takes out is kept as the spare (statusgen.spare): the next build brings it up
+to date, touching only what changed, instead of making and removing a whole tree of folders.
 """
 
 from __future__ import annotations
@@ -16,17 +19,17 @@ import errno
 import fcntl
 import hashlib
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, files_under, marker_bytes, output_path_text
 from statusgen.render.pages import RenderedPage
+from statusgen.spare import Tree, remove
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,15 @@ def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
 
 class _Staging:
     """A hidden folder beside the output (`.site.statusgen-build/`), holding the new tree while
-    it is written and the old one while it is removed. It carries a `.gitignore` so nothing in it
-    can be committed, a lock so two builds never share it, and is removed when the build ends;
-    a killed build's leftovers are removed by the next one."""
+    it is written and, between builds, the tree the last swap took out (`previous/`, the spare
+    the next build fills). It carries a `.gitignore` so nothing in it can be committed and a lock
+    so two builds never share it; a killed build's leftovers are reused or removed by the next
+    one."""
 
     def __init__(self, out: Path):
         self.out = out
         self.holding = out.parent / f".{out.name}.statusgen-build"
+        self.spare = self.holding / "previous"
         self.lock_fd: int | None = None
 
     def __enter__(self) -> _Staging:
@@ -123,36 +128,57 @@ class _Staging:
             self.lock_fd = None
 
     def _clean_leftovers(self) -> None:
-        """Remove trees left by killed builds. A build killed between the two renames of the
-        fallback swap left no output folder: its previous tree is put back first."""
+        """Deal with trees left by killed builds. A build killed between the two renames of the
+        fallback swap left no output folder: its previous tree is put back first. Without a
+        spare, one leftover becomes it (every entry of a spare is checked before it is reused);
+        the others are removed."""
         leftovers = sorted(p for p in self.holding.iterdir() if p.name.startswith(("new-", "old-")))
         old = [p for p in leftovers if p.name.startswith("old-")]
         if old and not os.path.lexists(self.out):
             old[-1].rename(self.out)
             leftovers.remove(old[-1])
         for path in leftovers:
-            _remove_tree(path)
+            if not os.path.lexists(self.spare) and path.is_dir() and not path.is_symlink():
+                path.rename(self.spare)
+            else:
+                remove(str(path))
+
+    def _take_spare(self, staging: str) -> None:
+        """Move the spare, if any, to the staging name (onto the empty folder made for it)."""
+        try:
+            info = os.lstat(self.spare)
+        except FileNotFoundError:
+            return
+        if S_ISDIR(info.st_mode):
+            os.rename(self.spare, staging)
+        else:
+            remove(str(self.spare))
+
+    def _keep_spare(self, swapped: Path | None) -> None:
+        """The tree the swap took out becomes the spare. The site is already swapped: a failure
+        here is no failure of the build (the next one reuses or removes the tree)."""
+        if swapped is not None:
+            try:
+                swapped.rename(self.spare)
+            except OSError:
+                pass
 
     def fill(self, items, owned: set[str], previous: dict) -> WriteResult:
         staging = tempfile.mkdtemp(prefix="new-", dir=self.holding)
+        self._take_spare(staging)
         base, old_base = staging, str(self.out)
+        tree = Tree(base, old_base)
         manifest, total, rendered, written = {}, 0, 0, 0
-        made: set[str] = set()
         for relative, item in items:
             data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
             rendered += isinstance(item, RenderedPage) and data is not None
-            target, old = output_path_text(base, relative), output_path_text(old_base, relative)
+            target, old = tree.path(relative)
             try:
-                folder = os.path.dirname(target)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
                 if data is None or _same_bytes(old, data):
-                    _link_or_copy(old, target)
+                    stat = tree.link(relative, target, old)
                 else:
-                    _write_file(target, data)
+                    stat = tree.write(relative, target, data)
                     written += 1
-                stat = os.stat(target)
             except OSError as exc:  # named as the user knows it, not by its staging path
                 raise OSError(exc.errno, exc.strerror, old) from None
             total += stat.st_size
@@ -162,36 +188,36 @@ class _Staging:
         if os.path.isdir(old_base):
             for relative in files_under(old_base):
                 if relative not in manifest and relative not in owned:
-                    _carry(output_path_text(old_base, relative), output_path_text(base, relative))
-        marker, old_marker = marker_bytes(manifest), os.path.join(old_base, MARKER)
+                    tree.carry(relative)
+        marker, (new_marker, old_marker) = marker_bytes(manifest), tree.path(MARKER)
         if _same_bytes(old_marker, marker):
-            _link_or_copy(old_marker, os.path.join(base, MARKER))
+            tree.link(MARKER, new_marker, old_marker)
         else:
-            _write_file(os.path.join(base, MARKER), marker)
+            tree.write(MARKER, new_marker, marker)
+        tree.prune()
         os.chmod(staging, 0o755)
-        _swap(Path(staging), self.out, self.holding)
+        self._keep_spare(_swap(Path(staging), self.out, self.holding))
         return WriteResult(len(manifest), total, rendered, written, manifest)
 
     def __exit__(self, *exc) -> None:
+        """Remove the tree of a build that failed (it may hold a disk's worth of new files)."""
         try:
             for path in self.holding.iterdir():
                 if path.name.startswith(("new-", "old-")):
-                    _remove_tree(path)
-            for name in (".gitignore", "lock"):
-                (self.holding / name).unlink(missing_ok=True)
-            self.holding.rmdir()
+                    remove(str(path))
         except OSError:
             pass  # the next build removes what is left
         finally:
             self._unlock()
 
 
-def _swap(staging: Path, out: Path, holding: Path) -> None:
+def _swap(staging: Path, out: Path, holding: Path) -> Path | None:
+    """Put `staging` in place of `out`; where the old tree went, if there was one."""
     if not os.path.lexists(out):
         staging.rename(out)
-        return
+        return None
     if _exchange(staging, out):
-        return  # the old tree is now at `staging`; removed with the staging folder
+        return staging  # the old tree is now at `staging`
     # Without an atomic exchange: move the old tree aside, then the new one in. A build killed
     # between the two renames is repaired by the next one (see _clean_leftovers).
     old = Path(tempfile.mkdtemp(prefix="old-", dir=holding))
@@ -202,6 +228,7 @@ def _swap(staging: Path, out: Path, holding: Path) -> None:
     except BaseException:
         old.rename(out)
         raise
+    return old
 
 
 def _rename(source: Path, target: Path) -> None:
@@ -223,34 +250,6 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
         return False  # an old kernel, or a file system without exchange
     raise OSError(code, os.strerror(code), str(b))
-
-
-def _remove_tree(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, onerror=_writable_and_retry)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _writable_and_retry(function, path, _exc_info) -> None:
-    """A read-only folder cannot be emptied: make it writable (only then: it costs a write
-    per folder) and try again."""
-    os.chmod(os.path.dirname(path), 0o755)
-    function(path)
-
-
-def _write_file(path: str, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-
-
-def _carry(source: str, target: str) -> None:
-    """Bring a file statusgen did not write into the new tree as it is (a link stays a link)."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    if os.path.islink(source):
-        os.symlink(os.readlink(source), target)
-    else:
-        _link_or_copy(source, target)
 
 
 def _key_on_disk(recorded, path: str) -> str | None:
@@ -298,10 +297,3 @@ def _same_bytes(path: str, data: bytes) -> bool:
             return handle.read() == data
     except OSError:
         return False
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target, follow_symlinks=False)
-    except OSError:
-        shutil.copy2(source, target, follow_symlinks=False)

@@ -19,16 +19,23 @@ def folder_id(site: Path) -> int:
     return site.stat().st_ino
 
 
+def entries(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file and folder below `folder`: inode and modification time."""
+    return {p.relative_to(folder).as_posix(): (p.lstat().st_ino, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
+
+
 def test_a_rebuild_with_nothing_changed_writes_and_swaps_nothing(demo, tmp_path):
     build(demo)
-    site = demo.root / "site"
-    before, files = folder_id(site), snapshot(site)
+    build(demo, DEMO_NOW, "--no-cache")  # a whole build: the tree it swapped out is kept beside
+    site, holding = demo.root / "site", demo.root / ".site.statusgen-build"
+    before, files, kept = folder_id(site), snapshot(site), entries(holding)
+    assert "previous/index.html" in kept
     output = build(demo)
     assert "0 pages rendered, 0 files changed" in output
     assert "Next change:" in output  # the recorded one, as the whole build printed it
     assert folder_id(site) == before
     assert snapshot(site) == files == cold(demo, tmp_path)
-    assert not (demo.root / ".site.statusgen-build").exists()
+    assert entries(holding) == kept  # nor the tree kept beside it
     build(demo, LATER)  # a new `now` is a new input
     assert folder_id(site) != before
     assert snapshot(site) == cold(demo, tmp_path, LATER)

@@ -20,12 +20,23 @@ HOLDING = ".site.statusgen-build"
 # Run `statusgen build` in a fresh process that SIGKILLs itself at a chosen point of the write.
 KILLED_BUILD = """
 import os, signal, sys
-from statusgen import write
+from statusgen import spare, write
 
 point, root, now = sys.argv[1:4]
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
-real_write, real_exchange, real_rename = write._write_file, write._exchange, write._rename
+real_write, real_exchange, real_rename = spare.write_file, write._exchange, write._rename
+real_walk, real_remove = spare._walk, spare.remove
 calls = {"n": 0}
+
+def walk(base):
+    if point == "spare-taken":
+        die()
+    return real_walk(base)
+
+def remove(path):
+    if point == "removing" and os.path.lexists(path):
+        die()
+    real_remove(path)
 
 def write_file(path, data):
     calls["n"] += 1
@@ -50,7 +61,8 @@ def rename(a, b):
     if point == "fallback-after-renames":
         die()
 
-write._write_file, write._exchange, write._rename = write_file, exchange, rename
+spare.write_file, write._exchange, write._rename = write_file, exchange, rename
+spare._walk, spare.remove = walk, remove
 sys.argv = ["statusgen", "build", "--root", root, "--now", now]
 from statusgen.cli import main
 main()
@@ -71,18 +83,32 @@ def add_update(repo):
     assert result.exit_code == 0, result.output
 
 
+def build_cold(repo) -> str:
+    out = repo.root.parent / "cold"
+    assert build(repo, LATER, "--no-cache", "--out", str(out)).exit_code == 0
+    return str(out)
+
+
 def git(repo, *args) -> str:
     done = subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True, check=True,
                           env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"})
     return done.stdout
 
 
-@pytest.mark.parametrize("point", ["writing", "before-swap", "after-swap",
-                                   "fallback-between-renames", "fallback-after-renames"])
-def test_a_build_killed_at_any_point_leaves_the_old_site_or_the_new_one(demo, tmp_path, point):
+POINTS = ["spare-taken", "writing", "removing", "before-swap", "after-swap",
+          "fallback-between-renames", "fallback-after-renames"]
+# A new tree has nothing to remove; a spare has the stale entries of the tree before.
+KILLS = [(point, False) for point in POINTS if point != "removing"] + [(point, True) for point in POINTS]
+
+
+@pytest.mark.parametrize(("point", "spare"), KILLS, ids=[f"{p}-{'spare' if s else 'new tree'}" for p, s in KILLS])
+def test_a_build_killed_at_any_point_leaves_the_old_site_or_the_new_one(demo, tmp_path, point, spare):
     git(demo, "init", "-q")
     (demo.root / ".gitignore").write_text("/site/\n/.statusgen-cache/\n")
     assert build(demo).exit_code == 0
+    if spare:  # a second whole build keeps the first tree as the spare the killed build fills
+        assert build(demo, DEMO_NOW, "--no-cache").exit_code == 0
+        assert (demo.root / HOLDING / "previous").is_dir()
     old = snapshot(demo.root / "site")
     add_update(demo)
     assert build(demo, LATER, "--no-cache", "--out", str(tmp_path / "new")).exit_code == 0
@@ -103,11 +129,14 @@ def test_a_build_killed_at_any_point_leaves_the_old_site_or_the_new_one(demo, tm
     status = git(demo, "status", "--porcelain", "--untracked-files=all")
     assert "statusgen-build" not in status, status
 
+    # The next build puts things right, reusing what the killed one left (every entry checked).
     result = build(demo, LATER)
     assert result.exit_code == 0, result.output
     assert snapshot(site) == new
-    assert not (demo.root / HOLDING).exists()
-    assert not [p for p in demo.root.iterdir() if p.name.startswith(".site")]
+    assert sorted(os.listdir(demo.root / HOLDING)) == [".gitignore", "lock", "previous"]
+    assert [p.name for p in demo.root.iterdir() if p.name.startswith(".site")] == [HOLDING]
+    assert build(demo, LATER, "--no-cache").exit_code == 0  # and the one after, from that spare
+    assert snapshot(site) == new
 
 
 def test_leftovers_of_killed_builds_cannot_be_committed(demo):
@@ -127,7 +156,7 @@ def test_a_second_build_at_the_same_time_is_refused(demo):
     assert build(demo).exit_code == 0
     before = snapshot(demo.root / "site")
     holding = demo.root / HOLDING
-    holding.mkdir()
+    holding.mkdir(exist_ok=True)
     with open(holding / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         result = build(demo, LATER)
@@ -146,30 +175,35 @@ FAILURES = {
 
 @pytest.mark.parametrize("case", FAILURES)
 def test_a_write_failure_is_one_clear_line_and_the_old_site_stays(demo, monkeypatch, case):
-    from statusgen import write
+    from statusgen import spare
 
     assert build(demo).exit_code == 0
+    assert build(demo, DEMO_NOW, "--no-cache").exit_code == 0  # with a spare to fill
     site = demo.root / "site"
     before = snapshot(site)
     add_update(demo)
     code, text = FAILURES[case]
-    calls = {"n": 0}
-    real = write._write_file
+    calls: dict = {"n": 0}
+    real = spare.write_file
 
-    def failing(path, data):
+    def failing(path, data):  # the second file written, however often it is tried
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 2 or calls.get("path") == path:
+            calls["path"] = path
             raise OSError(code, text, path)
         real(path, data)
 
-    monkeypatch.setattr(write, "_write_file", failing)
+    monkeypatch.setattr(spare, "write_file", failing)
     result = build(demo, LATER)
     assert result.exit_code == 1
     shown = re.escape(str(site.resolve()))
     assert re.fullmatch(f"Error: cannot write the site: {shown}/[a-z0-9./-]+: {text}; {shown} was left as it was\n",
                         result.output), result.output
     assert snapshot(site) == before
-    assert not (demo.root / HOLDING).exists()
+    # The failed build's tree is removed (a full disk gets its space back): no spare is left.
+    assert sorted(os.listdir(demo.root / HOLDING)) == [".gitignore", "lock"]
+    assert build(demo, LATER).exit_code == 0
+    assert snapshot(site) == snapshot(Path(build_cold(demo)))
 
 
 def test_a_folder_that_cannot_be_prepared_is_one_clear_line(demo, monkeypatch):
