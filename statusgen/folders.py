@@ -69,17 +69,24 @@ def write_marker(folder: Path, files=()) -> None:
 def files_under(folder: str) -> list[str]:
     """Every file and symbolic link below `folder`, as '/'-separated relative paths; the
     marker left out. Links are not followed."""
-    found, pending = [], [(folder, "")]
+    return [relative for relative in walk(folder)[0] if relative != MARKER]
+
+
+def walk(folder: str) -> tuple[list[str], list[str]]:
+    """Every file (links included, not followed) and every folder below `folder`, as
+    '/'-separated relative paths."""
+    files, folders, pending = [], [], [(folder, "")]
     while pending:
         directory, prefix = pending.pop()
         with os.scandir(directory) as entries:
             for entry in entries:
                 relative = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
+                    folders.append(relative)
                     pending.append((entry.path, relative + "/"))
-                elif relative != MARKER:
-                    found.append(relative)
-    return found
+                else:
+                    files.append(relative)
+    return files, folders
 
 
 def owned_files(folder: Path, record: dict | None, what: str) -> set[str] | None:

@@ -14,7 +14,7 @@ import os
 import shutil
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 
-from statusgen.folders import MARKER, output_path_text
+from statusgen.folders import MARKER, output_path_text, walk
 
 
 class Tree:
@@ -22,7 +22,7 @@ class Tree:
 
     def __init__(self, base: str, live: str):
         self.base, self.live = base, live
-        self.files, folders = _walk(base)
+        self.files, folders = walk(base)
         self.folders = [os.path.join(base, folder) for folder in folders]
         self.made = {base, *self.folders}  # real folders, never links
         self.used = {base}  # folders the new site has, with their parents
@@ -95,22 +95,6 @@ class Tree:
                 os.chmod(folder, 0o755)
                 folder = os.path.dirname(folder)
             return action(*args)
-
-
-def _walk(base: str) -> tuple[list[str], list[str]]:
-    """Every file (links included, not followed) and every folder below `base`, relative."""
-    files, folders, pending = [], [], [(base, "")]
-    while pending:
-        directory, prefix = pending.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                relative = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(relative)
-                    pending.append((entry.path, relative + "/"))
-                else:
-                    files.append(relative)
-    return files, folders
 
 
 def _share(source: str, target: str) -> os.stat_result:

@@ -25,7 +25,7 @@ from statusgen import spare, write
 point, root, now = sys.argv[1:4]
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
 real_write, real_exchange, real_rename = spare.write_file, write._exchange, write._rename
-real_walk, real_remove = spare._walk, spare.remove
+real_walk, real_remove = spare.walk, spare.remove
 calls = {"n": 0}
 
 def walk(base):
@@ -62,7 +62,7 @@ def rename(a, b):
         die()
 
 spare.write_file, write._exchange, write._rename = write_file, exchange, rename
-spare._walk, spare.remove = walk, remove
+spare.walk, spare.remove = walk, remove
 sys.argv = ["statusgen", "build", "--root", root, "--now", now]
 from statusgen.cli import main
 main()
