@@ -49,10 +49,11 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[s
 
 def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
                 owned: set[str] | None = None, previous: dict | None = None) -> WriteResult:
-    """Write a whole site into a new folder and swap it in, each file as soon as it is ready
-    (pages can arrive from worker processes while earlier ones are written). `owned` lists the
-    files of the current folder that statusgen wrote; any other file there is kept. `previous`
-    is the record of the folder's files (WriteResult.manifest of the build that wrote them)."""
+    """Write a whole site beside the output folder (into the tree the last swap took out, else
+    a new folder) and swap it in, each file as soon as it is ready (pages can arrive from worker
+    processes while earlier ones are written). `owned` lists the files of the current folder
+    that statusgen wrote; any other file there is kept. `previous` is the record of the folder's
+    files (WriteResult.manifest of the build that wrote them)."""
     out = Path(out).resolve()
     with _Staging(out) as area:
         try:
