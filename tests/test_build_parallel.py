@@ -58,4 +58,7 @@ def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path
     assert "ZeroDivisionError" in result.output
     assert sorted(p.name for p in site.iterdir()) == [".statusgen-output.json", "index.html"]
     assert (site / "index.html").read_text() == "previous build"
-    assert sorted(p.name for p in root.iterdir()) == [".statusgen-cache", "incidents", "site", "statusgen.toml", "templates"]
+    assert sorted(p.name for p in root.iterdir()) == [".site.statusgen-build", ".statusgen-cache", "incidents", "site",
+                                                      "statusgen.toml", "templates"]
+    # The hidden folder keeps its lock and .gitignore; the failed build's tree is removed.
+    assert sorted(p.name for p in (root / ".site.statusgen-build").iterdir()) == [".gitignore", "lock"]

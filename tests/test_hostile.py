@@ -279,7 +279,9 @@ def test_nothing_is_written_outside_the_output_folder(repo):
     site = build_hostile_site(repo)
     after = {p for p in repo.root.parent.rglob("*")}
     created = {p.relative_to(repo.root).as_posix().split("/")[0] for p in after - before if p.is_relative_to(repo.root)}
-    assert created <= {"site", ".statusgen-cache", "incidents", "statusgen.toml"}
+    # .site.statusgen-build: the site's hidden holding folder (lock, .gitignore; no tree after a first build)
+    assert created <= {"site", ".site.statusgen-build", ".statusgen-cache", "incidents", "statusgen.toml"}
+    assert sorted(p.name for p in (repo.root / ".site.statusgen-build").iterdir()) == [".gitignore", "lock"]
     assert all(p.is_relative_to(repo.root) for p in after - before)
     for path in site.rglob("*"):
         assert not path.is_symlink()
