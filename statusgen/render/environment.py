@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 
 from jinja2 import (
     BaseLoader,
@@ -20,6 +21,7 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
     meta,
+    nodes,
 )
 
 from statusgen.errors import Problem
@@ -52,6 +54,49 @@ class OverridingLoader(BaseLoader):
         return source, filename, lambda: builtin_uptodate() and not candidate.exists()
 
 
+# Every environment made here has the same settings, filter names and extension: they differ in
+# language and overrides only, which compiled code does not contain. So each template source is
+# parsed once and compiled once per process (by `check`, before any worker process forks), however
+# many environments load it, and what it reads is taken from that same parse.
+_compiled: dict[tuple[str, str | None, str | None], CodeType] = {}
+_facts: dict[str, tuple[list[str], list[str | None]]] = {}
+
+
+class ThemeEnvironment(Environment):
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if raw or defer_init or not isinstance(source, str):
+            return super().compile(source, name, filename, raw, defer_init)
+        key = (source, name, filename)
+        code = _compiled.get(key)
+        if code is None:
+            try:  # as Environment.compile does, keeping the tree it parses
+                tree = self._parse(source, name, filename)
+                _facts.setdefault(source, _read_facts(tree))  # first: compiling folds constants in the tree
+                code = self._compile(self._generate(tree, name, filename), filename or "<template>")
+            except TemplateSyntaxError:
+                self.handle_exception(source=source)
+            if len(_compiled) > 512:  # `serve` compiles each edit of an override
+                _compiled.clear()
+            _compiled[key] = code
+        return code
+
+
+def template_facts(env: Environment, source: str) -> tuple[list[str], list[str | None]]:
+    """(the names a template source leaves undeclared, sorted; the templates it names, None for
+    a dynamic name), from the parse that compiled it when there was one."""
+    facts = _facts.get(source)
+    if facts is None:
+        facts = _read_facts(env.parse(source))
+        if len(_facts) > 512:
+            _facts.clear()
+        _facts[source] = facts
+    return facts
+
+
+def _read_facts(tree: nodes.Template) -> tuple[list[str], list[str | None]]:
+    return sorted(meta.find_undeclared_variables(tree)), list(meta.find_referenced_templates(tree))
+
+
 @lru_cache(maxsize=8)
 def environment(override_dir: Path | None, language: Language = ENGLISH) -> Environment:
     """One environment per templates folder, language and process, so each template compiles once.
@@ -60,7 +105,7 @@ def environment(override_dir: Path | None, language: Language = ENGLISH) -> Envi
     up edited overrides without a restart. Templates translate with `{% trans %}` and `_()`
     (Jinja's i18n extension, new-style gettext: placeholders are named and escaped).
     """
-    env = Environment(
+    env = ThemeEnvironment(
         loader=OverridingLoader(override_dir),
         autoescape=True,
         undefined=StrictUndefined,
@@ -82,26 +127,31 @@ def override_dir(root: Path) -> Path | None:
 def template_problems(root: Path) -> list[Problem]:
     """Compile every template, built-in and override, as `check` and `build` must before
     rendering: each syntax error, or a template that is extended, included or imported but does
-    not exist, names its file and line."""
+    not exist, names its file and line.
+
+    Each file is compiled under the name pages load it by (a built-in one under `!name` only
+    when an override replaces it), so the pages render with these very templates."""
     overrides = override_dir(root)
     env = environment(overrides)
-    names = {BUILTIN_PREFIX + _template_name(path, THEME_DIR) for path in _template_files(THEME_DIR)}
-    if overrides is not None:
-        names |= {_template_name(path, overrides) for path in _template_files(overrides)}
+    builtin = {_template_name(path, THEME_DIR) for path in _template_files(THEME_DIR)}
+    own = {_template_name(path, overrides) for path in _template_files(overrides)} if overrides is not None else set()
+    # (built-in file first, its name, the name to load it by)
+    files = sorted([(0, name, name if name not in own else BUILTIN_PREFIX + name) for name in builtin]
+                   + [(1, name, name) for name in own])
     problems = []
-    for name in sorted(names):
+    for _, _, name in files:
         try:
             source, filename = template_source(env, name)
             shown_name = display_path(filename or name, root)
-            ast = env.parse(source, name, filename)
             env.get_template(name)
+            _, references = template_facts(env, source)
         except TemplateSyntaxError as exc:
             problems.append(Problem(display_path(exc.filename or name, root), f"line {exc.lineno}", exc.message or ""))
             continue
         except UnicodeDecodeError:
             problems.append(Problem(name, "", "not UTF-8 text"))
             continue
-        for referenced in meta.find_referenced_templates(ast):
+        for referenced in references:
             if referenced is None:
                 continue
             try:

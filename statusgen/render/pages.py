@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import jinja2
-from jinja2 import Environment, TemplateSyntaxError, meta
+from jinja2 import Environment, TemplateSyntaxError
 
 from statusgen import __version__
 from statusgen.cache import Memo, digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
-from statusgen.render.environment import template_location, template_source
+from statusgen.render.environment import template_facts, template_location, template_source
 from statusgen.render.views import LazyView, NoticeView
 
 # Below this many pages a process pool costs more than it saves.
@@ -97,9 +97,7 @@ class KeyedRenderer:
         """(the names a template source leaves undeclared, the templates it names: None for a
         dynamic name), from the previous build when the same source was read by the same Jinja."""
         def compute() -> bytes:
-            ast = self.env.parse(source)
-            found = [sorted(meta.find_undeclared_variables(ast)), list(meta.find_referenced_templates(ast))]
-            return json.dumps(found).encode()
+            return json.dumps(template_facts(self.env, source)).encode()
 
         if self.memo is None:
             remembered = compute()
@@ -116,6 +114,14 @@ class KeyedRenderer:
         undeclared, references = json.loads(compute())  # a damaged entry: not trusted
         return set(undeclared), references
 
+    def _load(self, name: str) -> None:
+        """Loads a template into the environment, so worker processes inherit it compiled (an
+        error in it is reported where a page renders it)."""
+        try:
+            self.env.get_template(name)
+        except TemplateSyntaxError:
+            pass
+
     def _template_closure(self, template: str):
         """(names the template and everything it pulls in may read, digest of their sources)."""
         if template not in self._closure:
@@ -130,6 +136,7 @@ class KeyedRenderer:
                     seen.add(name)
                     source, _ = template_source(self.env, name)
                     sources += [name, source]
+                    self._load(name)
                     undeclared, references = self._names(source)
                     names |= undeclared
                     for referenced in references:
