@@ -23,10 +23,12 @@ from jinja2 import (
     meta,
     nodes,
 )
+from jinja2.visitor import NodeTransformer
 
-from statusgen.errors import Problem
-from statusgen.i18n import Language, translations
-from statusgen.render.filters import ENGLISH, install_filters
+from statusgen.config import load_config
+from statusgen.errors import Problem, StatusgenError
+from statusgen.i18n import Language, resolve_language, translations
+from statusgen.render.filters import ENGLISH, Words, install_filters
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 BUILTIN_PREFIX = "!"
@@ -55,23 +57,30 @@ class OverridingLoader(BaseLoader):
 
 
 # Every environment made here has the same settings, filter names and extension: they differ in
-# language and overrides only, which compiled code does not contain. So each template source is
-# parsed once and compiled once per process (by `check`, before any worker process forks), however
-# many environments load it, and what it reads is taken from that same parse.
-_compiled: dict[tuple[str, str | None, str | None], CodeType] = {}
+# language and overrides only. So each template source is parsed once and compiled once per
+# process (by `check`, before any worker process forks), and what it reads is taken from that same
+# parse. The code of a built-in template holds its constant messages translated (see _Translated),
+# so it is compiled once per language; the code of an override is the same in every language.
+_compiled: dict[tuple[str, str | None, str | None, Language | None], CodeType] = {}
 _facts: dict[str, tuple[list[str], list[str | None]]] = {}
 
 
 class ThemeEnvironment(Environment):
+    language: Language = ENGLISH
+    words: Words | None = None  # the templates' `_()`, set once the filters are installed
+
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
         if raw or defer_init or not isinstance(source, str):
             return super().compile(source, name, filename, raw, defer_init)
-        key = (source, name, filename)
+        builtin = filename is not None and Path(filename).is_relative_to(THEME_DIR)
+        key = (source, name, filename, self.language if builtin else None)
         code = _compiled.get(key)
         if code is None:
             try:  # as Environment.compile does, keeping the tree it parses
                 tree = self._parse(source, name, filename)
                 _facts.setdefault(source, _read_facts(tree))  # first: compiling folds constants in the tree
+                if builtin and self.words is not None:
+                    tree = _Translated(self.words).visit(tree)
                 code = self._compile(self._generate(tree, name, filename), filename or "<template>")
             except TemplateSyntaxError:
                 self.handle_exception(source=source)
@@ -79,6 +88,27 @@ class ThemeEnvironment(Environment):
                 _compiled.clear()
             _compiled[key] = code
         return code
+
+
+class _Translated(NodeTransformer):
+    """`_("constant")` and `{% trans %}constant{% endtrans %}` as the text they translate to, so
+    a page does not call gettext for each of its words. Only in the built-in templates, which
+    never name anything else `_` or `gettext`."""
+
+    def __init__(self, words: Words):
+        self.words = words
+
+    def visit_Call(self, call: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(call)
+        if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in ("_", "gettext") and len(node.args) == 1
+                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+                and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None):
+            try:
+                text = self.words(node.args[0].value)
+            except (KeyError, ValueError, TypeError):  # a stray placeholder: fails where the page renders
+                return node
+            return nodes.MarkSafe(nodes.Const(str(text), lineno=node.lineno), lineno=node.lineno)
+        return node
 
 
 def template_facts(env: Environment, source: str) -> tuple[list[str], list[str | None]]:
@@ -115,7 +145,7 @@ def environment(override_dir: Path | None, language: Language = ENGLISH) -> Envi
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    install_filters(env, language)
+    env.language, env.words = language, install_filters(env, language)
     return env
 
 
@@ -132,7 +162,7 @@ def template_problems(root: Path) -> list[Problem]:
     Each file is compiled under the name pages load it by (a built-in one under `!name` only
     when an override replaces it), so the pages render with these very templates."""
     overrides = override_dir(root)
-    env = environment(overrides)
+    env = environment(overrides, site_language(root))
     builtin = {_template_name(path, THEME_DIR) for path in _template_files(THEME_DIR)}
     own = {_template_name(path, overrides) for path in _template_files(overrides)} if overrides is not None else set()
     # (built-in file first, its name, the name to load it by)
@@ -160,6 +190,15 @@ def template_problems(root: Path) -> list[Problem]:
                 problems.append(Problem(shown_name, "", f"uses the template {referenced!r}, which does not exist; "
                                         "expected a file in templates/ or a built-in template name"))
     return problems
+
+
+def site_language(root: Path) -> Language:
+    """The language the pages are written in: `check` compiles the templates in it."""
+    try:
+        config = load_config(root)
+        return resolve_language(config.site.language, config.root)
+    except (StatusgenError, ValueError):  # reported by `check` on its own
+        return ENGLISH
 
 
 def _template_files(folder: Path) -> list[Path]:

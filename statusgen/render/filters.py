@@ -19,7 +19,7 @@ from statusgen.vocabulary import IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, S
 ENGLISH = resolve_language("en")
 
 
-def install_filters(env: Environment, language: Language) -> None:
+def install_filters(env: Environment, language: Language) -> Words:
     cldr = formats(language)
     gettext = translations(language).gettext
     words = Words(gettext)
@@ -64,6 +64,7 @@ def install_filters(env: Environment, language: Language) -> None:
     # In place of the i18n extension's: the same results (new-style gettext), each message
     # translated and marked once; `_` calls it directly instead of looking `gettext` up.
     env.globals.update(gettext=template_gettext, _=template_gettext)
+    return words
 
 
 class Words:

@@ -91,3 +91,15 @@ def test_each_template_is_parsed_once_per_build_whatever_the_language(demo):
     assert second == {}
     assert one(soup(demo.root / "site", "history/index.html"), "title").get_text() == "Verlauf"
     assert "Nachbetrachtung veröffentlicht" in text(soup(demo.root / "site", "history/index.html"))
+
+
+def test_the_words_of_the_built_in_pages_follow_each_build_language_in_one_process(repo):
+    """The built-in templates are compiled with their constant words translated: once per language."""
+    config = repo.root / "statusgen.toml"
+    plain = config.read_text(encoding="utf-8")
+    for language, heading, other in (("de", "Komponenten", "Components"), ("en", "Components", "Komponenten"),
+                                     ("de", "Komponenten", "Components")):
+        config.write_text(plain.replace('timezone = "UTC"', f'timezone = "UTC"\nlanguage = "{language}"'), encoding="utf-8")
+        page = soup(repo.build(), "index.html")
+        assert text(one(page, "#components-h")) == heading
+        assert other not in text(page) and one(page, "html")["lang"] == language
