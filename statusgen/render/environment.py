@@ -100,8 +100,8 @@ class _Translated(NodeTransformer):
 
     def visit_Call(self, call: nodes.Call) -> nodes.Node:
         node = self.generic_visit(call)
-        if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in ("_", "gettext") and len(node.args) == 1
-                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+        if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in ("_", "gettext")
+                and len(node.args) == 1 and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
                 and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None):
             try:
                 text = self.words(node.args[0].value)
