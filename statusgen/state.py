@@ -235,18 +235,28 @@ def settled_by(notice: Notice, now: datetime) -> bool:
     """Every moment the notice names (its own, its updates') is at or before `now`: whatever the
     rules here say of it at `now`, they say at any later time (they only compare `now` with those
     moments), so what it shows no longer changes with time."""
-    return all(moment <= now for moment in _moments(notice))
+    return _all_at_or_before(notice, now)
 
 
-def _moments(record):
-    for field in fields(record):
-        value = getattr(record, field.name)
-        if isinstance(value, datetime):
-            yield value
-        elif isinstance(value, tuple):
-            for item in value:
-                if is_dataclass(item):
-                    yield from _moments(item)
+def _all_at_or_before(record, now: datetime) -> bool:
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
+        if type(value) is datetime:
+            if value > now:
+                return False
+        elif type(value) is tuple and value and is_dataclass(value[0]):
+            if not all(_all_at_or_before(item, now) for item in value):
+                return False
+    return True
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = tuple(field.name for field in fields(cls))
+    return _FIELD_NAMES[cls]
 
 
 def postmortem_updates(notice, now: datetime) -> tuple:

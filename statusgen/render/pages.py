@@ -165,15 +165,21 @@ class _Digests:
     def __init__(self, memo: Memo | None = None):
         self.memo = memo
         self._views: dict[int, tuple[object, str]] = {}  # id -> (the view, kept alive; digest)
+        # Only views go through Python code; every other object pickles as usual, in C.
+        self._dispatch = {NoticeView: self._reduce_view, LazyView: self._reduce_view}
+
+    def _reduce_view(self, view):
+        return _view, (self.view(view),)
 
     def of(self, value) -> str | None:
-        if type(value) in (NoticeView, LazyView):
+        kind = type(value)
+        if kind in (NoticeView, LazyView):
             return self.view(value)
+        if kind is str:  # most names a page sets (its path, root, address): no pickler needed
+            return digest("text", value)
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
-        # Only views go through Python code; every other object pickles as usual, in C.
-        pickler.dispatch_table = {NoticeView: lambda view: (_view, (self.view(view),)),
-                                  LazyView: lambda view: (_view, (self.view(view),))}
+        pickler.dispatch_table = self._dispatch
         try:
             pickler.dump(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
