@@ -70,10 +70,14 @@ class KeyedRenderer:
             return None
         parts = [base]
         for name in own:
-            value_digest = self._digests.of(extra[name])
+            value = extra[name]
+            if type(value) is str:  # most names a page sets (its path, root, address): as they are
+                parts += [name, "text", value]
+                continue
+            value_digest = self._digests.of(value)
             if value_digest is None:
                 return None
-            parts += [name, value_digest]
+            parts += [name, "digest", value_digest]
         return digest(*parts)
 
     def _base_digest(self, template: str, own: tuple[str, ...]) -> str | None:
@@ -172,11 +176,8 @@ class _Digests:
         return _view, (self.view(view),)
 
     def of(self, value) -> str | None:
-        kind = type(value)
-        if kind in (NoticeView, LazyView):
+        if type(value) in (NoticeView, LazyView):
             return self.view(value)
-        if kind is str:  # most names a page sets (its path, root, address): no pickler needed
-            return digest("text", value)
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.dispatch_table = self._dispatch
