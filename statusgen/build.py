@@ -43,9 +43,10 @@ def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None,
     """Validate configuration, every template and every incident file; raise StatusgenError
     listing all problems. `read`: the incident files, if read_incident_files has read them."""
     config = load_config(root)
-    problems = template_problems(config.root)
-    try:
-        content = load_content(config, cache, jobs, read, after_parse)
+    problems: list = []
+    try:  # the templates are compiled while worker processes parse the incident files
+        content = load_content(config, cache, jobs, read, after_parse,
+                               lambda: problems.extend(template_problems(config.root)))
     except StatusgenError as exc:
         raise StatusgenError(problems + exc.problems) from None
     if problems:

@@ -23,7 +23,7 @@ from statusgen.model import (
     Update,
     sort_newest_first,
 )
-from statusgen.parallel import forked_map
+from statusgen.parallel import ForkedMap
 from statusgen.reading import SourceError, YamlError, load_yaml, read_source
 from statusgen.text import bad_character, shown
 from statusgen.times import iso_utc, parse_time
@@ -89,7 +89,8 @@ def scan_incident_files(root: Path) -> tuple[list[Path], Problems]:
     return sorted(found), problems
 
 
-IncidentFile = tuple[str, str, str, bytes]  # (content key, source, slug, bytes)
+IncidentFile = tuple[str, str, str, bytes]
+PARALLEL_PARSING = 400  # files; below it a process pool costs more than it saves  # (content key, source, slug, bytes)
 
 
 def read_incident_files(config: Config) -> tuple[list[IncidentFile], list]:
@@ -122,13 +123,15 @@ def read_incident_files(config: Config) -> tuple[list[IncidentFile], list]:
 
 def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None,
                  read: tuple[list[IncidentFile], list] | None = None,
-                 after_parse: tuple[Callable[[Notice], object], Callable[[object], None]] | None = None) -> Content:
+                 after_parse: tuple[Callable[[Notice], object], Callable[[object], None]] | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> Content:
     """Read and validate every incident file; raise StatusgenError listing all problems.
 
     With a cache, a file whose bytes (and the settings its validation reads) are unchanged
     since the last run is not parsed again. `read`: what read_incident_files gave, if called.
     `after_parse`: (work, take): work(notice) runs where each file is parsed (maybe a worker
     process) and take(its result) here, for more work on the notices in the same processes.
+    `meanwhile` runs here while worker processes parse.
     """
     problems = Problems()
     notices: list[Notice] = []
@@ -141,9 +144,11 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     files, found = read if read is not None else read_incident_files(config)
     problems.items.extend(found)
     to_parse = [item for item in files if item[0] not in cached]
-    parsed = dict(zip((item[0] for item in to_parse),
-                      forked_map([partial(_parse, source, slug, raw, config, after_parse and after_parse[0])
-                                  for _, source, slug, raw in to_parse], jobs)))
+    with ForkedMap([partial(_parse, source, slug, raw, config, after_parse and after_parse[0])
+                    for _, source, slug, raw in to_parse], jobs, PARALLEL_PARSING) as parsing:
+        if meanwhile is not None:
+            meanwhile()
+        parsed = dict(zip((item[0] for item in to_parse), parsing.results()))
     for key, _, _, _ in files:
         notice, found, done = parsed[key] if key in parsed else (cached[key], [], None)
         if done is not None and after_parse is not None:
