@@ -30,7 +30,7 @@ from statusgen.timeline import (  # noqa: F401  (re-exported: the timeline API)
     update_changes,
     update_ids,
 )
-from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component
+from statusgen.uptime import ComponentUptime, component_uptime, intervals_by_component, window_start
 from statusgen.vocabulary import (
     CLOSING_INCIDENT_STATUSES,
     INDICATOR_DESCRIPTIONS,
@@ -196,7 +196,8 @@ def derive_state(config: Config, content: Content, now: datetime) -> SiteState:
     upcoming = tuple(sorted((m for m in content.maintenances if states[m.slug] == MaintenanceState.SCHEDULED),
                             key=lambda m: (m.scheduled_start, m.slug)))
     statuses = component_statuses(config, active, in_progress, now)
-    intervals = intervals_by_component(content, now)
+    start = window_start(config, now)
+    intervals = intervals_by_component(content, now, lambda notice: _closed_by(notice, start))
     return SiteState(
         now=now,
         indicator=overall_indicator(statuses, active, in_progress, now),
@@ -229,6 +230,13 @@ def next_change(content: Content, now: datetime) -> datetime | None:
             moments += _later_status_changes(maintenance, now)
     future = [m for m in moments if m is not None and m > now]
     return min(future, default=None)
+
+
+def _closed_by(notice: Notice, moment: datetime) -> bool:
+    """Every period the notice gave a component had ended by `moment`: a window (its timeline
+    ends at its end) or an incident with a resolution time (which ends the last period), each of
+    whose moments is at or before `moment`. An incident without one may still hold a status."""
+    return (isinstance(notice, Maintenance) or notice.resolved is not None) and settled_by(notice, moment)
 
 
 def settled_by(notice: Notice, now: datetime) -> bool:

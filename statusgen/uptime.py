@@ -7,11 +7,12 @@ hours long and still one day. The window figure is time-weighted: 1 - downtime /
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from statusgen.config import Config
-from statusgen.model import Content
+from statusgen.model import Content, Notice
 from statusgen.timeline import segments
 from statusgen.vocabulary import ComponentStatus, severity
 
@@ -53,19 +54,30 @@ class ComponentUptime:
 Interval = tuple[datetime, datetime, str, str]  # (start, end, status, slug)
 
 
-def intervals_by_component(content: Content, now: datetime) -> dict[str, list[Interval]]:
+def intervals_by_component(content: Content, now: datetime,
+                           over: Callable[[Notice], bool] | None = None) -> dict[str, list[Interval]]:
     """(start, end, status, slug) of everything that gave each component a status, clipped to now:
     each piece of every notice's timeline (statusgen.timeline), so each moment has the status it
-    had then. One pass over the content for all components."""
+    had then. One pass over the content for all components. `over(notice)`: the notice's every
+    period ended before any uptime window begins (window_start), so it is left out."""
     result: dict[str, list[Interval]] = {}
     for notice in content.incidents + content.maintenances:
         if notice.sort_time >= now:  # not started by now (also skips a window's pre-start updates)
+            continue
+        if over is not None and over(notice):
             continue
         for segment in segments(notice):
             end = now if segment.end is None else min(segment.end, now)
             if end > segment.start:
                 result.setdefault(segment.component_id, []).append((segment.start, end, segment.status, notice.slug))
     return result
+
+
+def window_start(config: Config, now: datetime) -> datetime:
+    """When the uptime window begins (a component's own start can only make it later)."""
+    tz = config.site.tz
+    first_day = now.astimezone(tz).date() - timedelta(days=config.site.uptime_days - 1)
+    return day_bounds(first_day, tz)[0]
 
 
 def worst_segments(intervals: list[Interval]) -> list[tuple[datetime, datetime, str]]:
@@ -103,6 +115,7 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
     # Only what overlaps the window matters; keep the segment sweep small.
     relevant = [iv for iv in mine if iv[1] > window_start]
     segments = worst_segments(relevant)
+    by_start = sorted(relevant, key=lambda iv: (iv[0], iv[3]))
 
     days = []
     total_down = 0.0
@@ -122,8 +135,7 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
                 if severity(status) > severity(worst):
                     worst = status
         # a notice whose status changed that day is listed once, where it first touches the day
-        touching = tuple(dict.fromkeys(slug for s, e, _, slug in sorted(relevant, key=lambda iv: (iv[0], iv[3]))
-                                       if s < end and e > start))
+        touching = tuple(dict.fromkeys(slug for s, e, _, slug in by_start if s < end and e > start))
         total_down += down
         percent = 100.0 * (1 - down / length) if length > 0 else 100.0
         days.append(DayUptime(day, percent, down, worst, touching))

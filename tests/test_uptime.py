@@ -99,3 +99,29 @@ def test_weights_are_configurable(repo):
     assert day(result, "2026-11-20").percent == pytest.approx(75.0)
     assert day(result, "2026-11-19").percent == pytest.approx(75.0)
     assert result.percent == pytest.approx(100 * (1 - 12 / 708))
+
+
+def test_notices_over_before_the_window_are_left_out_without_changing_any_figure(demo, tmp_path):
+    """derive_state skips the timelines of notices whose every period ended before the uptime
+    window; every component's uptime is the one computed from every notice, at times where
+    notices straddle the window's start."""
+    import sys
+    from datetime import timedelta
+
+    from statusgen.state import derive_state
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    # long ago and never resolved: it still holds a status, so it is never left out
+    incident(demo, "2026-01-05-forgotten", {"api": "degraded_performance"}, "2026-01-05T10:00:00Z")
+    for root in (demo.root, generate(tmp_path / "generated", 300)):
+        config, content = load(root)
+        for now in (at("2026-11-26T21:00:00Z"), at("2026-11-26T21:00:00Z") - timedelta(days=200)):
+            state = derive_state(config, content, now)
+            for component in config.components:
+                assert state.uptime[component.id] == component_uptime(config, content, component.id, now), \
+                    (root.name, now, component.id)
