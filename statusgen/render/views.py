@@ -126,12 +126,14 @@ class LazyView:
     and the configuration), under which the digest of the view can be remembered across builds.
     """
 
-    __slots__ = ("notice", "settled_key", "_config", "_site_state", "_view")
+    __slots__ = ("notice", "settled_key", "_config", "_site_state", "_view", "_state", "_end")
 
     def __init__(self, config: Config, state: SiteState, notice: Notice, settled_key: str | None = None):
         self.notice, self.settled_key = notice, settled_key
         self._config, self._site_state = config, state
         self._view: NoticeView | None = None
+        self._state: str | None = None
+        self._end: tuple[datetime | None] | None = None  # (the end,) once worked out
 
     @property
     def view(self) -> NoticeView:
@@ -171,11 +173,15 @@ class LazyView:
 
     @property
     def state(self) -> str:
-        return self._site_state.state_of(self.notice)
+        if self._state is None:
+            self._state = self._site_state.state_of(self.notice)
+        return self._state
 
     @property
     def end(self) -> datetime | None:
-        return shown_end(self.notice, self.state, self._site_state.now)
+        if self._end is None:
+            self._end = (shown_end(self.notice, self.state, self._site_state.now),)
+        return self._end[0]
 
     @property
     def duration(self) -> timedelta | None:
