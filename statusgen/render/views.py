@@ -33,8 +33,27 @@ from statusgen.vocabulary import (
 )
 
 
+class _Named:
+    """What a view says of its notice's name and address: the notice alone."""
+
+    __slots__ = ()
+    notice: Notice
+
+    @property
+    def slug(self) -> str:
+        return self.notice.slug
+
+    @property
+    def title(self) -> str:
+        return self.notice.title
+
+    @property
+    def path(self) -> str:
+        return f"incidents/{self.notice.slug}/index.html"
+
+
 @dataclass(frozen=True)
-class NoticeView:
+class NoticeView(_Named):
     notice: Notice
     kind: str  # incident | maintenance
     state: str  # active|resolved|upcoming, or the maintenance state
@@ -58,18 +77,6 @@ class NoticeView:
     @property
     def body(self) -> Markup:
         return render_markdown(self.body_source) if self.body_source.strip() else Markup("")
-
-    @property
-    def slug(self) -> str:
-        return self.notice.slug
-
-    @property
-    def title(self) -> str:
-        return self.notice.title
-
-    @property
-    def path(self) -> str:
-        return f"incidents/{self.notice.slug}/index.html"
 
     @property
     def latest_update(self) -> Update:
@@ -116,7 +123,7 @@ def notice_view(config: Config, state: SiteState, notice: Notice) -> NoticeView:
                       postmortem_updates(notice, state.now), timeline)
 
 
-class LazyView:
+class LazyView(_Named):
     """A notice's NoticeView, built when something reads more than the notice and its state say.
 
     Reading `slug`, `title`, `path`, `kind`, `start`, `state`, `end` or `duration` does not build
@@ -146,18 +153,6 @@ class LazyView:
 
     def __reduce_ex__(self, protocol):
         return self.view.__reduce_ex__(protocol)  # pickles as the view it stands for
-
-    @property
-    def slug(self) -> str:
-        return self.notice.slug
-
-    @property
-    def title(self) -> str:
-        return self.notice.title
-
-    @property
-    def path(self) -> str:
-        return f"incidents/{self.notice.slug}/index.html"
 
     @property
     def kind(self) -> str:
