@@ -231,7 +231,3 @@ class Memo:
 
     def adopt(self, entries: dict) -> None:
         self.used.update(entries)
-
-    @property
-    def changed(self) -> bool:
-        return self.used.keys() != self.previous.keys()
