@@ -110,39 +110,32 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     # The model and the caches live through the build: collections need not scan them again.
     gc.freeze()
     try:
-        return _render_and_write(root, now, out, cache, jobs, config, content, previous, previous_markdown, inputs,
-                                 current_inputs)
+        state = derive_state(config, content, now)
+        texts = (text for notice in content.notices for text in notice_texts(notice))
+        rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
+        renders = ShardedTable(cache, "renders")
+        memo = Memo(renders.entries)
+        context = RenderContext(config, content, state, memo)
+        recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
+        # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
+        adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
+        owned = owned_files(out, adoptable, "output folder")
+        reusable = recorded if owned is not None else {}
+        site = render_pages(context)
+        pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
+        with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
+            files = render_files(context)  # while the pages render in other processes
+            outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
+            # Each page is written as it arrives, while later ones still render.
+            ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
+            result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
+        if inputs != current_inputs():
+            inputs = None  # something was edited during the build: the next one goes the whole way
+        cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs,
+                            "next_change": next_change(content, now)})
+        renders.save(memo.used)
+        previous_markdown.save(rendered)
+        return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
+                           next_change(content, now), state, tuple(cache.notices))
     finally:
         gc.unfreeze()
-
-
-def _render_and_write(root: Path, now: datetime, out: Path, cache: BuildCache, jobs: int | None, config: Config,
-                      content: Content, previous: dict, previous_markdown: ShardedTable, inputs: str | None,
-                      current_inputs) -> BuildResult:
-    state = derive_state(config, content, now)
-    texts = (text for notice in content.notices for text in notice_texts(notice))
-    rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
-    renders = ShardedTable(cache, "renders")
-    memo = Memo(renders.entries)
-    context = RenderContext(config, content, state, memo)
-    recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
-    # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
-    adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
-    owned = owned_files(out, adoptable, "output folder")
-    reusable = recorded if owned is not None else {}
-    site = render_pages(context)
-    pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
-    with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
-        files = render_files(context)  # while the pages render in other processes
-        outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
-        # Each page is written as it arrives, while later ones still render.
-        ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
-        result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
-    if inputs != current_inputs():
-        inputs = None  # something was edited during the build: the next one goes the whole way
-    cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs,
-                        "next_change": next_change(content, now)})
-    renders.save(memo.used)
-    previous_markdown.save(rendered)
-    return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
-                       next_change(content, now), state, tuple(cache.notices))
