@@ -12,7 +12,15 @@ from datetime import datetime
 
 from statusgen.config import Config
 from statusgen.model import Content
-from statusgen.state import next_change, page_status_at
+from statusgen.state import (
+    active_incidents,
+    component_statuses,
+    maintenance_in_progress,
+    next_change,
+    overall_indicator,
+    settled_by,
+    worst_status,
+)
 
 
 @dataclass(frozen=True)
@@ -31,15 +39,33 @@ def still_open(content: Content, now: datetime) -> Content:
 def status_schedule(config: Config, content: Content, now: datetime, limit: int = 12) -> list[ScheduledChange]:
     """The indicator and changed component statuses at each of the next `limit` changes."""
     pending = still_open(content, now)
-    previous, _ = page_status_at(config, pending, now)
+    # A notice settled by `now` gives the same statuses at every later moment (and holds no
+    # change to come): its part is worked out once, the rest at each change.
+    steady = Content(tuple(i for i in pending.incidents if settled_by(i, now)),
+                     tuple(m for m in pending.maintenances if settled_by(m, now)))
+    moving = Content(tuple(i for i in pending.incidents if not settled_by(i, now)),
+                     tuple(m for m in pending.maintenances if not settled_by(m, now)))
+    steady_active = active_incidents(steady.incidents, now)
+    steady_in_progress = maintenance_in_progress(steady.maintenances, now)
+    steady_statuses = component_statuses(config, steady_active, steady_in_progress, now)
+
+    def status_at(moment: datetime) -> tuple[dict[str, str], str]:
+        active = active_incidents(moving.incidents, moment)
+        in_progress = maintenance_in_progress(moving.maintenances, moment)
+        # the worst of each part's worst is the worst of all (no status given is operational)
+        given = component_statuses(config, active, in_progress, moment)
+        statuses = {cid: worst_status((status, given[cid])) for cid, status in steady_statuses.items()}
+        return statuses, overall_indicator(statuses, steady_active + active, steady_in_progress + in_progress, moment)
+
+    previous, _ = status_at(now)
     changes = []
     moment = now
     for _ in range(limit):
-        following = next_change(pending, moment)
+        following = next_change(moving, moment)
         if following is None:
             break
         moment = following
-        statuses, indicator = page_status_at(config, pending, moment)
+        statuses, indicator = status_at(moment)
         changed = {cid: status for cid, status in statuses.items() if previous[cid] != status}
         changes.append(ScheduledChange(moment, indicator, changed))
         previous = statuses

@@ -10,7 +10,7 @@ The renderers only format what these say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 
 from statusgen.config import Config
@@ -247,24 +247,31 @@ def settled_by(notice: Notice, now: datetime) -> bool:
 
 
 def _all_at_or_before(record, now: datetime) -> bool:
-    for name in _field_names(type(record)):
+    times, nested = _moment_fields(type(record))
+    for name in times:
         value = getattr(record, name)
-        if type(value) is datetime:
-            if value > now:
-                return False
-        elif type(value) is tuple and value and is_dataclass(value[0]):
-            if not all(_all_at_or_before(item, now) for item in value):
-                return False
-    return True
+        if value is not None and value > now:
+            return False
+    return all(_all_at_or_before(item, now) for name in nested for item in getattr(record, name))
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_MOMENT_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    if cls not in _FIELD_NAMES:
-        _FIELD_NAMES[cls] = tuple(field.name for field in fields(cls))
-    return _FIELD_NAMES[cls]
+def _moment_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the fields holding a time, the fields holding records) of a model class, by the types
+    its fields declare; a field of another type that could hold a time is refused, not skipped."""
+    if cls not in _MOMENT_FIELDS:
+        times, nested = [], []
+        for field in fields(cls):
+            if field.type in ("datetime", "datetime | None"):
+                times.append(field.name)
+            elif field.type == "tuple[Update, ...]":
+                nested.append(field.name)
+            elif "datetime" in str(field.type) or "Update" in str(field.type):
+                raise TypeError(f"{cls.__name__}.{field.name}: a field type settled_by does not know")
+        _MOMENT_FIELDS[cls] = tuple(times), tuple(nested)
+    return _MOMENT_FIELDS[cls]
 
 
 def postmortem_updates(notice, now: datetime) -> tuple:

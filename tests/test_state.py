@@ -255,3 +255,57 @@ def test_a_settled_notice_shows_the_same_at_any_later_time(demo, tmp_path):
             for later in laters:
                 assert pickle.dumps(notice_view(config, later, notice)) == shown, (notice.slug, later.now)
     assert settled > 250 and unsettled > 10  # both kinds were really there
+
+
+def test_a_notice_with_any_moment_after_now_is_not_settled(demo):
+    """Each time a notice or one of its updates names, moved after `now` on its own, unsettles it:
+    a time field settled_by overlooked would let a rebuild show a stale view."""
+    from dataclasses import fields, replace
+    from datetime import timedelta
+
+    from statusgen.state import settled_by
+
+    _, content = load(demo.root)
+    now = max(n.latest_update.at for n in content.notices) + timedelta(days=3650)
+    checked = set()
+    for notice in content.notices:
+        assert settled_by(notice, now)
+        for field in fields(notice):
+            if field.type in ("datetime", "datetime | None") and getattr(notice, field.name) is not None:
+                assert not settled_by(replace(notice, **{field.name: now + timedelta(seconds=1)}), now)
+                checked.add((type(notice).__name__, field.name))
+        last = notice.updates[-1]
+        later = replace(last, at=now + timedelta(seconds=1))
+        assert not settled_by(replace(notice, updates=notice.updates[:-1] + (later,)), now)
+    assert {("Incident", "started"), ("Incident", "resolved"), ("Maintenance", "scheduled_start"),
+            ("Maintenance", "scheduled_end")} <= checked
+
+
+def test_schedule_agrees_with_the_whole_state_on_a_generated_history(demo, tmp_path):
+    """Ongoing incidents whose every update is past (worked out once) mixed with windows and
+    updates still to come: each step is what deriving the whole state at that moment says."""
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import NOW, generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    # ongoing, nothing to come, a written impact worse than its components say
+    incident_file(demo, "2026-11-20-steady", "Steady", {"api": "degraded_performance"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "identified"), impact="critical")
+    steps = 0
+    for root, now in ((demo.root, at("2026-11-20T15:00:00Z")), (generate(tmp_path / "generated", 400), NOW)):
+        config, content = load(root)
+        previous = derive_state(config, content, now).component_status
+        changes = status_schedule(config, content, now, limit=40)
+        for change in changes:
+            whole = derive_state(config, content, change.at)
+            assert change.indicator == whole.indicator, change.at
+            assert change.components == {cid: s for cid, s in whole.component_status.items() if previous[cid] != s}
+            previous = whole.component_status
+            steps += 1
+        assert all(a.at < b.at for a, b in zip(changes, changes[1:]))
+    assert steps >= 8
