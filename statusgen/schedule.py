@@ -15,6 +15,7 @@ from statusgen.model import Content
 from statusgen.state import (
     active_incidents,
     component_statuses,
+    incident_impact_at,
     maintenance_in_progress,
     next_change,
     overall_indicator,
@@ -48,6 +49,7 @@ def status_schedule(config: Config, content: Content, now: datetime, limit: int 
     steady_active = active_incidents(steady.incidents, now)
     steady_in_progress = maintenance_in_progress(steady.maintenances, now)
     steady_statuses = component_statuses(config, steady_active, steady_in_progress, now)
+    steady_impacts = tuple({incident_impact_at(i, now) for i in steady_active})
 
     def status_at(moment: datetime) -> tuple[dict[str, str], str]:
         active = active_incidents(moving.incidents, moment)
@@ -55,7 +57,7 @@ def status_schedule(config: Config, content: Content, now: datetime, limit: int 
         # the worst of each part's worst is the worst of all (no status given is operational)
         given = component_statuses(config, active, in_progress, moment)
         statuses = {cid: worst_status((status, given[cid])) for cid, status in steady_statuses.items()}
-        return statuses, overall_indicator(statuses, steady_active + active, steady_in_progress + in_progress, moment)
+        return statuses, overall_indicator(statuses, active, steady_in_progress + in_progress, moment, steady_impacts)
 
     previous, _ = status_at(now)
     changes = []

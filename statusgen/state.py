@@ -158,8 +158,9 @@ def component_statuses(config: Config, active: tuple[Incident, ...],
 
 
 def overall_indicator(statuses: dict[str, str], active: tuple[Incident, ...],
-                      in_progress: tuple[Maintenance, ...], now: datetime) -> str:
-    impacts = [impact_of_statuses(statuses.values())] + [incident_impact_at(i, now) for i in active]
+                      in_progress: tuple[Maintenance, ...], now: datetime, known: tuple[str, ...] = ()) -> str:
+    """`known`: the impacts at `now` of further active incidents, worked out already."""
+    impacts = [impact_of_statuses(statuses.values()), *known] + [incident_impact_at(i, now) for i in active]
     indicator = max(impacts, key=lambda impact: Impact(impact).rank)
     if indicator == Impact.NONE and in_progress:
         return Indicator.MAINTENANCE
