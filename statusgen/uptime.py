@@ -7,6 +7,7 @@ hours long and still one day. The window figure is time-weighted: 1 - downtime /
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -81,13 +82,27 @@ def window_start(config: Config, now: datetime) -> datetime:
 
 
 def worst_segments(intervals: list[Interval]) -> list[tuple[datetime, datetime, str]]:
-    """Split overlapping intervals into non-overlapping segments carrying the worst status."""
+    """Split overlapping intervals into non-overlapping segments carrying the worst status, in
+    order. One sweep over the interval ends, counting the intervals of each status that cover
+    the stretch from one end to the next."""
     points = sorted({p for start, end, *_ in intervals for p in (start, end)})
+    starts = sorted(intervals, key=lambda iv: iv[0])
+    ends = sorted(intervals, key=lambda iv: iv[1])
+    covering: dict[str, int] = {}  # status -> how many intervals give it over the stretch
+    begun = ended = 0
     segments = []
     for left, right in zip(points, points[1:]):
-        covering = [status for start, end, status, *_ in intervals if start <= left and end >= right]
-        if covering:
-            segments.append((left, right, max(covering, key=severity)))
+        while begun < len(starts) and starts[begun][0] <= left:
+            status = starts[begun][2]
+            covering[status] = covering.get(status, 0) + 1
+            begun += 1
+        while ended < len(ends) and ends[ended][1] <= left:
+            status = ends[ended][2]
+            covering[status] -= 1
+            ended += 1
+        given = [status for status, count in covering.items() if count]
+        if given:
+            segments.append((left, right, max(given, key=severity)))
     return segments
 
 
@@ -115,7 +130,9 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
     # Only what overlaps the window matters; keep the segment sweep small.
     relevant = [iv for iv in mine if iv[1] > window_start]
     segments = worst_segments(relevant)
+    segment_ends = [seg_end for _, seg_end, _ in segments]
     by_start = sorted(relevant, key=lambda iv: (iv[0], iv[3]))
+    starts = [iv[0] for iv in by_start]
 
     days = []
     total_down = 0.0
@@ -128,14 +145,18 @@ def component_uptime(config: Config, content: Content, component_id: str, now: d
         end = min(end, now)
         length = (end - start).total_seconds()
         down, worst = 0.0, str(ComponentStatus.OPERATIONAL)
-        for seg_start, seg_end, status in segments:
+        # segments are in order and apart: the day's run begins at the first one ending after its start
+        for seg_start, seg_end, status in segments[bisect_right(segment_ends, start):]:
+            if seg_start >= end:
+                break
             overlap = (min(seg_end, end) - max(seg_start, start)).total_seconds()
             if overlap > 0:
                 down += overlap * weights.get(status, 0.0)
                 if severity(status) > severity(worst):
                     worst = status
         # a notice whose status changed that day is listed once, where it first touches the day
-        touching = tuple(dict.fromkeys(slug for s, e, _, slug in by_start if s < end and e > start))
+        begun = by_start[:bisect_left(starts, end)]
+        touching = tuple(dict.fromkeys(slug for _, e, _, slug in begun if e > start))
         total_down += down
         percent = 100.0 * (1 - down / length) if length > 0 else 100.0
         days.append(DayUptime(day, percent, down, worst, touching))

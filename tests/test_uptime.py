@@ -125,3 +125,76 @@ def test_notices_over_before_the_window_are_left_out_without_changing_any_figure
             for component in config.components:
                 assert state.uptime[component.id] == component_uptime(config, content, component.id, now), \
                     (root.name, now, component.id)
+
+
+def _segments_by_brute_force(intervals):
+    """Each stretch between two consecutive ends, with the worst status of the intervals covering it."""
+    from statusgen.vocabulary import severity
+
+    points = sorted({p for start, end, *_ in intervals for p in (start, end)})
+    found = []
+    for left, right in zip(points, points[1:]):
+        covering = [status for start, end, status, *_ in intervals if start <= left and end >= right]
+        if covering:
+            found.append((left, right, max(covering, key=severity)))
+    return found
+
+
+def test_worst_segments_agree_with_checking_every_interval_at_every_stretch():
+    """Random overlaps: nested, equal, touching, zero-length, sharing ends, every status."""
+    import random
+    from datetime import timedelta
+
+    from statusgen.uptime import worst_segments
+
+    statuses = ["degraded_performance", "partial_outage", "major_outage", "under_maintenance", "operational"]
+    rng = random.Random(7)
+    base = at("2026-11-01T00:00:00Z")
+    for _ in range(400):
+        intervals = []
+        for slug in range(rng.randint(0, 12)):
+            start = base + timedelta(hours=rng.randint(0, 30))
+            end = start + timedelta(hours=rng.choice([0, 1, 2, 5, 24]))
+            intervals.append((start, end, rng.choice(statuses), f"n{slug}"))
+        if intervals and rng.random() < 0.3:
+            intervals.append(intervals[0])
+        assert worst_segments(intervals) == _segments_by_brute_force(intervals)
+
+
+def test_uptime_of_a_generated_history_agrees_with_a_day_by_day_count(tmp_path):
+    """Every day of every component of a generated history (500 incidents, ongoing ones among
+    them), in a zone with a DST change, against counting each day over every segment."""
+    import sys
+
+    from statusgen.uptime import day_bounds, intervals_by_component, worst_segments
+    from statusgen.vocabulary import severity
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import NOW, generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    root = generate(tmp_path / "generated", 500)
+    config, content = load(root)
+    assert config.site.timezone == "Europe/Berlin"
+    now = NOW
+    intervals = intervals_by_component(content, now)
+    checked = 0
+    for component in config.components:
+        result = component_uptime(config, content, component.id, now)
+        segments = worst_segments(intervals.get(component.id, []))
+        for d in result.days:
+            if d.percent is None:
+                continue
+            start, end = day_bounds(d.day, config.site.tz)
+            end = min(end, now)
+            overlaps = [(s, e, st) for s, e, st in segments if min(e, end) > max(s, start)]
+            weights = dict(config.uptime_weights)
+            down = sum((min(e, end) - max(s, start)).total_seconds() * weights.get(st, 0.0) for s, e, st in overlaps)
+            assert d.downtime_seconds == pytest.approx(down, abs=1e-6)
+            assert d.worst_status == max([st for *_, st in overlaps] + ["operational"], key=severity)
+            touching = [(s, slug) for s, e, _, slug in intervals.get(component.id, []) if s < end and e > start]
+            assert set(d.incidents) == {slug for _, slug in touching}
+            checked += 1
+    assert checked > 1000
