@@ -11,6 +11,7 @@ import binascii
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import partial
 
 from statusgen.model import Incident, Maintenance, Notice, Update
 
@@ -30,9 +31,13 @@ def _check(condition: bool, what: str) -> None:
         raise InvalidRecord(what)
 
 
+# The checks below run for every field of every cached notice, so each is a type test and
+# nothing more on the way through (the types of JSON values are exact: no subclasses).
+
 def _text(value, nullable: bool = False):
-    _check(isinstance(value, str) or (nullable and value is None), "expected text")
-    return value
+    if type(value) is str or (nullable and value is None):
+        return value
+    raise InvalidRecord("expected text")
 
 
 def _int(value) -> int:
@@ -43,30 +48,34 @@ def _int(value) -> int:
 def _time(value, nullable: bool = False) -> datetime | None:
     if nullable and value is None:
         return None
-    _check(isinstance(value, str), "expected a time")
+    if type(value) is not str:
+        raise InvalidRecord("expected a time")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidRecord("expected a time") from None
-    _check(moment.tzinfo is timezone.utc, "expected a UTC time")
+    if moment.tzinfo is not timezone.utc:
+        raise InvalidRecord("expected a UTC time")
     return moment
 
 
 def _pairs(value) -> tuple[tuple[str, str], ...]:
-    _check(isinstance(value, list), "expected a list")
+    if type(value) is not list:
+        raise InvalidRecord("expected a list")
     for pair in value:
-        _check(isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair),
-               "expected [id, status] pairs")
+        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not str:
+            raise InvalidRecord("expected [id, status] pairs")
     return tuple((a, b) for a, b in value)
 
 
 def _bool(value) -> bool:
-    _check(isinstance(value, bool), "expected true or false")
-    return value
+    if type(value) is bool:
+        return value
+    raise InvalidRecord("expected true or false")
 
 
 def _updates(value) -> tuple[Update, ...]:
-    _check(isinstance(value, list) and bool(value), "expected updates")
+    _check(type(value) is list and bool(value), "expected updates")
     return tuple(_decode_record(Update, item) for item in value)
 
 
@@ -78,10 +87,10 @@ def _iso(value: datetime | None) -> str | None:
 # record unstorable (the cache then skips it), never wrongly stored.
 _FIELD_TYPES = {
     "str": (lambda v: v, _text),
-    "str | None": (lambda v: v, lambda v: _text(v, nullable=True)),
+    "str | None": (lambda v: v, partial(_text, nullable=True)),
     "bool": (lambda v: v, _bool),
     "datetime": (_iso, _time),
-    "datetime | None": (_iso, lambda v: _time(v, nullable=True)),
+    "datetime | None": (_iso, partial(_time, nullable=True)),
     "tuple[tuple[str, str], ...]": (lambda v: [list(p) for p in v], _pairs),
     "tuple[Update, ...]": (lambda v: [_encode_record(u) for u in v], _updates),
 }
@@ -108,8 +117,9 @@ def _decode_record(cls, data):
         fields, names = _codec(cls)
     except KeyError:
         raise InvalidRecord(f"{cls.__name__} has a field this format cannot carry") from None
-    _check(isinstance(data, dict) and data.keys() == names, f"expected the fields of {cls.__name__}")
-    return cls(**{name: decode(data[name]) for name, _, decode in fields})
+    if type(data) is not dict or data.keys() != names:
+        raise InvalidRecord(f"expected the fields of {cls.__name__}")
+    return cls(*[decode(data[name]) for name, _, decode in fields])  # fields() is the order __init__ takes
 
 
 def encode_notice(notice: Notice) -> dict:

@@ -193,6 +193,10 @@ CORRUPTIONS = {
     "an extra field": ("content", lambda p: rewrite(p, lambda d: notice(d).update(extra=1))),
     "an unknown kind of notice": ("content", lambda p: rewrite(p, lambda d: first_entry(d).update(kind="outage"))),
     "a wrong-typed flag": ("content", lambda p: rewrite(p, lambda d: notice(d).update(notify="no"))),
+    "a null update message": ("content", lambda p: rewrite(
+        p, lambda d: notice(d)["updates"][0].update(message=None))),
+    "a component pair of a number": ("content", lambda p: rewrite(
+        p, lambda d: notice(d)["updates"][0].update(components=[["api", 3]]))),
     "a list as the body": ("content", lambda p: rewrite(p, lambda d: [d])),
     "a wrong-typed site record": ("site", lambda p: rewrite(
         p, lambda d: first_entry(d["files"]).__setitem__(1, "12"))),
