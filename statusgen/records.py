@@ -85,7 +85,7 @@ def _iso(value: datetime | None) -> str | None:
 
 # Each field type of the records: (to JSON, from JSON). A field of any other type makes the
 # record unstorable (the cache then skips it), never wrongly stored.
-_FIELD_TYPES = {
+_FIELD_TYPES: dict[str, tuple[Callable, Callable]] = {
     "str": (lambda v: v, _text),
     "str | None": (lambda v: v, partial(_text, nullable=True)),
     "bool": (lambda v: v, _bool),
