@@ -43,6 +43,7 @@ class KeyedRenderer:
         self.env, self.shared, self.memo = env, shared, memo
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._own: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}  # names a page sets that its template reads
         self._digests = _Digests(memo)
 
     def page(self, template: str, extra: dict) -> PendingPage:
@@ -63,8 +64,10 @@ class KeyedRenderer:
         closure = self._template_closure(template)
         if closure is None:
             return None
-        names, _ = closure
-        own = tuple(sorted(names & extra.keys()))
+        layout = (template, tuple(extra))  # the pages of one kind set the same names
+        own = self._own.get(layout)
+        if own is None:
+            own = self._own[layout] = tuple(sorted(closure[0] & extra.keys()))
         base = self._base_digest(template, own)
         if base is None:
             return None
