@@ -45,19 +45,18 @@ def _gettext(config):
     return translations(resolve_language(config.site.language, config.root)).gettext
 
 
-def description(config, maintenance: Maintenance, now: datetime) -> str:
+def description(config, maintenance: Maintenance, now: datetime, gettext) -> str:
     updates = published_updates(maintenance, now)
     # plain_text gives HTML-escaped text; a calendar wants the characters themselves.
     parts = [html.unescape(plain_text(updates[-1].message))] if updates else []
     names = [config.component(cid).name for cid in affected_component_ids(maintenance)]
     if names:
-        gettext = _gettext(config)
         parts.append(gettext("Affected components:") + " " + ", ".join(names))
     parts.append(config.url(f"incidents/{maintenance.slug}/"))
     return "\n\n".join(parts)
 
 
-def event(config, maintenance: Maintenance, now: datetime, host: str) -> Event:
+def event(config, maintenance: Maintenance, now: datetime, host: str, gettext) -> Event:
     updates = published_updates(maintenance, now)
     modified = updates[-1].at if updates else EPOCH
     item = Event()
@@ -67,14 +66,24 @@ def event(config, maintenance: Maintenance, now: datetime, host: str) -> Event:
     item.add("sequence", sequence(maintenance, now))
     item.add("dtstart", maintenance.scheduled_start)
     item.add("dtend", window_end(maintenance))
-    gettext = _gettext(config)
     summary = gettext("Cancelled: %(title)s") % {"title": maintenance.title} if maintenance.cancelled else maintenance.title
     item.add("summary", summary)
-    item.add("description", description(config, maintenance, now))
+    item.add("description", description(config, maintenance, now, gettext))
     item.add("url", config.url(f"incidents/{maintenance.slug}/"))
     item.add("status", "CANCELLED" if maintenance.cancelled else "CONFIRMED")
     item.add("transp", "TRANSPARENT")  # a provider's window does not make the reader busy
     return item
+
+
+def serialised_event(item: Event) -> bytes:
+    """item.to_ical(), without passing each of its many short lines through icalendar's
+    character-by-character folding: a line under 75 bytes is its own folded form."""
+    return b"\r\n".join(_folded(line) for line in item.content_lines() if line) + b"\r\n"
+
+
+def _folded(line) -> bytes:
+    data = line.encode("utf-8")
+    return data if len(data) < 75 else line.to_ical()
 
 
 def calendar(config, events: list[bytes], name: str) -> bytes:
@@ -106,7 +115,7 @@ def render(context) -> dict[str, bytes]:
 
     def serialised(m: Maintenance) -> bytes:
         key = pickled_digest("vevent", host, config.site.base_url, language, names, m, len(published_updates(m, now)))
-        return context.memo.get(key, lambda: event(config, m, now, host).to_ical())
+        return context.memo.get(key, lambda: serialised_event(event(config, m, now, host, gettext)))
 
     events = {m.slug: serialised(m) for m in ordered}
     outputs = {"maintenance.ics": calendar(config, [events[m.slug] for m in ordered],

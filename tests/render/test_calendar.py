@@ -147,3 +147,27 @@ def test_calendars_are_byte_identical_across_builds(repo):
     again = {n: (repo.build(NOW) / n).read_bytes() for n in names}
     later = {n: (repo.build("2026-11-20T18:00:00Z") / n).read_bytes() for n in names}
     assert first == again == later
+
+
+def test_an_event_is_serialised_as_icalendar_would_fold_it():
+    """Lines just under, at and over the 75-byte limit, with multi-byte characters on the
+    boundary and escapes: each event is written exactly as icalendar's own to_ical writes it."""
+    import random
+
+    from icalendar import Event
+
+    from statusgen.render.calendar import serialised_event
+
+    rng = random.Random(3)
+    pieces = ["a", "é", "日本", "🙂", ",", ";", "\\", "\n", " ", "^", "x" * 10]
+    checked = 0
+    for _ in range(300):
+        item = Event()
+        item.add("uid", "u@example.test")
+        item.add("dtstart", datetime(2026, 11, 22, 2, tzinfo=UTC))
+        for name in ("summary", "description", "location"):
+            item.add(name, "".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))))
+        item.add("url", "https://status.test.example/incidents/" + "y" * rng.randint(20, 60) + "/")
+        assert serialised_event(item) == item.to_ical()
+        checked += 1
+    assert checked == 300
