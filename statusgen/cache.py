@@ -73,6 +73,19 @@ def _encode(name: str, data: dict):
     return {key: encode_notice(notice) for key, notice in data.items()}  # content-*
 
 
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_entry(notice) -> str | None:
+    """A notice as the text of its entry in a content-* file (None: this format cannot carry
+    it). Worked out where the notice is parsed, so a cold build encodes in parallel."""
+    try:
+        return _json(encode_notice(notice))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _decode(name: str, body) -> dict:
     name = _kind(name)
     if name == "site":
@@ -160,7 +173,17 @@ class BuildCache:
             encoded = _encode(name, data)
         except (KeyError, TypeError, ValueError):
             return  # a record this format cannot carry: no cache file rather than a wrong one
-        body = json.dumps(encoded, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self._write(name, _json(encoded).encode("utf-8"))
+
+    def save_entries(self, name: str, entries: dict[str, str | None]) -> None:
+        """A table whose entries are encoded already (content_entry); none if one could not be."""
+        if self.directory is None or any(entry is None for entry in entries.values()):
+            return
+        body = "{" + ",".join(f"{_json(key)}:{entry}" for key, entry in entries.items()) + "}"
+        self._write(name, body.encode("utf-8"))
+
+    def _write(self, name: str, body: bytes) -> None:
+        assert self.directory is not None, "a disabled cache writes nothing"
         header = json.dumps(self._header(body), sort_keys=True).encode("ascii")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

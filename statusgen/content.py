@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from statusgen.cache import BuildCache, digest
+from statusgen.cache import BuildCache, content_entry, digest
 from statusgen.config import ID_PATTERN, Config
 from statusgen.errors import Problems
 from statusgen.model import (
@@ -150,8 +150,9 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
         if meanwhile is not None:
             meanwhile()
         parsed = dict(zip((item[0] for item in to_parse), parsing.results()))
+    encoded: dict[str, str | None] = {}
     for key, _, _, _ in files:
-        notice, found, done = parsed[key] if key in parsed else (cached[key], [], None)
+        notice, found, done, entry = parsed[key] if key in parsed else (cached[key], [], None, None)
         if done is not None and after_parse is not None:
             after_parse[1](done)
         problems.items.extend(found)
@@ -159,11 +160,14 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
             notices.append(notice)
             fresh[key] = notice
             keys[notice.slug] = key
+            if entry is not None:
+                encoded[key] = entry
     problems.raise_if_any()
     for digit, shard in shards.items():
-        kept = {key: notice for key, notice in fresh.items() if key[0] == digit}
-        if kept.keys() != shard.keys():
-            cache.save(f"content-{digit}", kept)
+        kept = [key for key in fresh if key[0] == digit]
+        if shard.keys() != set(kept):
+            cache.save_entries(f"content-{digit}", {key: encoded[key] if key in encoded else content_entry(fresh[key])
+                                                    for key in kept})
     ordered = sort_newest_first(notices)
     return Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
@@ -173,10 +177,12 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
 
 
 def _parse(source: str, slug: str, raw: bytes, config: Config,
-           work: Callable[[Notice], object] | None) -> tuple[Notice | None, list, object]:
+           work: Callable[[Notice], object] | None) -> tuple[Notice | None, list, object, str | None]:
     problems = Problems()
     notice = parse_notice(source, slug, raw, config, problems)
-    return notice, problems.items, work(notice) if work is not None and notice is not None else None
+    if notice is None:
+        return None, problems.items, None, None
+    return notice, problems.items, work(notice) if work is not None else None, content_entry(notice)
 
 
 _OPENING = re.compile(r"\A\ufeff?(\s*)---[ \t]*\r?\n")

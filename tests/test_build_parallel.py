@@ -62,3 +62,31 @@ def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path
                                                       "statusgen.toml", "templates"]
     # The hidden folder keeps its lock and .gitignore; the failed build's tree is removed.
     assert sorted(p.name for p in (root / ".site.statusgen-build").iterdir()) == [".gitignore", "lock"]
+
+
+def test_content_entries_encoded_by_the_parsing_processes_are_the_cache_format(tmp_path):
+    """A cold parallel build writes each content file from entries the worker processes encoded:
+    every file is what encoding its notices here gives, byte for byte, and loads back whole."""
+    import hashlib
+    import json
+
+    from statusgen.cache import BuildCache, _encode
+    from statusgen.config import load_config
+    from statusgen.content import load_content
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    cache = BuildCache.for_root(root)
+    files = sorted((root / ".statusgen-cache").glob("content-*.json"))
+    assert len(files) == 16
+    loaded = 0
+    for path in files:
+        head, body = path.read_bytes().split(b"\n", 1)
+        assert json.loads(head)["sha256"] == hashlib.sha256(body).hexdigest()
+        notices = cache.load(path.stem)
+        loaded += len(notices)
+        again = json.dumps(_encode(path.stem, notices), separators=(",", ":"), ensure_ascii=False).encode()
+        assert body == again, path.name
+    assert loaded == 450 and not cache.notices
+    content = load_content(load_config(root), cache, jobs=1)  # all from the cache
+    assert len(content.notices) == 450 and not cache.notices
