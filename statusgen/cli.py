@@ -143,6 +143,8 @@ def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
         from statusgen.times import iso_utc
 
         click.echo(f"Next change: {iso_utc(result.next_change)} (rebuild then to keep the page current)")
+    global _finished_build
+    _finished_build = True
 
 
 @cli.command()
@@ -569,5 +571,17 @@ def notify(root: Path, now: str | None, channels: tuple[str, ...], dry_run: bool
                     echo=click.echo, progress=sys.stdout.isatty(), clock=clock)
 
 
+_finished_build = False  # set once a build has written everything and said so
+
+
 def main():
-    cli(prog_name="statusgen")
+    try:
+        cli(prog_name="statusgen")
+    except SystemExit as done:
+        if _finished_build and done.code in (0, None):
+            # Tearing the interpreter down frees a large site's model object by object (0.15 s
+            # at 10,000 incidents); every file the build wrote is closed and in place.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        raise

@@ -111,3 +111,20 @@ def test_a_rebuild_later_keys_its_pages_without_building_the_views_of_settled_no
     monkeypatch.setattr(KeyedRenderer, "render", real_render)
     cold = build_in_process(root, later, tmp_path / "cold", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(cold.out_dir)
+
+
+def test_a_build_process_says_everything_before_it_exits(demo, tmp_path):
+    """A finished build leaves without tearing the interpreter down: what it printed still
+    reaches a pipe in full, the site equals one built in this process, and a failing build
+    still reports its problems with exit code 1."""
+    from tests.test_build_cache import cold
+
+    result = cli_process.run("build", "--root", str(demo.root), "--now", LATER)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Built ") and lines[-1].startswith("Next change: "), result.stdout
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    (demo.root / "incidents" / "2026-11-30-broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    failed = cli_process.run("build", "--root", str(demo.root), "--now", LATER)
+    assert failed.returncode == 1 and "2026-11-30-broken.md" in failed.stderr, failed.stderr
+    assert "Traceback" not in failed.stderr
