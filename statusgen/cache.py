@@ -2,7 +2,8 @@
 
 Every entry is keyed by a hash of all of its inputs. Each file is data only (JSON, see
 statusgen.records): a one-line header naming the format version, statusgen's version, a hash
-of the record shapes and of statusgen's own code, and a SHA-256 of the body. A file that fails
+of the record shapes, of statusgen's own code and of the versions of Python and the installed
+libraries, and a SHA-256 of the body. A file that fails
 any check (damaged, written by other code, hand-edited) is ignored as a whole: the build goes
 on without it, gives the same bytes, and says so in one line.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -45,13 +48,29 @@ def digest(*parts: bytes | str) -> str:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A hash of statusgen's record shapes and of its Python sources: a cache written by any
-    other code, even under the same version number, is not used."""
+    """A hash of statusgen's record shapes, of its Python sources, and of the versions of Python
+    and of every installed library: a cache written by any other code, even under the same
+    statusgen version number, is not used (an upgraded Markdown, Jinja or Babel may write other
+    bytes from the same inputs)."""
     package = Path(__file__).resolve().parent
-    parts: list[bytes | str] = [schema()]
+    parts: list[bytes | str] = [schema(), sys.version, *installed_libraries()]
     for source in sorted(package.rglob("*.py")):
         parts += [source.relative_to(package).as_posix(), source.read_bytes()]
     return digest(*parts)
+
+
+def installed_libraries() -> list[str]:
+    """Where libraries are installed and which: each one's metadata folder is named after its
+    version (name-1.2.3.dist-info)."""
+    parts = []
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        if names:  # only where libraries are installed: a script's own folder does not count
+            parts += [entry, *names]
+    return parts
 
 
 SHARDS = "0123456789abcdef"  # a large table is kept in sixteen files, by its keys' first hex digit
@@ -139,7 +158,7 @@ class BuildCache:
                 return self._ignore(name, "not a statusgen cache file")
             for field in ("version", "statusgen", "schema", "code"):
                 if header.get(field) != expected[field]:
-                    return self._ignore(name, "written by another version of statusgen")
+                    return self._ignore(name, "written by another version of statusgen or of a library it uses")
             if header != expected:
                 return self._ignore(name, "damaged (its checksum does not match)")
             return _decode(name, json.loads(body))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import zoneinfo
 from datetime import datetime
 from functools import lru_cache
@@ -35,20 +34,12 @@ class _Unvouched(Exception):
 def installation_digest() -> str:
     """statusgen's files (templates, catalogs, code), Python's version and every library's."""
     package = Path(__file__).resolve().parent
-    parts: list[bytes | str] = [code_digest(), sys.version]
+    parts: list[bytes | str] = [code_digest()]  # which holds Python's version and the libraries'
     for folder, folders, files in os.walk(package):
         folders[:] = sorted(name for name in folders if name != "__pycache__")
         for name in sorted(files):
             path = os.path.join(folder, name)
             parts += [os.path.relpath(path, package), Path(path).read_bytes()]
-    # Each installed library's metadata folder is named after its version (name-1.2.3.dist-info).
-    for entry in sys.path:
-        try:
-            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
-        except OSError:
-            continue
-        if names:  # only where libraries are installed: a script's own folder does not count
-            parts += [entry, *names]
     return digest(*parts)
 
 

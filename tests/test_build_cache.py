@@ -226,6 +226,32 @@ def test_a_damaged_cache_gives_a_cold_build_with_a_notice(demo, tmp_path, case):
     assert "Notice" not in build(demo, LATER)
 
 
+def test_a_cache_written_under_other_library_versions_is_not_used(demo, tmp_path, monkeypatch, request):
+    """A Markdown, Jinja or Babel upgrade may write other bytes from the same input: after an
+    installed library's version changes, every cache file is ignored (one notice) and the site is
+    a cold build's."""
+    from statusgen.cache import code_digest
+    from statusgen.inputs import installation_digest
+
+    def forget() -> None:  # the digests of this process's libraries, worked out again
+        for cached in (code_digest, installation_digest):
+            cached.cache_clear()
+
+    request.addfinalizer(forget)  # after monkeypatch has put sys.path back
+    libraries = tmp_path / "libraries"
+    (libraries / "shaping_library-1.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(libraries))
+    forget()
+    build(demo)
+    add_update(demo)
+    (libraries / "shaping_library-1.0.dist-info").rename(libraries / "shaping_library-1.1.dist-info")
+    forget()
+    output = build(demo, LATER)
+    assert "written by another version of statusgen or of a library it uses" in output
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    assert "Notice" not in build(demo, LATER)
+
+
 def test_a_cache_is_never_unpickled(demo, tmp_path):
     """A pull request could plant a pickle in the working tree; reading it must not run it."""
     import os
