@@ -189,7 +189,10 @@ class _Staging:
         if os.path.isdir(old_base):
             for relative in files_under(old_base):
                 if relative not in manifest and relative not in owned:
-                    tree.carry(relative)
+                    try:
+                        tree.carry(relative)
+                    except OSError as exc:  # named as the user knows it, not by its staging path
+                        raise OSError(exc.errno, exc.strerror, tree.path(relative)[1]) from None
         marker, (new_marker, old_marker) = marker_bytes(manifest), tree.path(MARKER)
         if _same_bytes(old_marker, marker):
             tree.link(MARKER, new_marker, old_marker)

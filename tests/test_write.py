@@ -221,3 +221,28 @@ def test_a_folder_that_cannot_be_prepared_is_one_clear_line(demo, monkeypatch):
     assert result.output == (f"Error: cannot prepare the output folder: {demo.root.resolve() / HOLDING}: "
                              f"Read-only file system; {(demo.root / 'site').resolve()} was left as it was\n")
     assert snapshot(demo.root / "site") == before
+
+
+def test_a_file_of_yours_that_cannot_be_carried_over_is_named_where_it_is(demo, monkeypatch):
+    """A file statusgen did not write (a CNAME) goes into every new tree; when that fails, the
+    error names the file in the site, not its place in the tree being built."""
+    from statusgen import spare
+
+    assert build(demo).exit_code == 0
+    site = demo.root / "site"
+    (site / "CNAME").write_text("status.example.com\n")
+    before = snapshot(site)
+    real = spare._share
+
+    def failing(source, target):
+        if source.endswith("CNAME"):
+            raise OSError(errno.EIO, "Input/output error", target)
+        return real(source, target)
+
+    monkeypatch.setattr(spare, "_share", failing)
+    result = build(demo, LATER)
+    assert result.exit_code == 1
+    shown = str(site.resolve())
+    assert result.output == (f"Error: cannot write the site: {shown}/CNAME: Input/output error; "
+                             f"{shown} was left as it was\n"), result.output
+    assert snapshot(site) == before
