@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -19,7 +20,7 @@ from statusgen.parallel import forked_map
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import template_problems
 from statusgen.render.html import render_pages
-from statusgen.render.markdown import adopt, convert_notice, notice_texts, prerender, remember
+from statusgen.render.markdown import adopt, convert_notice, prerender, remember
 from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage
 from statusgen.state import SiteState, derive_state, next_change
@@ -105,14 +106,21 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     # fork with the results; feeds, calendars and the API read the same ones.
     previous_markdown = ShardedTable(cache, "markdown")
     remember(previous_markdown.entries)
-    config, content = check(root, cache, jobs, (sources, unreadable), (convert_notice, adopt))
+    known: dict[str, Sequence[str]] = {}  # slug -> the keys of its texts, from where it was parsed
+
+    def take(notice, text_keys, converted) -> None:
+        if text_keys is not None:
+            known[notice.slug] = text_keys
+        if converted:
+            adopt(converted)
+
+    config, content = check(root, cache, jobs, (sources, unreadable), (convert_notice, take))
     del sources  # their bytes: not kept through the build, nor in every worker process forked later
     # The model and the caches live through the build: collections need not scan them again.
     gc.freeze()
     try:
         state = derive_state(config, content, now)
-        texts = (text for notice in content.notices for text in notice_texts(notice))
-        rendered = prerender(texts, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
+        rendered = prerender(content.notices, known, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
         renders = ShardedTable(cache, "renders")
         memo = Memo(renders.entries)
         context = RenderContext(config, content, state, memo)

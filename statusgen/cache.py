@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pickle
+import site
 import sys
 from collections.abc import Callable
 from functools import lru_cache
@@ -35,7 +36,7 @@ from statusgen.records import (
 
 CACHE_DIR = ".statusgen-cache"
 _FORMAT = "statusgen-cache"
-_VERSION = 1
+_VERSION = 2  # 2: a content entry holds what was remembered with its notice
 
 
 def digest(*parts: bytes | str) -> str:
@@ -60,17 +61,19 @@ def code_digest() -> str:
 
 
 def installed_libraries() -> list[str]:
-    """Where libraries are installed and which: each one's metadata folder is named after its
-    version (name-1.2.3.dist-info)."""
-    parts = []
-    for entry in sys.path:
+    """The libraries installed in this Python's site-packages folders, each by its metadata
+    folder, which is named after its version (name-1.2.3.dist-info). The same however statusgen
+    is started (a script's folder or the working folder on sys.path do not count)."""
+    folders = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        folders.append(site.getusersitepackages())
+    names = []
+    for folder in folders:
         try:
-            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+            names += [n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info"))]
         except OSError:
             continue
-        if names:  # only where libraries are installed: a script's own folder does not count
-            parts += [entry, *names]
-    return parts
+    return sorted(set(names))
 
 
 SHARDS = "0123456789abcdef"  # a large table is kept in sixteen files, by its keys' first hex digit
@@ -89,18 +92,19 @@ def _encode(name: str, data: dict):
     if name == "renders":
         encoded = {key: encode_output(value) for key, value in data.items()}
         return {key: value for key, value in encoded.items() if value is not None}
-    return {key: encode_notice(notice) for key, notice in data.items()}  # content-*
+    return {key: encode_notice(*entry) for key, entry in data.items()}  # content-*: (notice, remembered)
 
 
 def _json(value) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def content_entry(notice) -> str | None:
-    """A notice as the text of its entry in a content-* file (None: this format cannot carry
-    it). Worked out where the notice is parsed, so a cold build encodes in parallel."""
+def content_entry(notice, remembered: list[str] | tuple[str, ...] | None = None) -> str | None:
+    """A notice (and what was remembered with it) as the text of its entry in a content-* file
+    (None: this format cannot carry it). Worked out where the notice is parsed, so a cold
+    build encodes in parallel."""
     try:
-        return _json(encode_notice(notice))
+        return _json(encode_notice(notice, remembered))
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -122,25 +122,33 @@ def read_incident_files(config: Config) -> tuple[list[IncidentFile], list]:
     return files, problems.items
 
 
+# after_parse's work: notice -> (what to remember with it in the cache, a value for take)
+Work = Callable[[Notice], tuple[list[str] | None, object]]
+# after_parse's take: (notice, what was remembered with it or None, the work's value or None)
+Take = Callable[[Notice, tuple[str, ...] | list[str] | None, object], None]
+
+
 def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None,
                  read: tuple[list[IncidentFile], list] | None = None,
-                 after_parse: tuple[Callable[[Notice], object], Callable[[object], None]] | None = None,
+                 after_parse: tuple[Work, Take] | None = None,
                  meanwhile: Callable[[], None] | None = None) -> Content:
     """Read and validate every incident file; raise StatusgenError listing all problems.
 
     With a cache, a file whose bytes (and the settings its validation reads) are unchanged
     since the last run is not parsed again. `read`: what read_incident_files gave, if called.
     `after_parse`: (work, take): work(notice) runs where each file is parsed (maybe a worker
-    process) and take(its result) here, for more work on the notices in the same processes.
-    `meanwhile` runs here while worker processes parse.
+    process), for more work on the notices in the same processes; it gives (a list of strings
+    the cache keeps with the notice, a value). take(notice, remembered, value) runs here for
+    every notice: with the work's list and value where the file was parsed, with the list kept
+    in the cache (value None) where it was not. `meanwhile` runs here while worker processes parse.
     """
     problems = Problems()
     notices: list[Notice] = []
     cache = cache or BuildCache.disabled()
     # Sixteen shards by the key's first hex digit: one changed file rewrites a sixteenth of it.
     shards = {digit: cache.load(f"content-{digit}") for digit in "0123456789abcdef"}
-    cached = {key: notice for shard in shards.values() for key, notice in shard.items()}
-    fresh: dict[str, Notice] = {}
+    cached = {key: entry for shard in shards.values() for key, entry in shard.items()}
+    fresh: dict[str, tuple[Notice, tuple[str, ...] | list[str] | None]] = {}
     keys: dict[str, str] = {}
     files, found = read if read is not None else read_incident_files(config)
     problems.items.extend(found)
@@ -152,13 +160,16 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
         parsed = dict(zip((item[0] for item in to_parse), parsing.results()))
     encoded: dict[str, str | None] = {}
     for key, _, _, _ in files:
-        notice, found, done, entry = parsed[key] if key in parsed else (cached[key], [], None, None)
-        if done is not None and after_parse is not None:
-            after_parse[1](done)
+        if key in parsed:
+            notice, found, (remembered, value), entry = parsed[key]
+        else:
+            (notice, remembered), found, value, entry = cached[key], [], None, None
         problems.items.extend(found)
         if notice is not None:
+            if after_parse is not None:
+                after_parse[1](notice, remembered, value)
             notices.append(notice)
-            fresh[key] = notice
+            fresh[key] = (notice, remembered)
             keys[notice.slug] = key
             if entry is not None:
                 encoded[key] = entry
@@ -166,7 +177,7 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     for digit, shard in shards.items():
         kept = [key for key in fresh if key[0] == digit]
         if shard.keys() != set(kept):
-            cache.save_entries(f"content-{digit}", {key: encoded[key] if key in encoded else content_entry(fresh[key])
+            cache.save_entries(f"content-{digit}", {key: encoded[key] if key in encoded else content_entry(*fresh[key])
                                                     for key in kept})
     ordered = sort_newest_first(notices)
     return Content(
@@ -176,13 +187,14 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     )
 
 
-def _parse(source: str, slug: str, raw: bytes, config: Config,
-           work: Callable[[Notice], object] | None) -> tuple[Notice | None, list, object, str | None]:
+def _parse(source: str, slug: str, raw: bytes, config: Config, work: Work | None) \
+        -> tuple[Notice | None, list, tuple[list[str] | None, object], str | None]:
     problems = Problems()
     notice = parse_notice(source, slug, raw, config, problems)
     if notice is None:
-        return None, problems.items, None, None
-    return notice, problems.items, work(notice) if work is not None else None, content_entry(notice)
+        return None, problems.items, (None, None), None
+    remembered, value = work(notice) if work is not None else (None, None)
+    return notice, problems.items, (remembered, value), content_entry(notice, remembered)
 
 
 _OPENING = re.compile(r"\A\ufeff?(\s*)---[ \t]*\r?\n")

@@ -122,15 +122,24 @@ def _decode_record(cls, data):
     return cls(*[decode(data[name]) for name, _, decode in fields])  # fields() is the order __init__ takes
 
 
-def encode_notice(notice: Notice) -> dict:
-    """Raises KeyError for a record with a field type this module does not know."""
-    return {"kind": notice.kind, "fields": _encode_record(notice)}
+def encode_notice(notice: Notice, remembered: list[str] | tuple[str, ...] | None = None) -> dict:
+    """Raises KeyError for a record with a field type this module does not know. `remembered`:
+    strings worked out where the notice was parsed, kept with it (None: nothing was)."""
+    return {"kind": notice.kind, "fields": _encode_record(notice),
+            "remembered": None if remembered is None else list(remembered)}
 
 
-def decode_notice(data) -> Notice:
-    _check(isinstance(data, dict) and set(data) == {"kind", "fields"} and data["kind"] in _KINDS,
-           "expected a notice")
-    return _decode_record(_KINDS[data["kind"]], data["fields"])
+_ENTRY = frozenset(("kind", "fields", "remembered"))
+
+
+def decode_notice(data) -> tuple[Notice, tuple[str, ...] | None]:
+    """(the notice, what was remembered with it)."""
+    _check(type(data) is dict and data.keys() == _ENTRY and data["kind"] in _KINDS, "expected a notice")
+    remembered = data["remembered"]
+    if remembered is not None:
+        _check(type(remembered) is list and all(type(item) is str for item in remembered), "expected a list of text")
+        remembered = tuple(remembered)
+    return _decode_record(_KINDS[data["kind"]], data["fields"]), remembered
 
 
 def encode_output(value) -> dict | None:

@@ -198,6 +198,8 @@ CORRUPTIONS = {
     "a component pair of a number": ("content", lambda p: rewrite(
         p, lambda d: notice(d)["updates"][0].update(components=[["api", 3]]))),
     "a list as the body": ("content", lambda p: rewrite(p, lambda d: [d])),
+    "remembered text keys that are not text": ("content", lambda p: rewrite(
+        p, lambda d: first_entry(d).update(remembered=[5]))),
     "a wrong-typed site record": ("site", lambda p: rewrite(
         p, lambda d: first_entry(d["files"]).__setitem__(1, "12"))),
     "a memoised output that is not base64": ("renders", lambda p: rewrite(
@@ -230,6 +232,8 @@ def test_a_cache_written_under_other_library_versions_is_not_used(demo, tmp_path
     """A Markdown, Jinja or Babel upgrade may write other bytes from the same input: after an
     installed library's version changes, every cache file is ignored (one notice) and the site is
     a cold build's."""
+    import site
+
     from statusgen.cache import code_digest
     from statusgen.inputs import installation_digest
 
@@ -237,10 +241,11 @@ def test_a_cache_written_under_other_library_versions_is_not_used(demo, tmp_path
         for cached in (code_digest, installation_digest):
             cached.cache_clear()
 
-    request.addfinalizer(forget)  # after monkeypatch has put sys.path back
+    request.addfinalizer(forget)
     libraries = tmp_path / "libraries"
     (libraries / "shaping_library-1.0.dist-info").mkdir(parents=True)
-    monkeypatch.syspath_prepend(str(libraries))
+    folders = site.getsitepackages()
+    monkeypatch.setattr(site, "getsitepackages", lambda: [*folders, str(libraries)])
     forget()
     build(demo)
     add_update(demo)
@@ -318,3 +323,31 @@ def test_markdown_is_converted_once_and_every_output_reads_the_same_cached_html(
                              for calendar in calendars for event in calendar.walk("VEVENT"))
     assert any("From the cache <b>only</b>" in e.content[0].value and "<script" not in e.content[0].value
                for e in feed.entries)
+
+
+def test_a_warm_build_finds_each_text_by_the_keys_remembered_with_its_notice(demo, tmp_path, monkeypatch):
+    """The keys of a notice's texts are kept with it in the cache: a rebuild does not hash every
+    text again to find its HTML. A key only finds HTML (a page hashes the text it shows), so
+    keys swapped between notices in the cache cost time, never a wrong page."""
+    import json
+
+    from statusgen.render import markdown
+
+    build(demo)
+    hashed = []
+    real = markdown.text_key
+    monkeypatch.setattr(markdown, "text_key", lambda text: hashed.append(text) or real(text))
+    build(demo, LATER)  # every notice from the cache, every page's texts remembered by this process
+    assert hashed == []
+    for path in (demo.root / CACHE).glob("content-*.json"):
+        def swap(document):
+            entries = [entry for entry in document.values() if entry["remembered"]]
+            if len(entries) > 1:
+                entries[0]["remembered"], entries[1]["remembered"] = entries[1]["remembered"], entries[0]["remembered"]
+        rewrite(path, swap)
+    (demo.root / "site" / "index.html").unlink()  # so that the build goes the whole way
+    monkeypatch.setattr(markdown, "text_key", real)
+    output = build(demo, LATER)
+    assert "Notice" not in output
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    assert any(json.loads(path.read_bytes().split(b"\n", 1)[1]) for path in (demo.root / CACHE).glob("markdown-*.json"))

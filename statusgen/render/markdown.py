@@ -123,11 +123,24 @@ def render_markdown(text: str) -> Markup:
     return Markup(_MEMO[key])
 
 
-def prerender(texts: Iterable[str], run: Callable[[Sequence[Callable[[], str]]], list]) -> dict[str, str]:
-    """Converts every text not yet in the memo, with `run` (e.g. spread over worker processes),
-    and returns {text key: HTML} for all of them: what the next build can start from."""
-    keys = {text_key(text): text for text in dict.fromkeys(texts)}
-    missing = [(key, text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED]
+def prerender(notices: Iterable, known: dict[str, Sequence[str]],
+              run: Callable[[Sequence[Callable[[], str]]], list]) -> dict[str, str]:
+    """Converts every text of the notices not yet in the memo, with `run` (e.g. spread over
+    worker processes), and returns {text key: HTML} for all of them: what the next build can
+    start from. `known`: the text keys of a notice's texts by its slug, as convert_notice gave
+    them (kept in the build cache with the notice), so its texts need not be hashed again. A
+    key only ever finds HTML here: a page shows a text by hashing it (render_markdown), so a
+    wrong list costs time, never a wrong page."""
+    keys: dict[str, str | None] = {}  # text key -> the text, where it had to be hashed
+    for notice in notices:
+        listed = known.get(notice.slug)
+        if listed is not None and all(key in _MEMO or key in _LOADED for key in listed):
+            keys.update((key, None) for key in listed if key not in keys)
+        else:
+            for text in notice_texts(notice):
+                keys[text_key(text)] = text
+    # (a listed key is in the memo: only hashed texts can be missing)
+    missing = [(key, text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED and text]
     for (key, _), html in zip(missing, run([_Convert(text) for _, text in missing])):
         _MEMO[key] = html
     return {key: _MEMO[key] if key in _MEMO else _LOADED[key] for key in keys}
@@ -138,11 +151,12 @@ def notice_texts(notice) -> Iterator[str]:
     return (text for text in (notice.body, *(u.message for u in notice.updates)) if text.strip())
 
 
-def convert_notice(notice) -> dict[str, str]:
-    """{text key: HTML} of the notice's texts not yet in the memo, converted here (in the
-    process that parsed the notice, see statusgen.content.load_content); `adopt` takes them in."""
+def convert_notice(notice) -> tuple[list[str], dict[str, str]]:
+    """(the keys of the notice's texts, {text key: HTML} of those not yet in the memo, converted
+    here: in the process that parsed the notice, see statusgen.content.load_content); the keys
+    go to the build cache with the notice, the HTML to `adopt`."""
     keys = {text_key(text): text for text in notice_texts(notice)}
-    return {key: _convert(text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED}
+    return list(keys), {key: _convert(text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED}
 
 
 def adopt(converted: dict[str, str]) -> None:
