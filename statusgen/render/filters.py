@@ -12,6 +12,7 @@ from jinja2 import Environment, pass_context
 from markupsafe import Markup, escape
 
 from statusgen.i18n import N_, Language, formats, resolve_language, translations
+from statusgen.render.bars import Bars
 from statusgen.render.markdown import render_markdown
 from statusgen.times import iso_utc
 from statusgen.vocabulary import IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, STATUS_LABELS
@@ -21,7 +22,8 @@ ENGLISH = resolve_language("en")
 
 def install_filters(env: Environment, language: Language) -> Words:
     cldr = formats(language)
-    gettext = translations(language).gettext
+    catalog = translations(language)
+    gettext = catalog.gettext
     words = Words(gettext)
 
     def no_data() -> str:
@@ -35,6 +37,9 @@ def install_filters(env: Environment, language: Language) -> Words:
         if shown is None:
             shown = times[key] = time_element(moment, tz, language)
         return shown
+
+    def day_percent_text(value: float | None) -> str:
+        return no_data() if value is None else cldr.decimal(day_percent(value))
 
     pieces = Pieces(words, time_filter, cldr.duration)
     env.filters.update(
@@ -52,8 +57,9 @@ def install_filters(env: Environment, language: Language) -> Words:
         status_text=pieces.status_text,
         notice_attrs=notice_attrs,
         notice_meta=pieces.notice_meta,
+        uptime_bars=Bars(words, catalog.ngettext, cldr.day, day_percent_text, pieces.status_text, cldr.duration),
     )
-    env.globals["day_percent"] = lambda value: no_data() if value is None else cldr.decimal(day_percent(value))
+    env.globals["day_percent"] = day_percent_text
 
     @pass_context
     def template_gettext(context, message: str, /, **variables) -> str:
