@@ -1,4 +1,5 @@
-"""The uptime bars: every day told in words by the item covering it, and a light index."""
+"""The uptime bars: every day told in words by the item covering it, a light index, and the
+filter the built-in rows write them with giving the documented macro's markup byte for byte."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from statusgen.build import build
 from tests.conftest import DEMO_NOW
-from tests.render.html_helpers import bar_days, day_count, one, soup, text
+from tests.render.html_helpers import bar_days, one, soup, text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STATUS_CLASSES = {"operational": [], "degraded_performance": ["b-d"], "partial_outage": ["b-p"],
@@ -110,7 +111,9 @@ MACRO_OVERRIDES = {
     "index.html": """
         {% extends "!index.html" %}
         {% block footer_extra %}{% import "_components.html" as uc with context %}
-        {% for c in config.components %}<div class="own" data-of="{{ c.id }}">{{ uc.uptime_bars(c, state.uptime[c.id]) }}</div>{% endfor %}
+        {% for c in config.components %}
+        <div class="own" data-of="{{ c.id }}">{{ uc.uptime_bars(c, state.uptime[c.id]) }}</div>
+        {% endfor %}
         {% endblock %}
     """,
     "component.html": """
@@ -145,9 +148,10 @@ def test_the_filter_writes_the_bars_exactly_as_the_documented_macro(repo, langua
     repo.write("statusgen.toml", BARS_CONFIG.format(language=language))
     for name, source in MACRO_OVERRIDES.items():
         repo.write(f"templates/{name}", source)
-    # From 5 May: 5 quiet days, a day with an incident, 106 quiet days, two days with incidents around a quiet one
-    # (two incidents on the second), 14 quiet days, a maintenance, 68 quiet days and an incident
-    # still going on since yesterday. The database has no data for 149 days, then 49 quiet ones.
+    # From 5 May: 5 quiet days, a day with an incident, 106 quiet days, two days with incidents
+    # around a quiet one (two incidents on the second), 14 quiet days, a maintenance, 68 quiet days
+    # and an incident still going on since yesterday. The database has no data for 149 days, then
+    # 49 quiet ones.
     resolved(repo, "old", 'Slow <script>alert("x")</script> & co', "api: partial_outage",
              "2026-05-10T10:00:00Z", "2026-05-10T11:00:00Z")
     resolved(repo, "a1", "Down", "api: major_outage", "2026-08-25T10:00:00Z", "2026-08-25T11:30:00Z")
