@@ -27,7 +27,9 @@ class Bars:
         self.status_text, self.duration = status_text, duration
         self._days: dict[date, str] = {}
         self._percents: dict[float | None, str] = {}
-        self._classes: dict[tuple[float | None, str, int], str] = {}
+        self._classes: dict[tuple[bool, str, int], str] = {}
+        self._statuses: dict[str, str] = {}
+        self._items: dict[tuple[str, str, str, timedelta | None], str] = {}  # a notice in a day's details
 
     def __call__(self, uptime: ComponentUptime, component, root: str, titles: Mapping[str, str],
                  durations: Mapping[str, timedelta | None]) -> Markup:
@@ -38,6 +40,8 @@ class Bars:
                                      "Daily uptime of %(name)s, %(count)s days, oldest first", count)) \
             % {"name": component.name, "count": count, "num": count}
         out = [f'<ol class="bars" aria-label="{label}">\n']
+        link = f'<a class="day" href="{escape(root)}components/{escape(component.id)}/index.html#d-'
+        notices = f"{escape(root)}incidents/"
         first: DayUptime | None = None  # the first day of the run the current day ends
         run = 1
         for index, d in enumerate(days):
@@ -50,7 +54,7 @@ class Bars:
                 continue
             out.append(f"<li{self._class(d, run)}>")
             if d.incidents:
-                out.append(self._details(component, d, root, titles, durations))
+                out.append(self._details(d, link, notices, titles, durations))
             elif first is None:
                 out.append(f"<i>{self._day(d.day)}: {self._percent(d.percent)}</i>")
             else:
@@ -59,17 +63,27 @@ class Bars:
         out.append("</ol>\n")
         return Markup("".join(out))
 
-    def _details(self, component, d: DayUptime, root: str, titles: Mapping[str, str],
+    def _details(self, d: DayUptime, link: str, notices: str, titles: Mapping[str, str],
                  durations: Mapping[str, timedelta | None]) -> str:
-        """The macro `day_details`: the day's link, and its details over the bars."""
-        root, day, percent = escape(root), self._day(d.day), self._percent(d.percent)
-        text = (f'<a class="day" href="{root}components/{escape(component.id)}/index.html#d-{escape(d.day.isoformat())}">'
-                f'<i>{day}: {percent}</i></a><div class="tip"><p><strong>{day}</strong> · {percent} · '
-                f'<span class="s-{escape(d.worst_status)}">{self.status_text(d.worst_status)}</span></p><ul>')
+        """The macro `day_details`: the day's link, and its details over the bars (`link`: the
+        link's address up to the day, `notices`: the incident pages' folder, both escaped)."""
+        day, percent = self._day(d.day), self._percent(d.percent)
+        status = self._statuses.get(d.worst_status)
+        if status is None:
+            status = f'<span class="s-{escape(d.worst_status)}">{self.status_text(d.worst_status)}</span>'
+            self._statuses[d.worst_status] = status
+        # (a date in ISO form has nothing to escape)
+        text = (f'{link}{d.day.isoformat()}"><i>{day}: {percent}</i></a><div class="tip"><p><strong>{day}</strong>'
+                f' · {percent} · {status}</p><ul>')
         for slug in d.incidents:
-            duration = durations[slug]
-            lasted = self.words("Ongoing") if duration is None else escape(self.duration(duration))
-            text += f'<li><a href="{root}incidents/{escape(slug)}/index.html">{escape(titles[slug])}</a> ({lasted})</li>'
+            title, duration = titles[slug], durations[slug]
+            key = (notices, slug, title, duration)
+            item = self._items.get(key)
+            if item is None:
+                lasted = self.words("Ongoing") if duration is None else escape(self.duration(duration))
+                item = f'<li><a href="{notices}{escape(slug)}/index.html">{escape(title)}</a> ({lasted})</li>'
+                _bounded(self._items)[key] = item
+            text += item
         return text + "</ul></div>"
 
     def _class(self, d: DayUptime, days: int) -> str:

@@ -6,13 +6,13 @@ _macros.html, which overrides may call, give the same markup through these filte
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from jinja2 import Environment, pass_context
 from markupsafe import Markup, escape
 
 from statusgen.i18n import N_, Language, formats, resolve_language, translations
-from statusgen.render.bars import Bars
+from statusgen.render.bars import CACHE_LIMIT, Bars
 from statusgen.render.markdown import render_markdown
 from statusgen.times import iso_utc
 from statusgen.vocabulary import IMPACT_LABELS, INDICATOR_ICONS, STATUS_ICONS, STATUS_LABELS
@@ -38,6 +38,16 @@ def install_filters(env: Environment, language: Language) -> Words:
             shown = times[key] = time_element(moment, tz, language)
         return shown
 
+    days: dict[date, str] = {}  # the bars and a component's table of days show the same days
+
+    def day_filter(day: date) -> str:
+        shown = days.get(day)
+        if shown is None:
+            if len(days) >= CACHE_LIMIT:
+                days.clear()
+            shown = days[day] = cldr.day(day)
+        return shown
+
     def day_percent_text(value: float | None) -> str:
         return no_data() if value is None else cldr.decimal(day_percent(value))
 
@@ -49,7 +59,7 @@ def install_filters(env: Environment, language: Language) -> Words:
         exact_duration=cldr.exact_duration,
         percent=lambda value, decimals=3: format_percent(value, decimals, no_data()),
         month_name=cldr.month,
-        day=cldr.day,
+        day=day_filter,
         relative=cldr.relative,
         decimal=cldr.decimal,
         markdown=render_markdown,
@@ -57,7 +67,7 @@ def install_filters(env: Environment, language: Language) -> Words:
         status_text=pieces.status_text,
         notice_attrs=notice_attrs,
         notice_meta=pieces.notice_meta,
-        uptime_bars=Bars(words, catalog.ngettext, cldr.day, day_percent_text, pieces.status_text, cldr.duration),
+        uptime_bars=Bars(words, catalog.ngettext, day_filter, day_percent_text, pieces.status_text, cldr.duration),
     )
     env.globals["day_percent"] = day_percent_text
 
