@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
+from statusgen.i18n import N_
 from statusgen.uptime import ComponentUptime, DayUptime
 
 CACHE_LIMIT = 4096  # distinct days and figures kept per language (`serve` runs for days)
@@ -80,7 +81,7 @@ class Bars:
             key = (notices, slug, title, duration)
             item = self._items.get(key)
             if item is None:
-                lasted = self.words("Ongoing") if duration is None else escape(self.duration(duration))
+                lasted = self.words(N_("Ongoing")) if duration is None else escape(self.duration(duration))
                 item = f'<li><a href="{notices}{escape(slug)}/index.html">{escape(title)}</a> ({lasted})</li>'
                 _bounded(self._items)[key] = item
             text += item
@@ -91,11 +92,12 @@ class Bars:
         key = (d.percent is None, d.worst_status, days)
         shown = self._classes.get(key)
         if shown is None:
-            status = d.worst_status
             if d.percent is None:
                 status = "b-n"
+            elif d.worst_status == "operational":
+                status = ""
             else:
-                status = "" if status == "operational" else "b-" + ("x" if status == "major_outage" else status[:1])
+                status = "b-" + ("x" if d.worst_status == "major_outage" else d.worst_status[:1])
             size = "" if days == 1 else ((f"h{days // 100} " if days >= 100 else "")
                                          + (f"t{days // 10 % 10} " if days >= 10 and days // 10 % 10 else "")
                                          + f"u{days % 10}")
