@@ -101,8 +101,7 @@ def _json(value) -> str:
 
 def content_entry(notice, remembered: list[str] | tuple[str, ...] | None = None) -> str | None:
     """A notice (and what was remembered with it) as the text of its entry in a content-* file
-    (None: this format cannot carry it). Worked out where the notice is parsed, so a cold
-    build encodes in parallel."""
+    (None: this format cannot carry it)."""
     try:
         return _json(encode_notice(notice, remembered))
     except (KeyError, TypeError, ValueError):

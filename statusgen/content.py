@@ -158,12 +158,11 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
         if meanwhile is not None:
             meanwhile()
         parsed = dict(zip((item[0] for item in to_parse), parsing.results()))
-    encoded: dict[str, str | None] = {}
     for key, _, _, _ in files:
         if key in parsed:
-            notice, found, (remembered, value), entry = parsed[key]
+            notice, found, (remembered, value) = parsed.pop(key)
         else:
-            (notice, remembered), found, value, entry = cached[key], [], None, None
+            (notice, remembered), found, value = cached[key], [], None
         problems.items.extend(found)
         if notice is not None:
             if after_parse is not None:
@@ -171,14 +170,11 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
             notices.append(notice)
             fresh[key] = (notice, remembered)
             keys[notice.slug] = key
-            if entry is not None:
-                encoded[key] = entry
     problems.raise_if_any()
     for digit, shard in shards.items():
         kept = [key for key in fresh if key[0] == digit]
         if shard.keys() != set(kept):
-            cache.save_entries(f"content-{digit}", {key: encoded[key] if key in encoded else content_entry(*fresh[key])
-                                                    for key in kept})
+            cache.save_entries(f"content-{digit}", {key: content_entry(*fresh[key]) for key in kept})
     ordered = sort_newest_first(notices)
     return Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
@@ -188,13 +184,11 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
 
 
 def _parse(source: str, slug: str, raw: bytes, config: Config, work: Work | None) \
-        -> tuple[Notice | None, list, tuple[list[str] | None, object], str | None]:
+        -> tuple[Notice | None, list, tuple[list[str] | None, object]]:
     problems = Problems()
     notice = parse_notice(source, slug, raw, config, problems)
-    if notice is None:
-        return None, problems.items, (None, None), None
-    remembered, value = work(notice) if work is not None else (None, None)
-    return notice, problems.items, (remembered, value), content_entry(notice, remembered)
+    done = work(notice) if work is not None and notice is not None else (None, None)
+    return notice, problems.items, done
 
 
 _OPENING = re.compile(r"\A\ufeff?(\s*)---[ \t]*\r?\n")

@@ -64,9 +64,9 @@ def test_a_template_that_fails_while_rendering_leaves_the_previous_site(tmp_path
     assert sorted(p.name for p in (root / ".site.statusgen-build").iterdir()) == [".gitignore", "lock"]
 
 
-def test_content_entries_encoded_by_the_parsing_processes_are_the_cache_format(tmp_path):
-    """A cold parallel build writes each content file from entries the worker processes encoded:
-    every file is what encoding its notices here gives, byte for byte, and loads back whole."""
+def test_content_files_joined_from_their_entries_are_the_cache_format(tmp_path):
+    """A cold parallel build writes each content file by joining its entries, each encoded on
+    its own: every file is what encoding the whole table gives, byte for byte, and loads back."""
     import hashlib
     import json
 
