@@ -131,16 +131,23 @@ def prerender(notices: Iterable, known: dict[str, Sequence[str]],
     them (kept in the build cache with the notice), so its texts need not be hashed again. A
     key only ever finds HTML here: a page shows a text by hashing it (render_markdown), so a
     wrong list costs time, never a wrong page."""
-    keys: dict[str, str | None] = {}  # text key -> the text, where it had to be hashed
+    unknown: list = []
+    listed: list[str] = []
     for notice in notices:
-        listed = known.get(notice.slug)
-        if listed is not None and all(key in _MEMO or key in _LOADED for key in listed):
-            keys.update((key, None) for key in listed if key not in keys)
+        remembered = known.get(notice.slug)
+        if remembered is None:
+            unknown.append(notice)
         else:
-            for text in notice_texts(notice):
-                keys[text_key(text)] = text
-    # (a listed key is in the memo: only hashed texts can be missing)
-    missing = [(key, text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED and text]
+            listed += remembered
+    absent = set(listed) - _MEMO.keys() - _LOADED.keys()
+    if absent:  # a damaged memo, or keys of other texts: those notices' texts are hashed
+        unknown += [n for n in notices if n.slug in known and not absent.isdisjoint(known[n.slug])]
+        listed = [key for key in listed if key not in absent]
+    keys: dict[str, str | None] = dict.fromkeys(listed)  # text key -> the text, where it was hashed
+    for notice in unknown:
+        for text in notice_texts(notice):
+            keys[text_key(text)] = text
+    missing = [(key, text) for key, text in keys.items() if text is not None and key not in _MEMO and key not in _LOADED]
     for (key, _), html in zip(missing, run([_Convert(text) for _, text in missing])):
         _MEMO[key] = html
     return {key: _MEMO[key] if key in _MEMO else _LOADED[key] for key in keys}
