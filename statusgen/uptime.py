@@ -37,6 +37,11 @@ class ComponentUptime:
     since: date | None = None  # the component's first day with data, if it has one
 
     @property
+    def counted_days(self) -> int:
+        """The days of the window with data (not before the component's first day)."""
+        return sum(1 for day in self.days if day.percent is not None)
+
+    @property
     def slo_missed(self) -> bool:
         return self.slo is not None and self.percent < self.slo
 
