@@ -128,3 +128,16 @@ def test_a_build_process_says_everything_before_it_exits(demo, tmp_path):
     failed = cli_process.run("build", "--root", str(demo.root), "--now", LATER)
     assert failed.returncode == 1 and "2026-11-30-broken.md" in failed.stderr, failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_a_build_under_a_profiler_still_ends_the_usual_way(demo, tmp_path):
+    """The quick exit of a finished build is not taken under a profiler (or a coverage tracer),
+    which writes its results as the interpreter ends."""
+    import subprocess
+    import sys
+
+    stats = tmp_path / "build.prof"
+    result = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "statusgen", "build",
+                             "--root", str(demo.root), "--now", LATER], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert stats.stat().st_size > 0
