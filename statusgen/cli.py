@@ -56,6 +56,18 @@ def _parse_components(ctx, param, values):
     return tuple(pairs)
 
 
+def cache_notice(notices) -> str:
+    """'.statusgen-cache/x.json: why' for each ignored cache file, those ignored for one reason
+    together (after an upgrade, that is every file)."""
+    by_reason: dict[str, list[str]] = {}
+    for notice in notices:
+        path, _, why = notice.partition(": ")
+        by_reason.setdefault(why, []).append(path)
+    return "; ".join(f"{', '.join(paths)}: {why}" if len(paths) <= 3
+                     else f"{paths[0].partition('/')[0]}/ ({len(paths)} files): {why}"
+                     for why, paths in by_reason.items())
+
+
 def resolve_now(value: str | None, tz) -> datetime:
     """--now, else SOURCE_DATE_EPOCH, else the wall clock: the only place the clock is read."""
     from statusgen.times import parse_time
@@ -136,7 +148,7 @@ def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
     moment = resolve_now(now, load_config(root).site.tz)
     result = build_site(root, moment, out, use_cache=not no_cache)
     if result.notices:
-        click.echo(f"Notice: built without part of the cache ({'; '.join(result.notices)})", err=True)
+        click.echo(f"Notice: built without part of the cache ({cache_notice(result.notices)})", err=True)
     click.echo(f"Built {result.files} files ({result.bytes / 1024:.0f} KiB) into {result.out_dir}: "
                f"{result.rendered} pages rendered, {result.written} files changed")
     if result.next_change is not None:
