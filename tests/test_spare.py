@@ -175,3 +175,35 @@ def test_the_holding_folder_can_be_deleted_between_builds(demo, tmp_path):
     site = build(demo, LATER)
     assert tree(site) == cold(demo, tmp_path, LATER)
     assert sorted(os.listdir(demo.root / HOLDING)) == [".gitignore", "lock", "previous"]
+
+
+def test_a_site_and_its_kept_tree_restored_from_a_tar_archive_are_reused(demo, tmp_path):
+    """What CI's cache step does: `.statusgen-cache/`, `site/` and the kept tree go into one tar
+    archive (hard links stay links within it) and come back in a fresh checkout, every file a new
+    inode. The next build fills the restored kept tree (its folders become the new site's) instead
+    of making every folder, and the site is a cold build's."""
+    import shutil
+    import tarfile
+
+    with_spare(demo)
+    archive = tmp_path / "cache.tar"
+    saved = (".statusgen-cache", "site", f"{HOLDING}/previous")
+    with tarfile.open(archive, "w") as tar:
+        for name in saved:
+            tar.add(demo.root / name, arcname=name)
+    for name in saved:
+        shutil.rmtree(demo.root / name)
+    shutil.rmtree(demo.root / HOLDING)
+    with tarfile.open(archive) as tar:
+        tar.extractall(demo.root, filter="tar")
+    kept = demo.root / HOLDING / "previous"
+    site = demo.root / "site"
+    assert os.path.samestat(os.stat(kept / "index.html"), os.stat(site / "index.html"))  # still one file
+    restored = os.open(kept / "incidents", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        update(demo, "2026-11-26T21:20:00Z", "A fix is rolling out.")
+        build(demo, LATER)
+        assert os.path.samestat(os.fstat(restored), os.stat(site / "incidents"))
+    finally:
+        os.close(restored)
+    assert tree(site) == cold(demo, tmp_path, LATER)

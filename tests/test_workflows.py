@@ -128,7 +128,7 @@ def test_release_workflow_builds_once_and_publishes_by_trusted_publishing():
 
 
 def test_user_workflow_restores_and_saves_the_build_cache_before_each_build():
-    """Each job restores the newest `.statusgen-cache/` and `site/` of the same statusgen version
+    """Each job restores the newest `.statusgen-cache/`, `site/` and kept tree of the same statusgen version
     and requirements.txt and saves its own under a key that changes every run (so it is saved
     again)."""
     workflow = load(USER_WORKFLOW.read_text(encoding="utf-8"))
@@ -141,7 +141,7 @@ def test_user_workflow_restores_and_saves_the_build_cache_before_each_build():
         assert version < cache < runs.index("statusgen build")
         assert "$GITHUB_OUTPUT" in job_steps[version]["run"] and "statusgen.__version__" in job_steps[version]["run"]
         settings = job_steps[cache]["with"]
-        assert settings["path"].split() == [".statusgen-cache", "site"]
+        assert settings["path"].split() == [".statusgen-cache", "site", ".site.statusgen-build/previous"]
         prefix = "statusgen-${{ steps.statusgen.outputs.version }}-${{ hashFiles('requirements.txt') }}-"
         assert settings["restore-keys"].strip() == prefix
         assert settings["key"].startswith(prefix) and "${{ github.run_id }}" in settings["key"]
