@@ -42,10 +42,11 @@ def status_schedule(config: Config, content: Content, now: datetime, limit: int 
     pending = still_open(content, now)
     # A notice settled by `now` gives the same statuses at every later moment (and holds no
     # change to come): its part is worked out once, the rest at each change.
-    steady = Content(tuple(i for i in pending.incidents if settled_by(i, now)),
-                     tuple(m for m in pending.maintenances if settled_by(m, now)))
-    moving = Content(tuple(i for i in pending.incidents if not settled_by(i, now)),
-                     tuple(m for m in pending.maintenances if not settled_by(m, now)))
+    settled = {n.slug for n in pending.notices if settled_by(n, now)}
+    steady = Content(tuple(i for i in pending.incidents if i.slug in settled),
+                     tuple(m for m in pending.maintenances if m.slug in settled))
+    moving = Content(tuple(i for i in pending.incidents if i.slug not in settled),
+                     tuple(m for m in pending.maintenances if m.slug not in settled))
     steady_active = active_incidents(steady.incidents, now)
     steady_in_progress = maintenance_in_progress(steady.maintenances, now)
     steady_statuses = component_statuses(config, steady_active, steady_in_progress, now)

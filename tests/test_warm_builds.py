@@ -141,3 +141,21 @@ def test_a_build_under_a_profiler_still_ends_the_usual_way(demo, tmp_path):
                              "--root", str(demo.root), "--now", LATER], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert stats.stat().st_size > 0
+
+
+def test_a_build_under_a_tracer_runs_the_exit_handlers(demo, tmp_path):
+    """Under a tracer (what coverage tools set), the handlers registered to run as the
+    interpreter ends still run after a finished build."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "ended"
+    script = ("import atexit, sys\n"
+              f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+              "sys.settrace(lambda *args: None)\n"
+              "from statusgen.cli import main\n"
+              f"sys.argv = ['statusgen', 'build', '--root', {str(demo.root)!r}, '--now', {LATER!r}]\n"
+              "main()\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
