@@ -9,9 +9,9 @@ from datetime import datetime
 from itertools import chain
 from pathlib import Path
 
-from statusgen.cache import BuildCache, Memo, ShardedTable
+from statusgen.cache import BuildCache, Memo, ShardedTable, digest
 from statusgen.config import Config, load_config
-from statusgen.content import IncidentFile, load_content, read_incident_files
+from statusgen.content import IncidentFile, SourceIndex, load_content, read_incident_files, validation_settings
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
 from statusgen.inputs import inputs_digest, site_untouched
@@ -40,7 +40,7 @@ class BuildResult:
 
 
 def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None,
-          read: tuple[list[IncidentFile], list] | None = None, after_parse=None) -> tuple[Config, Content]:
+          read: tuple[list[IncidentFile], list, SourceIndex] | None = None, after_parse=None) -> tuple[Config, Content]:
     """Validate configuration, every template and every incident file; raise StatusgenError
     listing all problems. `read`: the incident files, if read_incident_files has read them."""
     config = load_config(root)
@@ -87,7 +87,11 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     out = (Path(out_dir) if out_dir is not None else Path(root) / "site").resolve()
     refuse_sources(out, root, "output folder")
     settings = load_config(root)
-    sources, unreadable = read_incident_files(settings)
+    # Files unchanged since the last build (by their status, as git's index does) are not read again.
+    validation = digest(validation_settings(settings))
+    index = cache.load("sources")
+    sources, unreadable, read_index = read_incident_files(
+        settings, index["files"] if index.get("settings") == validation else None)
     keys = [key for key, *_ in sources]
     previous = cache.load("site")
 
@@ -114,7 +118,9 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
         if converted:
             adopt(converted)
 
-    config, content = check(root, cache, jobs, (sources, unreadable), (convert_notice, take))
+    config, content = check(root, cache, jobs, (sources, unreadable, read_index), (convert_notice, take))
+    if read_index != index.get("files"):  # a build that fails writes nothing, the cache included
+        cache.save("sources", {"settings": validation, "files": read_index})
     del sources  # their bytes: not kept through the build, nor in every worker process forked later
     # The model and the caches live through the build: collections need not scan them again.
     gc.freeze()

@@ -27,9 +27,11 @@ from statusgen.records import (
     InvalidRecord,
     decode_notice,
     decode_output,
+    decode_sources,
     decode_written,
     encode_notice,
     encode_output,
+    encode_sources,
     encode_written,
     schema,
 )
@@ -89,6 +91,8 @@ def _encode(name: str, data: dict):
         return encode_written(data["out"], data["files"], data.get("inputs"), data.get("next_change"))
     if name == "markdown":
         return data  # {text key: sanitised HTML}
+    if name == "sources":
+        return encode_sources(data["settings"], data["files"])
     if name == "renders":
         encoded = {key: encode_output(value) for key, value in data.items()}
         return {key: value for key, value in encoded.items() if value is not None}
@@ -112,6 +116,8 @@ def _decode(name: str, body) -> dict:
     name = _kind(name)
     if name == "site":
         return decode_written(body)
+    if name == "sources":
+        return decode_sources(body)
     if not isinstance(body, dict):
         raise InvalidRecord("expected a table of entries")
     if name == "markdown":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from functools import partial
@@ -24,7 +26,7 @@ from statusgen.model import (
     sort_newest_first,
 )
 from statusgen.parallel import ForkedMap
-from statusgen.reading import SourceError, YamlError, load_yaml, read_source
+from statusgen.reading import SourceError, YamlError, load_yaml, read_source_and_stat
 from statusgen.text import bad_character, shown
 from statusgen.times import iso_utc, parse_time
 from statusgen.vocabulary import (
@@ -89,23 +91,46 @@ def scan_incident_files(root: Path) -> tuple[list[Path], Problems]:
     return sorted(found, key=lambda path: path.parts), problems  # Path's own order, without its slow __lt__
 
 
-IncidentFile = tuple[str, str, str, bytes]  # (content key, source, slug, bytes)
+IncidentFile = tuple[str, str, str, bytes | None]  # (content key, source, slug, bytes; None: not read)
 PARALLEL_PARSING = 400  # files; below it a process pool costs more than it saves
+# How a file was when its bytes were read: (device, inode, size, modification time, change time),
+# times in nanoseconds. Any write moves the change time, which no tool can set back.
+Signature = tuple[int, int, int, int, int]
+# A file changed this recently when it was read could change again within the same tick of the
+# file system's clock, unseen by its signature: its signature is not kept (git's "racy" files).
+RECENT_NS = 2_000_000_000
+# source -> (its signature, its content key), for the settings the keys were made with
+SourceIndex = dict[str, tuple[Signature, str]]
 
 
-def read_incident_files(config: Config) -> tuple[list[IncidentFile], list]:
-    """(every incident file in order with its content key, problems with the files found).
+def signature(info: os.stat_result) -> Signature:
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def validation_settings(config: Config) -> str:
+    """The settings an incident file's validation reads: part of its content key."""
+    # "timeline": files validated before the lifecycle rules existed are checked again
+    return repr((config.component_ids, config.site.timezone, "timeline"))
+
+
+def read_incident_files(config: Config, known: SourceIndex | None = None) \
+        -> tuple[list[IncidentFile], list, SourceIndex]:
+    """(every incident file in order with its content key, problems with the files found, the
+    index of the files read or known, for the next call's `known`).
 
     The key hashes the file's bytes and the settings its validation reads: equal keys, equal
-    records."""
+    records. A file whose signature equals the one `known` holds for it (an index kept since a
+    call with the same settings) is not read: its key is the known one and its bytes None."""
     problems = Problems()
     seen: dict[str, str] = {}
-    # "timeline": files validated before the lifecycle rules existed are checked again
-    settings = repr((config.component_ids, config.site.timezone, "timeline"))
-    files = []
+    settings = validation_settings(config)
+    files: list[IncidentFile] = []
+    index: SourceIndex = {}
+    known = known or {}
     paths, scan_problems = scan_incident_files(config.root)
     problems.items.extend(scan_problems.items)
     depth = len(config.root.parts)  # every path found lies below the root
+    recent = time.time_ns() - RECENT_NS
     for path in paths:
         source = "/".join(path.parts[depth:])
         slug = path.stem
@@ -113,13 +138,39 @@ def read_incident_files(config: Config) -> tuple[list[IncidentFile], list]:
             problems.add(source, "slug", f"duplicate slug {slug!r}, also used by {seen[slug]}; expected unique file names")
             continue
         seen[slug] = source
+        entry = known.get(source)
+        if entry is not None and _unchanged(path, entry[0]):
+            files.append((entry[1], source, slug, None))
+            index[source] = entry
+            continue
         try:
-            raw = read_source(path, config.root)
+            raw, info = read_source_and_stat(path, config.root)
         except SourceError as exc:
             problems.add(source, "", str(exc))
             continue
-        files.append((digest(settings, source, raw), source, slug, raw))
-    return files, problems.items
+        key = digest(settings, source, raw)
+        files.append((key, source, slug, raw))
+        if stat.S_ISREG(os.lstat(path).st_mode) and max(info.st_mtime_ns, info.st_ctime_ns) < recent:
+            index[source] = (signature(info), key)  # not a link: its own status is its content's
+    return files, problems.items, index
+
+
+def _unchanged(path: Path, recorded: Signature) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and signature(info) == recorded
+
+
+def _read_now(item: IncidentFile, config: Config) -> IncidentFile | SourceError:
+    """An indexed file, read after all; keyed by the bytes read (it may have changed since)."""
+    _, source, slug, _ = item
+    try:
+        raw = read_source_and_stat(config.root / source, config.root)[0]
+    except SourceError as exc:
+        return exc
+    return digest(validation_settings(config), source, raw), source, slug, raw
 
 
 # after_parse's work: notice -> (what to remember with it in the cache, a value for take)
@@ -129,7 +180,7 @@ Take = Callable[[Notice, tuple[str, ...] | list[str] | None, object], None]
 
 
 def load_content(config: Config, cache: BuildCache | None = None, jobs: int | None = None,
-                 read: tuple[list[IncidentFile], list] | None = None,
+                 read: tuple[list[IncidentFile], list, SourceIndex] | None = None,
                  after_parse: tuple[Work, Take] | None = None,
                  meanwhile: Callable[[], None] | None = None) -> Content:
     """Read and validate every incident file; raise StatusgenError listing all problems.
@@ -150,9 +201,19 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     cached = {key: entry for shard in shards.values() for key, entry in shard.items()}
     fresh: dict[str, tuple[Notice, tuple[str, ...] | list[str] | None]] = {}
     keys: dict[str, str] = {}
-    files, found = read if read is not None else read_incident_files(config)
+    files, found, _ = read if read is not None else read_incident_files(config)
     problems.items.extend(found)
-    to_parse = [item for item in files if item[0] not in cached]
+    readable = []
+    for item in files:
+        if item[3] is None and item[0] not in cached:  # indexed, but the cache has no entry for it
+            read_now = _read_now(item, config)
+            if isinstance(read_now, SourceError):
+                problems.add(item[1], "", str(read_now))
+                continue
+            item = read_now
+        readable.append(item)
+    files = readable
+    to_parse = [(key, source, slug, raw) for key, source, slug, raw in files if key not in cached and raw is not None]
     with ForkedMap([partial(_parse, source, slug, raw, config, after_parse and after_parse[0])
                     for _, source, slug, raw in to_parse], jobs, PARALLEL_PARSING) as parsing:
         if meanwhile is not None:

@@ -73,6 +73,11 @@ def describe_file_problem(path: Path, root: Path) -> str | None:
 
 def read_source(path: Path, root: Path) -> bytes:
     """The bytes of a regular file inside `root`, at most MAX_FILE_BYTES; else SourceError."""
+    return read_source_and_stat(path, root)[0]
+
+
+def read_source_and_stat(path: Path, root: Path) -> tuple[bytes, os.stat_result]:
+    """read_source's bytes, and the status of the file they were read from, taken before reading."""
     problem = describe_file_problem(path, root)
     if problem:
         raise SourceError(problem)
@@ -101,7 +106,7 @@ def read_source(path: Path, root: Path) -> bytes:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"more than {MAX_FILE_BYTES:,} bytes; expected at most 1 MiB")
-    return data
+    return data, info
 
 
 def load_yaml(text: str, loader: type, first_line: int = 1) -> object:

@@ -184,3 +184,19 @@ def decode_written(data) -> dict:
                          _text(entry[4] if len(entry) > 4 else None, nullable=True))
     return {"out": _text(data["out"]), "files": decoded, "inputs": _text(data.get("inputs"), nullable=True),
             "next_change": _time(data.get("next_change"), nullable=True)}
+
+
+def encode_sources(settings: str, index: dict) -> dict:
+    """The index of the incident files read (statusgen.content.SourceIndex), for `settings`."""
+    return {"settings": settings, "files": {source: [*signature, key] for source, (signature, key) in index.items()}}
+
+
+def decode_sources(data) -> dict:
+    """{"settings": text, "files": {source: ((device, inode, size, mtime_ns, ctime_ns), content key)}}"""
+    _check(isinstance(data, dict) and data.keys() == {"settings", "files"} and isinstance(data["files"], dict),
+           "expected an index of files")
+    files = {}
+    for source, entry in data["files"].items():
+        _check(type(entry) is list and len(entry) == 6, "expected [device, inode, size, mtime, ctime, key]")
+        files[source] = (tuple(_int(value) for value in entry[:5]), _text(entry[5]))
+    return {"settings": _text(data["settings"]), "files": files}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from statusgen import content
 from tests.conftest import DEMO_NOW
 
 LATER = "2026-11-26T21:30:00Z"
@@ -209,11 +210,16 @@ CORRUPTIONS = {
     "another record schema": ("content", lambda p: rewrite(
         p, change_header=lambda h: h.update(schema="0" * 64))),
     "another format version": ("site", lambda p: rewrite(p, change_header=lambda h: h.update(version=0))),
+    "bit flip in the index of files": ("sources", lambda p: flip_bit(p, 30)),
+    "an index entry with a text as its size": ("sources", lambda p: rewrite(
+        p, lambda d: first_entry(d["files"]).__setitem__(2, "1234"))),
+    "an index entry without its key": ("sources", lambda p: rewrite(p, lambda d: first_entry(d["files"]).pop())),
 }
 
 
 @pytest.mark.parametrize("case", CORRUPTIONS)
-def test_a_damaged_cache_gives_a_cold_build_with_a_notice(demo, tmp_path, case):
+def test_a_damaged_cache_gives_a_cold_build_with_a_notice(demo, tmp_path, case, monkeypatch):
+    monkeypatch.setattr(content, "RECENT_NS", 0)  # every incident file in the index of files at once
     name, corrupt = CORRUPTIONS[case]
     build(demo)
     add_update(demo)

@@ -4,14 +4,19 @@ whole build, byte-identical to a cold one."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import time
 from pathlib import Path
 
 import pytest
 
+from statusgen import content
+from statusgen.cache import CACHE_DIR as CACHE
 from tests import cli_process
 from tests.conftest import DEMO_NOW
-from tests.test_build_cache import LATER, build, cold, snapshot
+from tests.test_build_cache import LATER, add_update, build, cold, rewrite, snapshot
 
 
 def folder_id(site: Path) -> int:
@@ -133,3 +138,85 @@ def test_notices_from_the_cache_without_their_html_are_converted_after_parsing(d
     assert "Occasional" in demo.read("incidents/2026-08-28-cdn-errors/index.html")
     assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
     assert list((demo.root / ".statusgen-cache").glob("markdown-*.json"))
+
+
+# The index of incident files: a file whose status (device, inode, size, modification and change
+# times) is as recorded is not read again. Files changed in the two seconds before a build are
+# left out of the index; these tests count every file as settled at once instead.
+
+@pytest.fixture
+def indexed(monkeypatch):
+    monkeypatch.setattr(content, "RECENT_NS", 0)
+
+
+def count_reads(monkeypatch) -> list[str]:
+    read: list[str] = []
+    original = content.read_source_and_stat
+
+    def counted(path, root):
+        read.append(Path(path).name)
+        return original(path, root)
+
+    monkeypatch.setattr(content, "read_source_and_stat", counted)
+    return read
+
+
+def test_a_rebuild_reads_only_the_incident_files_changed_since_the_last(demo, tmp_path, indexed, monkeypatch):
+    build(demo)
+    add_update(demo)
+    read = count_reads(monkeypatch)
+    build(demo, LATER)
+    assert read == ["2026-11-26-webhook-delays.md"]
+    assert "fix is rolled out" in demo.read("incidents/2026-11-26-webhook-delays/index.html")
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+
+
+def test_an_indexed_file_edited_keeping_its_size_and_time_is_seen(demo, tmp_path, indexed):
+    build(demo)
+    time.sleep(0.05)  # past a tick of the file system's clock (which the two seconds guard against)
+    edit_keeping_size_and_time(demo.root / "incidents/2026-08-28-cdn-errors.md", "title: Intermittent",
+                               "title: Occasional  ")
+    build(demo, LATER)
+    assert "Occasional" in demo.read("incidents/2026-08-28-cdn-errors/index.html")
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+
+
+def test_the_target_of_a_linked_incident_file_is_read_every_time(demo, tmp_path, indexed):
+    source = demo.root / "incidents/2026-08-28-cdn-errors.md"
+    kept = demo.root / "written-elsewhere" / "cdn.md"
+    kept.parent.mkdir()
+    source.rename(kept)
+    source.symlink_to(kept)
+    build(demo)
+    time.sleep(0.05)
+    edit_keeping_size_and_time(kept, "title: Intermittent", "title: Occasional  ")
+    build(demo, LATER)
+    assert "Occasional" in demo.read("incidents/2026-08-28-cdn-errors/index.html")
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+
+
+def test_other_validation_settings_make_every_file_read_again(demo, tmp_path, indexed, monkeypatch):
+    build(demo)
+    config = demo.root / "statusgen.toml"
+    text = config.read_text(encoding="utf-8")
+    zone = re.search(r'^timezone = "([^"]+)"', text, re.M)
+    assert zone is not None
+    config.write_text(text.replace(zone.group(0), 'timezone = "Asia/Tokyo"'), encoding="utf-8")
+    read = count_reads(monkeypatch)
+    build(demo, LATER)
+    assert sorted(read) == sorted(p.name for p in (demo.root / "incidents").glob("*.md"))
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+
+
+def test_an_indexed_file_the_content_cache_lacks_is_read_and_keyed_by_its_bytes(demo, tmp_path, indexed):
+    build(demo)
+    planted = "0" * 64
+    rewrite(demo.root / CACHE / "sources.json", lambda document: document["files"][
+        "incidents/2026-08-28-cdn-errors.md"].__setitem__(5, planted))
+    for shard in (demo.root / CACHE).glob("content-*.json"):
+        shard.unlink()
+    build(demo, LATER)
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    entries = [key for shard in (demo.root / CACHE).glob("content-*.json")
+               for key in json.loads(shard.read_bytes().split(b"\n", 1)[1])]
+    assert len(entries) == len(list((demo.root / "incidents").glob("*.md"))) and planted not in entries

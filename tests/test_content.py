@@ -426,3 +426,21 @@ def test_control_characters_in_field_names_are_shown_escaped(repo):
     assert result.exit_code == 1
     assert "incidents/2026-11-21-key.md: x\\x1b[2J\\nFAKE: unknown field 'x\\x1b[2J\\nFAKE'" in result.output
     assert "\x1b" not in result.output and "\nFAKE" not in result.output
+
+
+def test_files_changed_in_the_last_two_seconds_are_left_out_of_the_index(repo, monkeypatch):
+    """A file changed just before it is read could change again within the same tick of the
+    file system's clock, keeping its status: it is read again next time, not trusted."""
+    from statusgen import content
+    from statusgen.config import load_config
+
+    repo.incident("2026-11-20-api-errors", GOOD_INCIDENT)
+    config = load_config(repo.root)
+    files, problems, index = content.read_incident_files(config)
+    assert problems == [] and len(files) == 1 and index == {}
+    monkeypatch.setattr(content, "RECENT_NS", 0)
+    files, _, index = content.read_incident_files(config)
+    assert index == {"incidents/2026-11-20-api-errors.md": (content.signature(
+        (repo.root / "incidents/2026-11-20-api-errors.md").stat()), files[0][0])}
+    again, _, _ = content.read_incident_files(config, index)
+    assert again == [(files[0][0], "incidents/2026-11-20-api-errors.md", "2026-11-20-api-errors", None)]
