@@ -160,6 +160,9 @@ BENCHMARKS = {"build": "bench/run.py", "publish": "bench/publish_bench.py", "wei
 def bench(args: list[str]) -> None:
     """No arguments: every benchmark. `--quick` (CI), or `build|publish|weight|notify|ttl [ARGS]`: one."""
     setup_python("dev")
+    # statusgen as pip installs it, its modules compiled: an editable install where
+    # PYTHONDONTWRITEBYTECODE is set (as on some CI machines) would compile them on every run.
+    run(BIN / "python", "-m", "compileall", "-q", ROOT / "statusgen")
     if args and args[0] in BENCHMARKS:
         chosen = [(BENCHMARKS[args[0]], args[1:])]
     elif args:
