@@ -95,7 +95,10 @@ def statusgen() -> str:
 
 def measured_build(root: Path, now: str = NOW_TEXT) -> dict:
     cmd = [sys.executable, "-c", MEASURE, statusgen(), "build", "--root", str(root), "--now", now]
-    result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    measured = subprocess.run(cmd, capture_output=True, text=True)
+    if measured.returncode != 0:
+        sys.exit(f"measuring the build in {root} failed:\n{measured.stderr}")
+    result = json.loads(measured.stdout)
     if result["code"] != 0:
         sys.exit(f"build failed in {root}")
     return result

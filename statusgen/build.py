@@ -92,6 +92,8 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
     index = cache.load("sources")
     sources, unreadable, read_index = read_incident_files(
         settings, index["files"] if index.get("settings") == validation else None)
+    index_changed = read_index != index.get("files")
+    del index  # a copy in every worker process forked later would count in each one's memory
     keys = [key for key, *_ in sources]
     previous = cache.load("site")
 
@@ -119,9 +121,9 @@ def build(root: Path, now: datetime, out_dir: Path | None = None, use_cache: boo
             adopt(converted)
 
     config, content = check(root, cache, jobs, (sources, unreadable, read_index), (convert_notice, take))
-    if read_index != index.get("files"):  # a build that fails writes nothing, the cache included
+    if index_changed:  # a build that fails writes nothing, the cache included
         cache.save("sources", {"settings": validation, "files": read_index})
-    del sources  # their bytes: not kept through the build, nor in every worker process forked later
+    del sources, read_index  # their bytes: not kept through the build, nor in every worker process forked later
     # The model and the caches live through the build: collections need not scan them again.
     gc.freeze()
     try:
