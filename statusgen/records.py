@@ -65,7 +65,7 @@ def _pairs(value) -> tuple[tuple[str, str], ...]:
     for pair in value:
         if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str or type(pair[1]) is not str:
             raise InvalidRecord("expected [id, status] pairs")
-    return tuple((a, b) for a, b in value)
+    return tuple(map(tuple, value))
 
 
 def _bool(value) -> bool:
