@@ -5,8 +5,9 @@ The parts: statusgen itself (every file of the package, the Python version and e
 library's version), the repository's statusgen.toml, templates/ and locale/ (every file, by
 content), every incident file (by its content key, as statusgen.content reads it: by content,
 or from the index of files, whose change time sees any edit), the output folder and `now`. An
-edit that keeps a file's size and modification time is still seen. Anything that cannot be vouched for this way (a symbolic link, a file that is not
-a regular one) means no digest, so the build goes the whole way.
+edit that keeps a file's size and modification time is still seen. Anything that cannot be
+vouched for this way (a symbolic link, a file that is not a regular one) means no digest, so the
+build goes the whole way.
 """
 
 from __future__ import annotations
