@@ -150,8 +150,10 @@ def read_incident_files(config: Config, known: SourceIndex | None = None) \
             continue
         key = digest(settings, source, raw)
         files.append((key, source, slug, raw))
-        if stat.S_ISREG(os.lstat(path).st_mode) and max(info.st_mtime_ns, info.st_ctime_ns) < recent:
-            index[source] = (signature(info), key)  # not a link: its own status is its content's
+        if max(info.st_mtime_ns, info.st_ctime_ns) < recent:
+            # The status of what was read: for a link, its target's, which the link's own status
+            # (what _unchanged compares, and refuses for anything but a regular file) never equals.
+            index[source] = (signature(info), key)
     return files, problems.items, index
 
 

@@ -154,12 +154,14 @@ def past_the_clock_tick_of(path: Path) -> None:
     coarsely, and the two seconds these tests set aside are what guards against a second write
     within one tick."""
     probe = path.parent.parent / "tick-probe"
-    while True:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
         probe.write_text("tick")
         if probe.stat().st_ctime_ns > path.stat().st_ctime_ns:
             probe.unlink()
             return
-        time.sleep(0.005)
+        time.sleep(0.005)  # a tick is a few milliseconds (a jiffy) on the usual file systems
+    raise AssertionError(f"the file system's clock did not move past {path}'s change time in 5 s")
 
 
 def count_reads(monkeypatch) -> list[str]:
