@@ -7,6 +7,7 @@ results come back pickled. Small jobs stay in this process: a pool costs more th
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,7 @@ _worker_work: list[Callable[[], object]] = []  # set in worker processes only, a
 def _adopt(work: list[Callable[[], object]]) -> None:
     global _worker_work
     _worker_work = work
+    gc.enable()  # the parent may have paused collection for its own long-lived objects
 
 
 def _run_range(bounds: tuple[int, int]) -> list:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
+import statusgen.build as build_module
 from statusgen.build import build
+from statusgen.parallel import forked_map
 from statusgen.render.pages import PARALLEL_THRESHOLD
 from tests.conftest import PROJECT_ROOT
 from tests.test_build_cache import snapshot
@@ -90,3 +93,26 @@ def test_content_files_joined_from_their_entries_are_the_cache_format(tmp_path):
     assert loaded == 450 and not cache.notices
     content = load_content(load_config(root), cache, jobs=1)  # all from the cache
     assert len(content.notices) == 450 and not cache.notices
+
+
+def test_a_build_pauses_collection_and_its_workers_collect(tmp_path, monkeypatch):
+    """The build pauses the cycle collector for its long-lived objects, gives the caller's
+    setting back however it ends, and its worker processes collect as usual."""
+    root = generate(tmp_path / "site", 3)
+    seen = []
+    real = build_module.derive_state
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(build_module, "derive_state", spy)
+    build(root, NOW, tmp_path / "out", use_cache=False, jobs=1)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        build(root, NOW, tmp_path / "out", use_cache=False, jobs=1)
+        assert not gc.isenabled()  # a caller that paused it finds it paused
+        assert forked_map([gc.isenabled] * 4, jobs=2, threshold=1) == [True] * 4
+    finally:
+        gc.enable()
