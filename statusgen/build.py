@@ -23,7 +23,7 @@ from statusgen.render.html import render_pages
 from statusgen.render.markdown import adopt, convert_notice, prerender, remember
 from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage
-from statusgen.state import SiteState, derive_state, next_change
+from statusgen.state import SiteState, derive_state, next_publication
 from statusgen.write import recorded_keys, write_fresh
 
 
@@ -34,7 +34,7 @@ class BuildResult:
     bytes: int
     rendered: int  # pages rendered this time (the rest were unchanged and reused)
     written: int  # files whose bytes changed
-    next_change: datetime | None
+    next_change: datetime | None  # when the site next changes by the clock alone: rebuild then
     state: SiteState | None  # None: nothing changed, nothing was derived
     notices: tuple[str, ...] = ()  # cache files that were ignored, and why
 
@@ -160,11 +160,11 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
             result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
         if inputs != current_inputs():
             inputs = None  # something was edited during the build: the next one goes the whole way
-        cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs,
-                            "next_change": next_change(content, now)})
+        upcoming = next_publication(content, now)
+        cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming})
         renders.save(memo.used)
         previous_markdown.save(rendered)
         return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
-                           next_change(content, now), state, tuple(cache.notices))
+                           upcoming, state, tuple(cache.notices))
     finally:
         gc.unfreeze()

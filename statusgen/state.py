@@ -233,6 +233,14 @@ def next_change(content: Content, now: datetime) -> datetime | None:
     return min(future, default=None)
 
 
+def next_publication(content: Content, now: datetime) -> datetime | None:
+    """The first moment after `now` at which the site changes by the clock alone: the derived
+    state changes (next_change), or an update dated after `now` comes out. Pages, feeds and the
+    API show a hand-written update only from its time, even where it changes no status."""
+    later = [update.at for notice in content.notices for update in notice.updates if update.at > now]
+    return min(filter(None, [next_change(content, now), *later]), default=None)
+
+
 def _closed_by(notice: Notice, moment: datetime) -> bool:
     """Every period the notice gave a component had ended by `moment`: a window (its timeline
     ends at its end) or an incident with a resolution time (which ends the last period), each of

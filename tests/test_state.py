@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import feedparser
 import pytest
 
 from statusgen.build import check as load
@@ -15,6 +16,7 @@ from statusgen.state import (
     maintenance_api_status,
     maintenance_closed_at,
     next_change,
+    next_publication,
     notice_state,
     page_status_at,
     shown_end,
@@ -309,3 +311,32 @@ def test_schedule_agrees_with_the_whole_state_on_a_generated_history(demo, tmp_p
             steps += 1
         assert all(a.at < b.at for a, b in zip(changes, changes[1:]))
     assert steps >= 8
+
+
+def test_an_update_dated_later_is_the_next_publication_even_without_a_status_change(repo):
+    incident_file(repo, "a", "API errors", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:00:00Z", "investigating", "Looking into it."),
+                  update("2026-11-20T14:40:00Z", "investigating", "Still looking."))
+    maintenance(repo, "m", {"db": "under_maintenance"}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z")
+    _, content = load(repo.root)
+    now = at("2026-11-20T14:10:00Z")
+    assert next_change(content, now) == at("2026-12-01T02:00:00Z")  # no status changes at 14:40
+    assert next_publication(content, now) == at("2026-11-20T14:40:00Z")
+    assert next_publication(content, at("2026-11-20T14:40:00Z")) == at("2026-12-01T02:00:00Z")
+    assert next_publication(content, at("2026-12-02T00:00:00Z")) is None
+
+
+def test_build_says_when_an_update_written_ahead_comes_out_and_shows_it_from_then(repo):
+    incident_file(repo, "a", "API errors", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
+                  update("2026-11-20T14:00:00Z", "identified", "Found the cause."),
+                  update("2026-11-20T14:40:00Z", "identified", "Rollback half done."))
+    result = repo.run("build", "--root", str(repo.root), "--now", "2026-11-20T14:10:00Z")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].startswith("Next change: 2026-11-20T14:40:00Z"), result.output
+
+    def published() -> list[str]:
+        return [entry.title for entry in feedparser.parse(repo.read("feed.atom")).entries]
+
+    assert published() == ["Identified: API errors"]  # feeds and the API carry an update from its time
+    repo.build("2026-11-20T14:40:00Z")
+    assert published() == ["Identified: API errors"] * 2
