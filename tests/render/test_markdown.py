@@ -1,4 +1,4 @@
-"""Markdown rendering: sanitised, and the fast path for plain text equals Python-Markdown."""
+"""Markdown rendering: sanitised, and the fast path for simple paragraphs equals Python-Markdown."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import markdown
 
-from statusgen.render.markdown import plain_paragraphs, render_markdown
+from statusgen.render.markdown import render_markdown, simple_paragraphs
 
 FULL = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
 ALPHABET = "abcXYZ019 ,.;:'\"?!()/%-\n"
@@ -21,7 +21,7 @@ def test_fast_path_agrees_with_python_markdown_on_random_text():
     taken = 0
     for _ in range(20000):
         text = random_text(rng)
-        fast = plain_paragraphs(text)
+        fast = simple_paragraphs(text)
         if fast is not None:
             taken += 1
             assert fast == FULL.reset().convert(text), repr(text)
@@ -34,15 +34,23 @@ def test_fast_path_agrees_on_realistic_updates():
         "A faulty deploy was rolled back.\nError rates are normal.",
         "First paragraph.\n\n\nSecond one: done; 100% back?",
         "\n\nLeading and trailing blank lines.\n\n",
+        "Requests to `api-gateway` failed with **502**; see [the runbook](https://wiki.example/runbooks/api_gw?v=2#s).",
+        "*Update:* the fix is rolling out to `eu-west-1` (\"canary\" first).\n\nNext update in **30 min**.",
+        "Café’s payments — délais « élevés » : `SELECT * FROM t WHERE a < b && c > 1`.",
+        "`  padded code  ` and `a<b>&amp;`, then (*quoted*) and \"**loud**\".",
     ]
     for text in texts:
-        assert plain_paragraphs(text) == FULL.reset().convert(text)
+        fast = simple_paragraphs(text)
+        assert fast is not None and fast == FULL.reset().convert(text), text
 
 
 def test_markdown_syntax_takes_the_full_path():
-    for text in ["**bold**", "- item", "1. first", "# Title", "`code`", "a  \nb", "    code", "x & y", "<b>x</b>",
-                 "line\n---", "[link](https://x.example)", "> quote", "a_b_c"]:
-        assert plain_paragraphs(text) is None, text
+    for text in ["- item", "* item", "+ item", "1. first", "# Title", "a  \nb", "    code", "\tcode", "x & y", "<b>x</b>",
+                 "line\n---", "line\n===", "> quote", "a_b_c", "_em_", "***", "**a*", "*a**", "*a\nb*", "a*b*c", "`a``",
+                 "``a``", "```\ncode\n```", "![i](https://x.example/i.png)", "[id]: https://x.example", "[a][id]",
+                 "[a](https://x.example \"T\")", "[a](javascript:alert(1))", "[a](https://x.example/(b))", "a\\*b",
+                 "<https://x.example>", "a | b", "~~~\ncode\n~~~", "a\r\nb", "a\u00a0b", "2026-11-20 outage"]:
+        assert simple_paragraphs(text) is None, text
 
 
 def test_rendered_markdown_is_sanitised():
@@ -74,3 +82,22 @@ def test_converting_with_only_the_inline_patterns_a_text_can_use_gives_python_ma
         pruned += len(engine.inlinePatterns) < len(FULL.inlinePatterns)
         assert engine.reset().convert(text) == FULL.reset().convert(text), repr(text)
     assert pruned > 1000  # most texts really went through an instance with fewer patterns
+
+
+MARKS = ["*word*", "**two words**", "`code`", "`a < b & c`", "` x `", "[link](https://x.example/p_q?a=1#f)",
+         "[two words](http://x.example/)", "word", "Word", "é", "—", "(", ")", "\"", "'", ".", ",", ":", "!", "?", " ", "\n"]
+
+
+def test_fast_path_agrees_with_python_markdown_on_random_marked_text():
+    """Simple marks mixed with every tricky piece: whatever the fast path takes, Python-Markdown
+    turns into the same HTML."""
+    rng = random.Random(20261128)
+    taken = 0
+    for _ in range(20000):
+        pieces = MARKS * 3 + PIECES if rng.random() < 0.5 else MARKS
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        fast = simple_paragraphs(text)
+        if fast is not None:
+            taken += 1
+            assert fast == FULL.reset().convert(text), repr(text)
+    assert taken > 2000  # the comparison really exercised the fast path
