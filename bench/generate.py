@@ -5,9 +5,10 @@ N notices over three years, 20 components in 4 groups: ~80% resolved incidents, 
 each. Deterministic for a given N and seed.
 
 The default corpus reads like real write-ups: most paragraphs carry inline Markdown (emphasis,
-inline code, links), about a fifth of the bodies have a list, about a sixth of the resolved
-incidents have a postmortem with headings and a code block, and updates run from one sentence
-to a few paragraphs. `--plain` (plain=True) gives the earlier corpus, mostly plain words with at
+inline code, links; now and then an identifier with underscores, `_emphasis_` or an '&'), about
+a fifth of the bodies have a list (a quarter of the lists with an item of two lines), about a
+sixth of the resolved incidents have a postmortem with headings and a code block, and updates
+run from one sentence to a few paragraphs. `--plain` (plain=True) gives the earlier corpus, mostly plain words with at
 most one inline mark at the end of a paragraph, byte for byte as before.
 
     python bench/generate.py DIR N [--plain]
@@ -50,14 +51,21 @@ def rich_sentence(rng: random.Random) -> str:
     words = rng.choices(WORDS, k=rng.randint(8, 16))
     for at in rng.sample(range(1, len(words)), rng.randint(0, 2)):
         mark = rng.random()
-        if mark < 0.3:
+        if mark < 0.28:
             words[at] = f"`{words[at]}-{rng.randint(1, 99)}`"
-        elif mark < 0.55:
+        elif mark < 0.51:
             words[at] = f"*{words[at]}*"
-        elif mark < 0.75:
+        elif mark < 0.70:
             words[at] = f"**{words[at]}**"
-        else:
+        elif mark < 0.92:
             words[at] = f"[{words[at]}](https://docs.bench.example/{words[at]}/{rng.randint(1, 999)})"
+        # what real write-ups also have, and Python-Markdown takes more care with
+        elif mark < 0.96:
+            words[at] = f"{words[at]}_{rng.choice(WORDS)}"  # an identifier outside backticks
+        elif mark < 0.98:
+            words[at] = f"_{words[at]}_"
+        else:
+            words[at] = f"{words[at]} & {rng.choice(WORDS)}"
     return " ".join(words).capitalize() + "."
 
 
@@ -70,6 +78,9 @@ def rich_paragraph(rng: random.Random, low: int = 2, high: int = 4) -> str:
 def rich_list(rng: random.Random) -> str:
     ordered = rng.random() < 0.4
     items = [rich_sentence(rng) for _ in range(rng.randint(3, 6))]
+    if rng.random() < 0.25:  # an item that runs on to a second, indented line
+        at = rng.randrange(len(items))
+        items[at] += "\n   " + rich_sentence(rng)
     return "\n".join(f"{k + 1}. {item}" if ordered else f"- {item}" for k, item in enumerate(items))
 
 

@@ -59,20 +59,23 @@ def _engine_for(text: str) -> markdown.Markdown:
     return engine
 
 
-# Most incident texts are paragraphs of words with a few inline marks: `code`, *emphasis*,
-# **strong** and [links](https://…). For such a text Python-Markdown's whole pipeline (about
-# 80 µs a text before it reads a word) gives paragraphs whose HTML simple_paragraphs writes
-# directly, several times faster. It takes only a narrow, unambiguous form and gives None for
-# anything else (lists, headings, underscores, raw HTML, '&', a mark it is unsure of), which
-# then goes through Python-Markdown. tests/render/test_markdown.py checks that the two agree on
-# many random texts built from Markdown's tricky pieces, and on every text it takes.
+# Most incident texts are paragraphs of words with a few inline marks (`code`, *emphasis*,
+# **strong**, [links](https://…)), some with a list, a heading or a fenced block of code. For
+# such a text Python-Markdown's whole pipeline (about 80 µs a text before it reads a word)
+# gives HTML that simple_markdown writes directly, several times faster. It takes only a
+# narrow, unambiguous form and gives None for anything else (an underscore, '&', raw HTML, a
+# quote, a table, a list item of two lines, a mark it is unsure of), which then goes through
+# Python-Markdown. tests/render/test_markdown.py checks that the two agree on many random texts
+# built from Markdown's tricky pieces, and on every text it takes.
 _SPECIAL = set("\\`*_[]<>&|~")  # outside a mark below, any of these means: not simple
 _NOT_SIMPLE = re.compile(
     r"[^\S \n]|[\x00-\x08\x0b-\x1f\x7f]"  # whitespace but space and line feed (tabs, CR), control characters
     r"|[ ]$"  # a trailing space (two make a line break)
-    r"|^(?![^\W\d_]|[(\"'`\[*,.;:?!/%]|$)"  # a line starting with what may open a block (-, +, #, >, a digit, a space)
     r"|!\[",  # an image
     re.MULTILINE)
+# A paragraph's line (or a list item's text) starting with anything else may open a block
+# (-, +, #, >, =, a digit, a space): left to Python-Markdown.
+_BLOCK_START = re.compile(r"^(?![^\W\d_]|[(\"'`\[*,.;:?!/%])", re.MULTILINE)
 _CHARACTER = r"[^\s\\`*_\[\]<>&|~]"  # one character of text that is neither a space nor special
 _TEXT = rf"{_CHARACTER}(?:[^\n\\`*_\[\]<>&|~]*{_CHARACTER})?"  # on one line, not starting or ending with a space
 _MARK = re.compile(
@@ -81,14 +84,60 @@ _MARK = re.compile(
     rf"|(?<![^\s(\"'])\*\*(?P<strong>{_TEXT})\*\*(?![^\s.,;:!?)\"'])"
     rf"|(?<![^\s(\"'])\*(?P<em>{_TEXT})\*(?![^\s.,;:!?)\"'])"
     rf"|\[(?P<label>{_TEXT})\]\((?P<url>https?://[A-Za-z0-9\-._~/%#?=+:@,;]+)\)")
+_HEADING = re.compile(r"(#{1,6}) (?![#\s])([^\n]*[^#\s])\Z")
+_ITEM = re.compile(r"(?:(- )|(\d{1,9})\. )([^\n]*)\Z")  # one line of a list: a bullet or a number
+_FENCE = re.compile(r"```\n((?:(?!```|~~~)[^\n]*\S[^\n]*\n)+)```\Z")  # no blank line inside: blocks split there
 
 
-def simple_paragraphs(text: str) -> str | None:
-    """Python-Markdown's HTML for paragraphs of text with only inline code, *emphasis*,
-    **strong** and [text](https://…) links, each within a line; None for any other text."""
-    if _NOT_SIMPLE.search(text.strip("\n")):
+def simple_markdown(text: str) -> str | None:
+    """Python-Markdown's HTML for a text of paragraphs, one-line headings, lists of one-line
+    items and fenced code, with only inline code, *emphasis*, **strong** and [text](https://…)
+    links, each within a line; None for any other text."""
+    if _NOT_SIMPLE.search(text):
         return None
     html: list[str] = []
+    listed = False  # two lists with only a blank line between are one loose list
+    for block in re.split(r"\n\n+", text.strip("\n")):
+        code = _FENCE.match(block)
+        heading = _HEADING.match(block)
+        items = [_ITEM.match(line) for line in block.split("\n")]
+        part: str | None
+        if code is not None:
+            escaped = code.group(1).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            part, listed = f"<pre><code>{escaped}</code></pre>", False
+        elif heading is not None:
+            level = len(heading.group(1))
+            part, listed = _inline(heading.group(2), f"<h{level}>", f"</h{level}>"), False
+        elif all(items) and not listed:
+            part, listed = _list(items), True
+        elif not listed or not any(items):
+            part, listed = None if _BLOCK_START.search(block) else _inline(block, "<p>", "</p>"), False
+        else:
+            return None
+        if part is None:
+            return None
+        html.append(part)
+    return "\n".join(html)
+
+
+def _list(items: list) -> str | None:
+    bullets = {item.group(1) is not None for item in items}
+    if len(bullets) != 1:
+        return None  # bullets and numbers in one block
+    entries = []
+    for item in items:
+        entry = None if _BLOCK_START.match(item.group(3)) else _inline(item.group(3), "<li>", "</li>")
+        if entry is None:
+            return None
+        entries.append(entry)
+    first = items[0].group(2)
+    opening = "<ul>" if first is None else "<ol>" if int(first) == 1 else f'<ol start="{int(first)}">'
+    return "\n".join([opening, *entries, "</ul>" if first is None else "</ol>"])
+
+
+def _inline(text: str, opening: str, closing: str) -> str | None:
+    """The HTML of one block's text between `opening` and `closing`; None unless simple."""
+    html = [opening]
     done = 0
     for mark in _MARK.finditer(text):
         between = text[done:mark.start()]
@@ -107,9 +156,8 @@ def simple_paragraphs(text: str) -> str | None:
         done = mark.end()
     if not _SPECIAL.isdisjoint(text[done:]):
         return None
-    html.append(text[done:])
-    paragraphs = [p for p in re.split(r"\n\n+", "".join(html).strip("\n")) if p]
-    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    html += [text[done:], closing]
+    return "".join(html)
 
 
 _RULES: dict[str, Any] = {"tags": ALLOWED_TAGS, "attributes": ALLOWED_ATTRIBUTES, "url_schemes": {"http", "https", "mailto"},
@@ -123,7 +171,7 @@ def _sanitise(html: str) -> str:
 
 
 def _convert(text: str) -> str:
-    html = simple_paragraphs(text)
+    html = simple_markdown(text)
     return _sanitise(_engine_for(text).reset().convert(text) if html is None else html)
 
 

@@ -6,7 +6,7 @@ import random
 
 import markdown
 
-from statusgen.render.markdown import render_markdown, simple_paragraphs
+from statusgen.render.markdown import render_markdown, simple_markdown
 
 FULL = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
 ALPHABET = "abcXYZ019 ,.;:'\"?!()/%-\n"
@@ -21,7 +21,7 @@ def test_fast_path_agrees_with_python_markdown_on_random_text():
     taken = 0
     for _ in range(20000):
         text = random_text(rng)
-        fast = simple_paragraphs(text)
+        fast = simple_markdown(text)
         if fast is not None:
             taken += 1
             assert fast == FULL.reset().convert(text), repr(text)
@@ -38,19 +38,22 @@ def test_fast_path_agrees_on_realistic_updates():
         "*Update:* the fix is rolling out to `eu-west-1` (\"canary\" first).\n\nNext update in **30 min**.",
         "Café’s payments — délais « élevés » : `SELECT * FROM t WHERE a < b && c > 1`.",
         "`  padded code  ` and `a<b>&amp;`, then (*quoted*) and \"**loud**\".",
+        "## Root cause\n\nA *bad* deploy.\n\n```\nretry_limit = 3 # was \"<5>\" & more\n```\n\n"
+        "### Timeline\n\n1. Alert at 14:05.\n2. Rolled back `v2.3`.\n\nThen:\n\n- see [notes](https://x.example/n)\n- done",
+        "3. Third step first.\n4. Then this.",
     ]
     for text in texts:
-        fast = simple_paragraphs(text)
+        fast = simple_markdown(text)
         assert fast is not None and fast == FULL.reset().convert(text), text
 
 
 def test_markdown_syntax_takes_the_full_path():
-    for text in ["- item", "* item", "+ item", "1. first", "# Title", "a  \nb", "    code", "\tcode", "x & y", "<b>x</b>",
+    for text in ["* item", "+ item", "- two\n  lines", "- a\n\n- b", "1) first", "#Title", "# Title #", "a  \nb", "    code", "\tcode", "x & y", "<b>x</b>",
                  "line\n---", "line\n===", "> quote", "a_b_c", "_em_", "***", "**a*", "*a**", "*a\nb*", "a*b*c", "`a``",
-                 "``a``", "```\ncode\n```", "![i](https://x.example/i.png)", "[id]: https://x.example", "[a][id]",
+                 "``a``", "```py\ncode\n```", "```\na\n\nb\n```", "![i](https://x.example/i.png)", "[id]: https://x.example", "[a][id]",
                  "[a](https://x.example \"T\")", "[a](javascript:alert(1))", "[a](https://x.example/(b))", "a\\*b",
                  "<https://x.example>", "a | b", "~~~\ncode\n~~~", "a\r\nb", "a\u00a0b", "2026-11-20 outage"]:
-        assert simple_paragraphs(text) is None, text
+        assert simple_markdown(text) is None, text
 
 
 def test_rendered_markdown_is_sanitised():
@@ -84,20 +87,67 @@ def test_converting_with_only_the_inline_patterns_a_text_can_use_gives_python_ma
     assert pruned > 1000  # most texts really went through an instance with fewer patterns
 
 
-MARKS = ["*word*", "**two words**", "`code`", "`a < b & c`", "` x `", "[link](https://x.example/p_q?a=1#f)",
-         "[two words](http://x.example/)", "word", "Word", "é", "—", "(", ")", "\"", "'", ".", ",", ":", "!", "?", " ", "\n"]
+INLINE = ["*word*", "**two words**", "`code`", "`a < b & c`", "` x `", "[link](https://x.example/p_q?a=1#f)",
+          "[two words](http://x.example/)", "word", "Word", "é", "—", "(", ")", "\"", "'", ".", ",", ":", "!", "?", " ", "#"]
+CODE = ["x", "_", "*", "`", "<", ">", "&", "\"", "'", " ", "=", "#", "-", "1"]
 
 
-def test_fast_path_agrees_with_python_markdown_on_random_marked_text():
-    """Simple marks mixed with every tricky piece: whatever the fast path takes, Python-Markdown
-    turns into the same HTML."""
+def random_document(rng: random.Random) -> str:
+    """Blocks of the kinds the fast path takes (paragraphs, lists, headings, fenced code, each
+    made of simple marks), mixed with runs of every tricky piece, joined by one or more line breaks."""
+    def run(low: int = 1) -> str:
+        joint = rng.choice(["", " "])  # run together (marks touching words and each other) or apart
+        return rng.choice(["Word", "*word*", "`code`", "é", "("]) + joint + joint.join(
+            rng.choice(INLINE) for _ in range(rng.randint(low, 12))).rstrip(" ")
+
+    blocks = []
+    for _ in range(rng.randint(1, 5)):
+        kind = rng.random()
+        if kind < 0.4:
+            blocks.append("\n".join(run() for _ in range(rng.randint(1, 3))))
+        elif kind < 0.6:
+            first = rng.choice([1, 1, 2, 10])
+            marker = rng.choice(["- ", "{}. "])
+            blocks.append("\n".join(marker.format(first + k) + run() for k in range(rng.randint(1, 4))))
+        elif kind < 0.7:
+            blocks.append("#" * rng.randint(1, 7) + " " + run())
+        elif kind < 0.8:
+            lines = ["".join(rng.choice(CODE) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(1, 3))]
+            blocks.append("```\n" + "\n".join(lines) + "\n```")
+        else:
+            blocks.append("".join(rng.choice(INLINE + PIECES) for _ in range(rng.randint(1, 12))))
+    return "".join(block + rng.choice(["\n\n", "\n\n", "\n", "\n\n\n"]) for block in blocks)
+
+
+def test_fast_path_agrees_with_python_markdown_on_random_documents():
+    """Whatever the fast path takes, Python-Markdown turns into the same HTML."""
     rng = random.Random(20261128)
     taken = 0
     for _ in range(20000):
-        pieces = MARKS * 3 + PIECES if rng.random() < 0.5 else MARKS
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
-        fast = simple_paragraphs(text)
+        text = random_document(rng)
+        fast = simple_markdown(text)
         if fast is not None:
             taken += 1
             assert fast == FULL.reset().convert(text), repr(text)
     assert taken > 2000  # the comparison really exercised the fast path
+
+
+def test_fast_path_agrees_on_every_text_of_the_bench_corpus(tmp_path):
+    """The realistic bench corpus (bench/generate.py): most of its texts take the fast path, the
+    rest (underscores, '&', list items of two lines) Python-Markdown, and each gives its HTML."""
+    import sys
+
+    from statusgen.build import check
+    from statusgen.cache import BuildCache
+    from statusgen.render.markdown import notice_texts
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    from generate import generate
+
+    _, content = check(generate(tmp_path / "bench", 300), BuildCache.disabled(), jobs=1)
+    texts = {text for notice in content.notices for text in notice_texts(notice)}
+    fast = {text: simple_markdown(text) for text in texts}
+    assert all(html == FULL.reset().convert(text) for text, html in fast.items() if html is not None)
+    taken = sum(html is not None for html in fast.values())
+    assert len(texts) * 0.5 < taken < len(texts)  # both paths are exercised
