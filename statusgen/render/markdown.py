@@ -68,56 +68,74 @@ def _engine_for(text: str) -> markdown.Markdown:
 # Python-Markdown. tests/render/test_markdown.py checks that the two agree on many random texts
 # built from Markdown's tricky pieces, and on every text it takes.
 _SPECIAL = set("\\`*_[]<>&|~")  # outside a mark below, any of these means: not simple
-_NOT_SIMPLE = re.compile(
-    r"[^\S \n]|[\x00-\x08\x0b-\x1f\x7f]"  # whitespace but space and line feed (tabs, CR), control characters
-    r"|[ ]$"  # a trailing space (two make a line break)
-    r"|!\[",  # an image
-    re.MULTILINE)
+# Whitespace but space and line feed (tabs, CR: Python-Markdown normalises them), control characters
+_NOT_SIMPLE = re.compile(r"[^\S \n]|[\x00-\x08\x0b-\x1f\x7f]")
 # A paragraph's line (or a list item's text) starting with anything else may open a block
 # (-, +, #, >, =, a digit, a space): left to Python-Markdown.
 _BLOCK_START = re.compile(r"^(?![^\W\d_]|[(\"'`\[*,.;:?!/%])", re.MULTILINE)
 _CHARACTER = r"[^\s\\`*_\[\]<>&|~]"  # one character of text that is neither a space nor special
 _TEXT = rf"{_CHARACTER}(?:[^\n\\`*_\[\]<>&|~]*{_CHARACTER})?"  # on one line, not starting or ending with a space
+# Each mark starts with its character: a search skips the text between marks quickly. The
+# lookbehinds then check what comes before that character.
 _MARK = re.compile(
-    r"(?<!`)`(?P<code>[^`\n]*[^`\s][^`\n]*)`(?!`)"  # a single backtick each side: two open another span
+    r"`(?<!``)(?P<code>[^`\n]*[^`\s][^`\n]*)`(?!`)"  # a single backtick each side: two open another span
     # emphasis only between spaces, brackets, quotes or punctuation: never inside a word
-    rf"|(?<![^\s(\"'])\*\*(?P<strong>{_TEXT})\*\*(?![^\s.,;:!?)\"'])"
-    rf"|(?<![^\s(\"'])\*(?P<em>{_TEXT})\*(?![^\s.,;:!?)\"'])"
+    rf"|\*\*(?<![^\s(\"']\*\*)(?P<strong>{_TEXT})\*\*(?![^\s.,;:!?)\"'])"
+    rf"|\*(?<![^\s(\"']\*)(?P<em>{_TEXT})\*(?![^\s.,;:!?)\"'])"
     rf"|\[(?P<label>{_TEXT})\]\((?P<url>https?://[A-Za-z0-9\-._~/%#?=+:@,;]+)\)")
 _HEADING = re.compile(r"(#{1,6}) (?![#\s])([^\n]*[^#\s])\Z")
 _ITEM = re.compile(r"(?:(- )|(\d{1,9})\. )([^\n]*)\Z")  # one line of a list: a bullet or a number
 _FENCE = re.compile(r"```\n((?:(?!```|~~~)[^\n]*\S[^\n]*\n)+)```\Z")  # no blank line inside: blocks split there
 
 
-def simple_markdown(text: str) -> str | None:
+# A line that starts a list or a quote: a block holding one may be read with the block before
+# or after it (two lists with a blank line between are one loose list; so are two quotes).
+_JOINS = re.compile(r"^(?:[-*+][ \n]|\d{1,9}[.)][ \n]|>)", re.MULTILINE)
+
+
+def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str | None:
     """Python-Markdown's HTML for a text of paragraphs, one-line headings, lists of one-line
     items and fenced code, with only inline code, *emphasis*, **strong** and [text](https://…)
-    links, each within a line; None for any other text."""
-    if _NOT_SIMPLE.search(text):
+    links, each within a line; None for any other text.
+
+    With `full` (Python-Markdown), a block that is not simple is converted by it on its own, where
+    the text's blocks cannot change each other: no reference definitions (']:'), raw HTML,
+    fences across blank lines, blocks that start indented, or lists or quotes next to each other."""
+    # a trailing space (two make a line break), an image
+    if " \n" in text or text.endswith(" ") or "![" in text or _NOT_SIMPLE.search(text):
         return None
     html: list[str] = []
-    listed = False  # two lists with only a blank line between are one loose list
+    joins = False  # the previous block holds a list or a quote
     for block in re.split(r"\n\n+", text.strip("\n")):
-        code = _FENCE.match(block)
-        heading = _HEADING.match(block)
-        items = [_ITEM.match(line) for line in block.split("\n")]
-        part: str | None
-        if code is not None:
+        first = block[:1]
+        part: str | None = None
+        if first == "`" and (code := _FENCE.match(block)):
             escaped = code.group(1).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            part, listed = f"<pre><code>{escaped}</code></pre>", False
-        elif heading is not None:
+            part = f"<pre><code>{escaped}</code></pre>"
+        elif first == "#" and (heading := _HEADING.match(block)):
             level = len(heading.group(1))
-            part, listed = _inline(heading.group(2), f"<h{level}>", f"</h{level}>"), False
-        elif all(items) and not listed:
-            part, listed = _list(items), True
-        elif not listed or not any(items):
-            part, listed = None if _BLOCK_START.search(block) else _inline(block, "<p>", "</p>"), False
-        else:
-            return None
+            part = _inline(heading.group(2), f"<h{level}>", f"</h{level}>")
+        elif (first == "-" or first.isdigit()) and all(items := [_ITEM.match(line) for line in block.split("\n")]):
+            part = _list(items)
+        elif not _BLOCK_START.search(block):
+            part = _inline(block, "<p>", "</p>")
         if part is None:
+            if full is None or not _apart(text, block):
+                return None
+            part = full(block)
+            if "\x02" in part or "\x03" in part:
+                return None  # Python-Markdown's own placeholders, numbered across the whole text
+        block_joins = _JOINS.search(block) is not None
+        if joins and block_joins:
             return None
         html.append(part)
+        joins = block_joins
     return "\n".join(html)
+
+
+def _apart(text: str, block: str) -> bool:
+    """Whether Python-Markdown gives `block` of `text` the HTML it gives the block alone."""
+    return not (block[:1].isspace() or "```" in block or "~~~" in block or "]:" in text or "<" in text)
 
 
 def _list(items: list) -> str | None:
@@ -171,8 +189,12 @@ def _sanitise(html: str) -> str:
 
 
 def _convert(text: str) -> str:
-    html = simple_markdown(text)
-    return _sanitise(_engine_for(text).reset().convert(text) if html is None else html)
+    html = simple_markdown(text, _full)
+    return _sanitise(_full(text) if html is None else html)
+
+
+def _full(text: str) -> str:
+    return _engine_for(text).reset().convert(text)
 
 
 # The content-keyed memo every output reads (pages in worker processes, feeds, calendars, the
