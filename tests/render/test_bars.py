@@ -84,7 +84,8 @@ def test_the_index_at_20_components_and_100_incidents_weighs_at_most_60_kb(tmp_p
     index = soup(root / "site", "index.html")
     rows = index.select("li.component")
     assert len(rows) == 20 and all(len(bar_days(one(row, "ol.bars"))) == 90 for row in rows)
-    assert sum(len(row.select("ol.bars a.day")) for row in rows) > 20  # days with incidents are in it
+    # days with incidents are in it (100 incidents over three years: a few in 90 days, on 1-3 components each)
+    assert sum(len(row.select("ol.bars a.day")) for row in rows) >= 10
     assert (root / "site" / "index.html").stat().st_size <= 60 * 1024
 
 
