@@ -84,13 +84,14 @@ _MARK = re.compile(
     rf"|\*(?<![^\s(\"']\*)(?P<em>{_TEXT})\*(?![^\s.,;:!?)\"'])"
     rf"|\[(?P<label>{_TEXT})\]\((?P<url>https?://[A-Za-z0-9\-._~/%#?=+:@,;]+)\)")
 _HEADING = re.compile(r"(#{1,6}) (?![#\s])([^\n]*[^#\s])\Z")
-_ITEM = re.compile(r"(?:(- )|(\d{1,9})\. )([^\n]*)\Z")  # one line of a list: a bullet or a number
+# one line of a list: a bullet, or a number in ASCII digits without a leading zero
+_ITEM = re.compile(r"(?:(- )|([1-9][0-9]{0,8})\. )([^\n]*)\Z")
 _FENCE = re.compile(r"```\n((?:(?!```|~~~)[^\n]*\S[^\n]*\n)+)```\Z")  # no blank line inside: blocks split there
 
 
 # A line that starts a list or a quote: a block holding one may be read with the block before
 # or after it (two lists with a blank line between are one loose list; so are two quotes).
-_JOINS = re.compile(r"^(?:[-*+][ \n]|\d{1,9}[.)][ \n]|>)", re.MULTILINE)
+_JOINS = re.compile(r"^[ ]*(?:[-*+][ \n]|\d+[.)][ \n]|>)", re.MULTILINE)
 
 
 def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str | None:
@@ -133,9 +134,15 @@ def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str 
     return "\n".join(html)
 
 
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
+
+
 def _apart(text: str, block: str) -> bool:
     """Whether Python-Markdown gives `block` of `text` the HTML it gives the block alone."""
-    return not (block[:1].isspace() or "```" in block or "~~~" in block or "]:" in text or "<" in text)
+    # Backslash escapes and entities: Python-Markdown can leak the number of a placeholder into
+    # its HTML next to them, and numbers its placeholders across the whole text.
+    return not (block[:1].isspace() or "```" in block or "~~~" in block or "]:" in text or "<" in text
+                or "\\" in text or _ENTITY.search(text))
 
 
 def _list(items: list) -> str | None:
@@ -149,7 +156,7 @@ def _list(items: list) -> str | None:
             return None
         entries.append(entry)
     first = items[0].group(2)
-    opening = "<ul>" if first is None else "<ol>" if int(first) == 1 else f'<ol start="{int(first)}">'
+    opening = "<ul>" if first is None else "<ol>" if first == "1" else f'<ol start="{first}">'
     return "\n".join([opening, *entries, "</ul>" if first is None else "</ol>"])
 
 

@@ -196,3 +196,16 @@ def test_blocks_converted_apart_give_python_markdowns_html():
     text = "Word *word*\n\n2. Word `code`**two words**!(*word**word*` x `"
     assert "\x03" in FULL.reset().convert(text)
     assert simple_markdown(text, lambda block: FULL.reset().convert(block)) in (None, FULL.reset().convert(text))
+
+
+def test_texts_a_review_found_convert_as_python_markdown_does():
+    """Counterexamples to earlier versions of the fast path: numbers in other scripts or with a
+    leading zero (Python-Markdown keeps the digits as written in `start`), a list line indented
+    under a heading (it joins the next block's list), and placeholder numbers that Python-Markdown
+    leaks into its HTML next to escapes and entities."""
+    for text in ["00. (x A\n\n", "\u0663. B\u00e9\n\n\n", "\u07c1. *a*, b", "# h\n - x\n\n+ x", "# h\n - x\n\n* x",
+                 "A `code` b\n\n| ']___~_em_(\n===~***\n **)`code`\\`&#38;'_em_[r]\n\nWord *word*\n\n- *a*\n- `b`",
+                 "A `code` b\n\n# H *x*\n\nWord  [r]~  &amp;[r]_em_\n\n\n*\\word  **two words**Word_word!_>\\`**_em_` x `._em_"]:
+        whole = FULL.reset().convert(text)
+        assert simple_markdown(text) in (None, whole), repr(text)
+        assert simple_markdown(text, lambda block: FULL.reset().convert(block)) in (None, whole), repr(text)
