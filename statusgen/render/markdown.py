@@ -102,8 +102,9 @@ def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str 
     With `full` (Python-Markdown), a block that is not simple is converted by it on its own, where
     the text's blocks cannot change each other: no reference definitions (']:'), raw HTML,
     fences across blank lines, blocks that start indented, or lists or quotes next to each other."""
-    # a trailing space (two make a line break), an image
-    if " \n" in text or text.endswith(" ") or "![" in text or _NOT_SIMPLE.search(text):
+    # a trailing space (two make a line break), an image, '&#' (Python-Markdown's raw HTML pass
+    # reads character references everywhere, even in code)
+    if " \n" in text or text.endswith(" ") or "![" in text or "&#" in text or _NOT_SIMPLE.search(text):
         return None
     html: list[str] = []
     joins = False  # the previous block holds a list or a quote
@@ -124,8 +125,11 @@ def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str 
             if full is None or not _apart(text, block):
                 return None
             part = full(block)
-            if "\x02" in part or "\x03" in part:
-                return None  # Python-Markdown's own placeholders, numbered across the whole text
+            # Python-Markdown numbers its placeholders across the whole text, and now and then
+            # leaks a number into its HTML (with or without its markers): the block's HTML must
+            # not change when the block follows one more placeholder.
+            if "\x02" in part or "\x03" in part or full(_OFFSET + block) != _OFFSET_HTML + part:
+                return None
         block_joins = _JOINS.search(block) is not None
         if joins and block_joins:
             return None
@@ -135,14 +139,17 @@ def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str 
 
 
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
+_OFFSET, _OFFSET_HTML = "`o`\n\n", "<p><code>o</code></p>\n"
 
 
 def _apart(text: str, block: str) -> bool:
     """Whether Python-Markdown gives `block` of `text` the HTML it gives the block alone."""
     # Backslash escapes and entities: Python-Markdown can leak the number of a placeholder into
     # its HTML next to them, and numbers its placeholders across the whole text.
+    # Quotes nested hundreds deep: Python-Markdown stops nesting near the recursion limit, which
+    # a block converted on its own reaches a frame later.
     return not (block[:1].isspace() or "```" in block or "~~~" in block or "]:" in text or "<" in text
-                or "\\" in text or _ENTITY.search(text))
+                or "\\" in text or _ENTITY.search(text) or block.count(">") > 100)
 
 
 def _list(items: list) -> str | None:

@@ -201,11 +201,14 @@ def test_blocks_converted_apart_give_python_markdowns_html():
 def test_texts_a_review_found_convert_as_python_markdown_does():
     """Counterexamples to earlier versions of the fast path: numbers in other scripts or with a
     leading zero (Python-Markdown keeps the digits as written in `start`), a list line indented
-    under a heading (it joins the next block's list), and placeholder numbers that Python-Markdown
-    leaks into its HTML next to escapes and entities."""
+    under a heading (it joins the next block's list), placeholder numbers that Python-Markdown
+    leaks into its HTML, character references in code (its raw HTML pass reads them) and quotes
+    nested near the recursion limit."""
     for text in ["00. (x A\n\n", "\u0663. B\u00e9\n\n\n", "\u07c1. *a*, b", "# h\n - x\n\n+ x", "# h\n - x\n\n* x",
                  "A `code` b\n\n| ']___~_em_(\n===~***\n **)`code`\\`&#38;'_em_[r]\n\nWord *word*\n\n- *a*\n- `b`",
-                 "A `code` b\n\n# H *x*\n\nWord  [r]~  &amp;[r]_em_\n\n\n*\\word  **two words**Word_word!_>\\`**_em_` x `._em_"]:
+                 "A `code` b\n\n# H *x*\n\nWord  [r]~  &amp;[r]_em_\n\n\n*\\word  **two words**Word_word!_>\\`**_em_` x `._em_",
+                 "`&#1`", "`&#x41`", "`&#` and `</div>`; done", "Fixed.\n\n`&#<p>;`", "_!_\n\n*_m_ * * *[]()!_a_",
+                 "[]()\n\n_*a** * *` `~_a_", "01. a", "1. a\n\n1234567890. b", "x\n > q\n\n> r", "> " * 300 + "a"]:
         whole = FULL.reset().convert(text)
         assert simple_markdown(text) in (None, whole), repr(text)
         assert simple_markdown(text, lambda block: FULL.reset().convert(block)) in (None, whole), repr(text)
