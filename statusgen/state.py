@@ -235,8 +235,8 @@ def next_change(content: Content, now: datetime) -> datetime | None:
 
 def next_publication(content: Content, now: datetime) -> datetime | None:
     """The first moment after `now` at which the site changes by the clock alone: the derived
-    state changes (next_change), or an update dated after `now` comes out. Pages, feeds and the
-    API show a hand-written update only from its time, even where it changes no status."""
+    state changes (next_change), or an update dated after `now` comes out: feeds, the API and
+    notices carry a hand-written update only from its time, even where it changes no status."""
     later = [update.at for notice in content.notices for update in notice.updates if update.at > now]
     return min(filter(None, [next_change(content, now), *later]), default=None)
 
