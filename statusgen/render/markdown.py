@@ -63,10 +63,10 @@ def _engine_for(text: str) -> markdown.Markdown:
 # **strong**, [links](https://…)), some with a list, a heading or a fenced block of code. For
 # such a text Python-Markdown's whole pipeline (about 80 µs a text before it reads a word)
 # gives HTML that simple_markdown writes directly, several times faster. It takes only a
-# narrow, unambiguous form and gives None for anything else (an underscore, '&', raw HTML, a
-# quote, a table, a list item of two lines, a mark it is unsure of), which then goes through
-# Python-Markdown. tests/render/test_markdown.py checks that the two agree on many random texts
-# built from Markdown's tricky pieces, and on every text it takes.
+# narrow, unambiguous form; any other block (an underscore, '&', a quote, a table, a list item
+# of two lines, a mark it is unsure of) goes through Python-Markdown on its own where the blocks
+# cannot change each other, and the whole text does otherwise. tests/render/test_markdown.py
+# checks that the two agree on many random texts built from Markdown's tricky pieces.
 _SPECIAL = set("\\`*_[]<>&|~")  # outside a mark below, any of these means: not simple
 # Whitespace but space and line feed (tabs, CR: Python-Markdown normalises them), control characters
 _NOT_SIMPLE = re.compile(r"[^\S \n]|[\x00-\x08\x0b-\x1f\x7f]")
@@ -92,6 +92,10 @@ _FENCE = re.compile(r"```\n((?:(?!```|~~~)[^\n]*\S[^\n]*\n)+)```\Z")  # no blank
 # A line that starts a list or a quote: a block holding one may be read with the block before
 # or after it (two lists with a blank line between are one loose list; so are two quotes).
 _JOINS = re.compile(r"^[ ]*(?:[-*+][ \n]|\d+[.)][ \n]|>)", re.MULTILINE)
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
+_DIGIT = re.compile(r"[0-9]")
+# 11 placeholders (code spans) before a block: a placeholder's number changes in its last two digits
+_OFFSET, _OFFSET_HTML = " ".join(["`o`"] * 11) + "\n\n", "<p>" + " ".join(["<code>o</code>"] * 11) + "</p>\n"
 
 
 def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str | None:
@@ -140,17 +144,11 @@ def simple_markdown(text: str, full: Callable[[str], str] | None = None) -> str 
     return "\n".join(html)
 
 
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
-_DIGIT = re.compile(r"[0-9]")
-_OFFSET, _OFFSET_HTML = " ".join(["`o`"] * 11) + "\n\n", "<p>" + " ".join(["<code>o</code>"] * 11) + "</p>\n"
-
-
 def _apart(text: str, block: str) -> bool:
     """Whether Python-Markdown gives `block` of `text` the HTML it gives the block alone."""
-    # Backslash escapes and entities: Python-Markdown can leak the number of a placeholder into
-    # its HTML next to them, and numbers its placeholders across the whole text.
-    # Quotes nested hundreds deep: Python-Markdown stops nesting near the recursion limit, which
-    # a block converted on its own reaches a frame later.
+    # Backslash escapes and entities: Python-Markdown leaks placeholder numbers into its HTML
+    # most often next to them. Quotes nested hundreds deep: Python-Markdown stops nesting near
+    # the recursion limit, which a block converted on its own reaches a frame later.
     return not (block[:1].isspace() or "```" in block or "~~~" in block or "]:" in text or "<" in text
                 or "\\" in text or _ENTITY.search(text) or block.count(">") > 100)
 
