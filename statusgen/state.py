@@ -255,6 +255,27 @@ def settled_by(notice: Notice, now: datetime) -> bool:
     return _all_at_or_before(notice, now)
 
 
+def moments_passed(notice: Notice, now: datetime) -> str:
+    """For each moment the notice names (its own, then its updates', in their order), "1" if it
+    is at or before `now`, else "0". The rules here only compare `now` with those moments, so
+    what a notice shows is the same at any two times where this is the same: a notice whose
+    moments are all to come (a window scheduled for next month) shows the same until the first
+    of them. settled_by is this being all ones."""
+    return "".join(_passed(notice, now))
+
+
+def _passed(record, now: datetime):
+    times, nested = _moment_fields(type(record))
+    for name in times:
+        value = getattr(record, name)
+        yield "-" if value is None else "1" if value <= now else "0"
+    for name in nested:
+        for item in getattr(record, name):
+            yield "("
+            yield from _passed(item, now)
+            yield ")"
+
+
 def _all_at_or_before(record, now: datetime) -> bool:
     times, nested = _moment_fields(type(record))
     for name in times:

@@ -259,6 +259,52 @@ def test_a_settled_notice_shows_the_same_at_any_later_time(demo, tmp_path):
     assert settled > 250 and unsettled > 10  # both kinds were really there
 
 
+def test_a_notice_shows_the_same_until_one_of_its_moments_comes(demo, tmp_path):
+    """moments_passed is what a view's key holds besides the notice and the configuration: at
+    the start and at the very end of each span between two moments of the history, every notice
+    (ongoing, settled, upcoming, cancelled) shows the same, and a moment that comes changes it."""
+    import pickle
+    import random
+    import sys
+    from datetime import timedelta
+
+    from statusgen.render.views import notice_view
+    from statusgen.state import moments_passed
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    maintenance(demo, "2026-12-02-later", {"api": "under_maintenance"}, "2026-12-02T01:00:00Z", "2026-12-02T03:00:00Z",
+                updates=[("2026-12-01T09:00:00Z", "scheduled")])
+    compared = changed = 0
+    for root in (demo.root, generate(tmp_path / "generated", 150)):
+        config, content = load(root)
+        moments = sorted({m for n in content.notices for m in _moments(n)})
+        spans = list(zip(moments, moments[1:]))
+        for start, end in random.Random(7).sample(spans, 25) + spans[-3:]:
+            last = end - timedelta(microseconds=1)
+            early, late = derive_state(config, content, start), derive_state(config, content, last)
+            for notice in content.notices:
+                assert moments_passed(notice, start) == moments_passed(notice, last)
+                shown = pickle.dumps(notice_view(config, early, notice))
+                assert pickle.dumps(notice_view(config, late, notice)) == shown, (notice.slug, start)
+                compared += 1
+                if end in _moments(notice):
+                    assert moments_passed(notice, end) != moments_passed(notice, start)
+                    later = derive_state(config, content, end)
+                    changed += pickle.dumps(notice_view(config, later, notice)) != shown
+    assert compared > 3000 and changed > 10  # views were compared, and some did change at a moment
+
+
+def _moments(notice) -> set:
+    times = {notice.started, notice.resolved} if hasattr(notice, "started") else {
+        notice.scheduled_start, notice.scheduled_end, notice.completed}
+    return {m for m in times | {u.at for u in notice.updates} if m is not None}
+
+
 def test_a_notice_with_any_moment_after_now_is_not_settled(demo):
     """Each time a notice or one of its updates names, moved after `now` on its own, unsettles it:
     a time field settled_by overlooked would let a rebuild show a stale view."""

@@ -35,7 +35,7 @@ from statusgen.render.views import (
     paginate,
     status_schedule,
 )
-from statusgen.state import NOTHING_YET, SiteState, affected_component_ids, is_over, last_change, settled_by
+from statusgen.state import NOTHING_YET, SiteState, affected_component_ids, is_over, last_change, moments_passed
 from statusgen.vocabulary import (
     IMPACT_LABELS,
     INDICATOR_ICONS,
@@ -90,19 +90,19 @@ def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
 
 def site_views(context: RenderContext, gettext: Callable[[str], str]) -> Site:
     config, content, state = context.config, context.content, context.state
-    # A settled notice's view depends only on its file and the configuration.
+    # A notice's view depends only on its file, the configuration and which of its moments have come.
     settings = plain_digest(config)
-    views = {notice.slug: LazyView(config, state, notice, _settled_key(content, notice, state.now, settings))
+    views = {notice.slug: LazyView(config, state, notice, _view_key(content, notice, state.now, settings))
              for notice in content.notices}
     ordered = [views[n.slug] for n in content.notices]
     return Site(config, content, state, gettext, views, ordered)
 
 
-def _settled_key(content: Content, notice, now, settings: str | None) -> str | None:
+def _view_key(content: Content, notice, now, settings: str | None) -> str | None:
     key = content.keys.get(notice.slug)
-    if key is None or settings is None or not settled_by(notice, now):
+    if key is None or settings is None:
         return None
-    return digest("settled view", key, settings)
+    return digest("view", key, settings, moments_passed(notice, now))
 
 
 def shared_context(site: Site, env: Environment, language: Language, css: Asset, js: Asset) -> dict:

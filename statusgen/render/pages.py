@@ -165,9 +165,9 @@ def plain_digest(value) -> str | None:
 
 class _Digests:
     """Digests of pickled values, where each notice's view is pickled once per process however
-    many pages list it: a list of views pickles as the list of their digests. A settled notice's
-    view digest is remembered across builds (LazyView.settled_key), so a rebuild neither builds
-    nor pickles the views of a history that time no longer changes."""
+    many pages list it: a list of views pickles as the list of their digests. A view's digest is
+    remembered across builds (LazyView.view_key), so a rebuild neither builds nor pickles the
+    views of notices that no moment has passed since (a settled history, windows still to come)."""
 
     def __init__(self, memo: Memo | None = None):
         self.memo = memo
@@ -193,9 +193,9 @@ class _Digests:
     def view(self, view: NoticeView | LazyView) -> str:
         known = self._views.get(id(view))
         if known is None:
-            if isinstance(view, LazyView) and view.settled_key is not None and self.memo is not None:
+            if isinstance(view, LazyView) and view.view_key is not None and self.memo is not None:
                 built = view
-                remembered = self.memo.get(view.settled_key, lambda: bytes.fromhex(_view_digest(built.view)))
+                remembered = self.memo.get(view.view_key, lambda: bytes.fromhex(_view_digest(built.view)))
                 valid = isinstance(remembered, bytes) and len(remembered) == 32  # else a damaged entry
                 known = (view, remembered.hex() if valid else _view_digest(view.view))
             else:

@@ -128,15 +128,16 @@ class LazyView(_Named):
 
     Reading `slug`, `title`, `path`, `kind`, `start`, `state`, `end` or `duration` does not build
     it (they are computed as notice_view computes them); any other name does, once. A rebuild
-    renders few pages again, so most views of a large history are never built. `settled_key`:
-    for a notice `settled_by` now, a key of everything its view is made from (the notice's file
-    and the configuration), under which the digest of the view can be remembered across builds.
+    renders few pages again, so most views of a large history are never built. `view_key`: a
+    key of everything its view is made from (the notice's file, the configuration, which of its
+    moments have come: statusgen.state.moments_passed), under which the digest of the view can be
+    remembered across builds.
     """
 
-    __slots__ = ("notice", "settled_key", "_config", "_site_state", "_view", "_state", "_end")
+    __slots__ = ("notice", "view_key", "_config", "_site_state", "_view", "_state", "_end")
 
-    def __init__(self, config: Config, state: SiteState, notice: Notice, settled_key: str | None = None):
-        self.notice, self.settled_key = notice, settled_key
+    def __init__(self, config: Config, state: SiteState, notice: Notice, view_key: str | None = None):
+        self.notice, self.view_key = notice, view_key
         self._config, self._site_state = config, state
         self._view: NoticeView | None = None
         self._state: str | None = None
