@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from statusgen.config import Config
 from statusgen.model import Content
 from statusgen.state import (
     active_incidents,
+    coming_changes,
     component_statuses,
     incident_impact_at,
     maintenance_in_progress,
-    next_change,
+    moments_passed,
     overall_indicator,
-    settled_by,
     worst_status,
 )
 
@@ -40,13 +41,16 @@ def still_open(content: Content, now: datetime) -> Content:
 def status_schedule(config: Config, content: Content, now: datetime, limit: int = 12) -> list[ScheduledChange]:
     """The indicator and changed component statuses at each of the next `limit` changes."""
     pending = still_open(content, now)
-    # A notice settled by `now` gives the same statuses at every later moment (and holds no
-    # change to come): its part is worked out once, the rest at each change.
-    settled = {n.slug for n in pending.notices if settled_by(n, now)}
-    steady = Content(tuple(i for i in pending.incidents if i.slug in settled),
-                     tuple(m for m in pending.maintenances if m.slug in settled))
-    moving = Content(tuple(i for i in pending.incidents if i.slug not in settled),
-                     tuple(m for m in pending.maintenances if m.slug not in settled))
+    moments = list(islice(coming_changes(pending, now), limit))
+    last = moments[-1] if moments else now
+    # A notice none of whose moments comes by the last change (settled by `now`, or a window
+    # starting later) gives the same statuses at each of them: its part is worked out once,
+    # the rest at each change.
+    steady_slugs = {n.slug for n in pending.notices if moments_passed(n, now) == moments_passed(n, last)}
+    steady = Content(tuple(i for i in pending.incidents if i.slug in steady_slugs),
+                     tuple(m for m in pending.maintenances if m.slug in steady_slugs))
+    moving = Content(tuple(i for i in pending.incidents if i.slug not in steady_slugs),
+                     tuple(m for m in pending.maintenances if m.slug not in steady_slugs))
     steady_active = active_incidents(steady.incidents, now)
     steady_in_progress = maintenance_in_progress(steady.maintenances, now)
     steady_statuses = component_statuses(config, steady_active, steady_in_progress, now)
@@ -62,12 +66,7 @@ def status_schedule(config: Config, content: Content, now: datetime, limit: int 
 
     previous, _ = status_at(now)
     changes = []
-    moment = now
-    for _ in range(limit):
-        following = next_change(moving, moment)
-        if following is None:
-            break
-        moment = following
+    for moment in moments:
         statuses, indicator = status_at(moment)
         changed = {cid: status for cid, status in statuses.items() if previous[cid] != status}
         changes.append(ScheduledChange(moment, indicator, changed))

@@ -10,6 +10,7 @@ The renderers only format what these say.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 
@@ -231,6 +232,31 @@ def next_change(content: Content, now: datetime) -> datetime | None:
             moments += _later_status_changes(maintenance, now)
     future = [m for m in moments if m is not None and m > now]
     return min(future, default=None)
+
+
+def coming_changes(content: Content, now: datetime) -> Iterator[datetime]:
+    """next_change(content, now), then next_change from that moment, and so on, with one pass
+    over the notices: each moment next_change takes, with the time until which it takes it (a
+    timeline's change only while an update of it is still to come)."""
+    candidates: list[tuple[datetime, datetime | None]] = []
+    for notice in content.notices:
+        fixed: tuple[datetime | None, ...]
+        if isinstance(notice, Maintenance):
+            if notice.cancelled:
+                continue
+            fixed = (notice.scheduled_start, notice.actual_end)
+        else:
+            fixed = (notice.started, notice.resolved)
+        candidates += [(moment, None) for moment in fixed if moment is not None and moment > now]
+        last = max((update.at for update in notice.updates), default=now)
+        if last > now:
+            candidates += [(moment, last) for moment in _later_status_changes(notice, now)]
+    moment = now
+    for candidate, until in sorted(candidates, key=lambda pair: pair[0]):
+        # one passed, or no longer taken, is not taken at any later moment either
+        if candidate > moment and (until is None or until > moment):
+            moment = candidate
+            yield moment
 
 
 def next_publication(content: Content, now: datetime) -> datetime | None:

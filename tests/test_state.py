@@ -359,6 +359,37 @@ def test_schedule_agrees_with_the_whole_state_on_a_generated_history(demo, tmp_p
     assert steps >= 8
 
 
+def test_coming_changes_are_next_change_again_and_again(demo, tmp_path):
+    """One pass over the notices gives what asking next_change from each change in turn gives,
+    also where an update still to come holds a timeline change only until it is published."""
+    import sys
+    from datetime import timedelta
+    from itertools import islice
+
+    from statusgen.state import coming_changes, next_change
+    from tests.conftest import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import NOW, generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    # an update still to come that changes a component's status
+    incident_file(demo, "2026-11-20-later-change", "Later change", {"api": "major_outage"}, "2026-11-20T10:00:00Z",
+                  update("2026-11-20T10:00:00Z", "investigating"),
+                  update("2026-11-20T18:00:00Z", "identified", api="degraded_performance"),
+                  update("2026-11-21T09:00:00Z", "resolved"), resolved="2026-11-21T09:00:00Z")
+    asked = 0
+    generated = generate(tmp_path / "generated", 400)
+    for root, now in ((demo.root, at("2026-11-20T12:00:00Z")), (generated, NOW), (generated, NOW - timedelta(days=30))):
+        _, content = load(root)
+        expected, moment = [], now
+        while (moment := next_change(content, moment)) is not None and len(expected) < 60:
+            expected.append(moment)
+        assert list(islice(coming_changes(content, now), 60)) == expected
+        asked += len(expected)
+    assert asked > 100
+
 def test_an_update_dated_later_is_the_next_publication_even_without_a_status_change(repo):
     incident_file(repo, "a", "API errors", {"api": "partial_outage"}, "2026-11-20T14:00:00Z",
                   update("2026-11-20T14:00:00Z", "investigating", "Looking into it."),
