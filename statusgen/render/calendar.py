@@ -114,7 +114,9 @@ def render(context) -> dict[str, bytes]:
     gettext = translations(language).gettext
 
     def serialised(m: Maintenance) -> bytes:
-        key = pickled_digest("vevent", host, config.site.base_url, language, names, m, len(published_updates(m, now)))
+        # The window by its file's key where it has one (equal keys, equal windows): cheaper than pickling it.
+        window = context.content.keys.get(m.slug) or m
+        key = pickled_digest("vevent", host, config.site.base_url, language, names, window, len(published_updates(m, now)))
         return context.memo.get(key, lambda: serialised_event(event(config, m, now, host, gettext)))
 
     events = {m.slug: serialised(m) for m in ordered}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from statusgen.cache import Memo, pickled_digest
 from statusgen.i18n import N_, resolve_language, translations
@@ -100,13 +100,17 @@ def _newest_notices(config, notices, now: datetime, limit: int | None) -> Iterat
 
 
 def entry_content(config, entry: Entry) -> str:
-    names = [config.component(cid).name for cid in entry.components]
-    affected = Markup("<p><strong>{}</strong> {}</p>").format(
-        entry.affected_heading, Markup(", ").join(escape(name) for name in names)) if names else Markup("")
-    changed = Markup("<p><strong>{}</strong> {}</p>\n").format(entry.changes_heading, Markup("; ").join(
-        Markup("{}: {} → {}").format(config.component(cid).name, old, new)
-        for cid, old, new in entry.changes)) if entry.changes else Markup("")
-    return str(render_markdown(entry.update.message) + Markup("\n") + changed + affected)
+    # Every text but the rendered Markdown is escaped here (string formatting: Markup.format
+    # costs a tenth of a cold build's feeds).
+    parts = [str(render_markdown(entry.update.message)), "\n"]
+    if entry.changes:
+        changes = "; ".join(f"{escape(config.component(cid).name)}: {escape(old)} → {escape(new)}"
+                            for cid, old, new in entry.changes)
+        parts.append(f"<p><strong>{escape(entry.changes_heading)}</strong> {changes}</p>\n")
+    if entry.components:
+        names = ", ".join(str(escape(config.component(cid).name)) for cid in entry.components)
+        parts.append(f"<p><strong>{escape(entry.affected_heading)}</strong> {names}</p>")
+    return "".join(parts)
 
 
 def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
