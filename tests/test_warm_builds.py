@@ -14,7 +14,7 @@ from tests.test_build_cache import snapshot
 
 
 def build(repo, now: str, *extra: str) -> Path:
-    """In a fresh process, as CI runs it (a long-lived one keeps compiled templates by time)."""
+    """In a fresh process, as CI runs it."""
     result = cli_process.run("build", "--root", str(repo.root), "--now", now, *extra)
     assert result.returncode == 0, result.stderr
     return Path(extra[-1]) if extra else repo.root / "site"
@@ -165,3 +165,29 @@ def test_a_build_under_a_tracer_runs_the_exit_handlers(demo, tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert marker.exists()
+
+
+def test_a_template_edited_within_one_clock_tick_is_seen_by_a_long_lived_process(demo, tmp_path):
+    """`serve` builds again and again in one process: a template edited without moving its
+    modification time (an edit within one tick of the file system's clock) is read again, not
+    rendered from the copy Jinja compiled before under the key of the new source."""
+    import os
+
+    from datetime import datetime
+
+    from statusgen.build import build as build_in_process
+
+    page = "incidents/2026-08-28-cdn-errors/index.html"
+    now = datetime.fromisoformat(DEMO_NOW)
+    demo.write("templates/_notice.html", "<p>Notice one</p>")
+    edit(demo, "templates/base.html", "while an incident is open.</p>",
+         'while an incident is open.</p>{% include "_notice.html" %}')
+    build_in_process(demo.root, now)
+    included = demo.root / "templates/_notice.html"
+    before = os.stat(included)
+    included.write_text("<p>Notice two</p>")  # the same size
+    os.utime(included, ns=(before.st_atime_ns, before.st_mtime_ns))
+    site = build_in_process(demo.root, now).out_dir
+    assert "Notice two" in (site / page).read_text(encoding="utf-8")
+    cold = build_in_process(demo.root, now, tmp_path / "cold", use_cache=False)
+    assert snapshot(site) == snapshot(cold.out_dir)

@@ -12,6 +12,7 @@ import traceback
 from functools import lru_cache
 from pathlib import Path
 from types import CodeType
+from weakref import WeakSet
 
 from jinja2 import (
     BaseLoader,
@@ -131,8 +132,8 @@ def _read_facts(tree: nodes.Template) -> tuple[list[str], list[str | None]]:
 def environment(override_dir: Path | None, language: Language = ENGLISH) -> Environment:
     """One environment per templates folder, language and process, so each template compiles once.
 
-    Jinja re-checks a template's file modification time on use (auto_reload), so `serve` picks
-    up edited overrides without a restart. Templates translate with `{% trans %}` and `_()`
+    Each build reads every template file again (reload_templates), so `serve` and any other
+    long-lived process pick up edited overrides. Templates translate with `{% trans %}` and `_()`
     (Jinja's i18n extension, new-style gettext: placeholders are named and escaped).
     """
     env = ThemeEnvironment(
@@ -146,7 +147,22 @@ def environment(override_dir: Path | None, language: Language = ENGLISH) -> Envi
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.language, env.words = language, install_filters(env, language)
+    _environments.add(env)
     return env
+
+
+_environments: WeakSet[Environment] = WeakSet()
+
+
+def reload_templates() -> None:
+    """Forget the templates every environment has loaded, so that each is read from its file
+    again. Jinja's own check compares a file's modification time, which an edit within one tick
+    of the file system's clock leaves as it was: a page would be rendered by the old template
+    and recorded under the key of the new one. An unchanged template is not compiled again (its
+    code is kept by source, see ThemeEnvironment.compile)."""
+    for env in list(_environments):
+        if env.cache is not None:
+            env.cache.clear()
 
 
 def override_dir(root: Path) -> Path | None:
@@ -161,6 +177,7 @@ def template_problems(root: Path) -> list[Problem]:
 
     Each file is compiled under the name pages load it by (a built-in one under `!name` only
     when an override replaces it), so the pages render with these very templates."""
+    reload_templates()
     overrides = override_dir(root)
     env = environment(overrides, site_language(root))
     builtin = {_template_name(path, THEME_DIR) for path in _template_files(THEME_DIR)}
