@@ -22,7 +22,7 @@ from statusgen.render.environment import template_problems
 from statusgen.render.html import render_pages
 from statusgen.render.markdown import adopt, convert_notice, prerender, remember
 from statusgen.render.outputs import merge_outputs, render_files
-from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage
+from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage, keep_or_render
 from statusgen.state import SiteState, derive_state, next_publication
 from statusgen.write import recorded_keys, write_fresh
 
@@ -154,7 +154,10 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
         pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
         with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
             files = render_files(context)  # while the pages render in other processes
-            outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
+            on_disk = recorded_keys([path for path, item in files.items() if isinstance(item, PendingPage)], out, reusable)
+            kept = {path: keep_or_render(item, on_disk[path]) if isinstance(item, PendingPage) else item
+                    for path, item in files.items()}
+            outputs = merge_outputs(site, kept)  # refuses two outputs to one path before writing
             # Each page is written as it arrives, while later ones still render.
             ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
             result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)

@@ -172,7 +172,7 @@ class _Staging:
         manifest, total, rendered, written = {}, 0, 0, 0
         for relative, item in items:
             data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)
-            rendered += isinstance(item, RenderedPage) and data is not None
+            rendered += isinstance(item, RenderedPage) and item.page and data is not None
             target, old = tree.path(relative)
             try:
                 if data is None or _same_bytes(old, data):

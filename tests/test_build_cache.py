@@ -366,3 +366,32 @@ def test_a_warm_build_finds_each_text_by_the_keys_remembered_with_its_notice(dem
     kept = {key for path in (demo.root / CACHE).glob("markdown-*.json")
             for key in json.loads(path.read_bytes().split(b"\n", 1)[1])}
     assert texts and {markdown.text_key(text) for text in texts} <= kept
+
+
+def test_a_rebuild_renders_only_the_feeds_whose_entries_changed(demo, tmp_path, monkeypatch):
+    """A feed file is kept when the file on disk has the key of what it would show (its bytes
+    are not remembered in the build cache); a new update renders the site's feed and those of
+    the components it names, and a feed file edited by hand is written again."""
+    from statusgen.cache import BuildCache, ShardedTable
+    from statusgen.render import feeds
+
+    rendered: list[str] = []
+    real = feeds._render_feeds
+    monkeypatch.setattr(feeds, "_render_feeds", lambda *args: rendered.append(args[4]) or real(*args))
+    build(demo)
+    everything = len(rendered)
+    assert everything == 1 + len(list((demo.root / "site/components").glob("*/feed.atom")))
+    remembered = ShardedTable(BuildCache.for_root(demo.root), "renders").entries.values()
+    assert not any(isinstance(value, dict) and "feed.atom" in value for value in remembered)
+    rendered.clear()
+    build(demo, "2026-11-26T21:05:00Z")
+    assert rendered == []
+    add_update(demo)
+    build(demo, LATER)
+    assert sorted(rendered) == ["", "components/webhooks/"]
+    rendered.clear()
+    feed = demo.root / "site/components/api/feed.atom"
+    feed.write_bytes(feed.read_bytes().replace(b"<feed", b"<feed data-edited='1'", 1))
+    build(demo, "2026-11-26T21:35:00Z")
+    assert rendered == ["components/api/"]
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, "2026-11-26T21:35:00Z")

@@ -11,15 +11,17 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
-from statusgen.cache import Memo, pickled_digest
+from statusgen.cache import digest, pickled_digest
 from statusgen.i18n import N_, resolve_language, translations
 from statusgen.model import Maintenance, Notice, Update
 from statusgen.render.markdown import render_markdown
 from statusgen.render.notices import EPOCH, affected_component_ids, published_updates, update_ids
+from statusgen.render.pages import PendingPage
 from statusgen.state import Change, reported_changes
 from statusgen.vocabulary import STATUS_LABELS, UPDATE_LABELS
 
@@ -141,12 +143,25 @@ def build_feed(config, entries: list[Entry], title: str, page_path: str, feed_pa
 
 
 def render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
-                 fallback_updated: datetime, memo: Memo) -> dict[str, bytes]:
-    key = pickled_digest("feeds", config.site, config.components, title, page_path, feed_path, fallback_updated,
+                 fallback_updated: datetime) -> dict[str, PendingPage]:
+    """The Atom and RSS files of one feed, each keyed by everything it shows: a build whose
+    file on disk has that key keeps it (statusgen.build), so the bytes need not be remembered."""
+    # `fallback_updated` shows only in a feed without entries (the site's newest update: a new
+    # update anywhere would otherwise render every component's feed again)
+    key = pickled_digest("feeds", config.site, config.components, title, page_path, feed_path,
+                         None if entries else fallback_updated,
                          [(e.notice.slug, e.notice.title, e.update, e.anchor, e.label, e.affected_heading, e.components,
                            e.changes_heading, e.changes)
                           for e in entries])
-    return memo.get(key, lambda: _render_feeds(config, entries, title, page_path, feed_path, fallback_updated))
+    rendered: dict[str, bytes] = {}
+
+    def output(path: str) -> bytes:
+        if not rendered:  # both files at once, for the first one asked for
+            rendered.update(_render_feeds(config, entries, title, page_path, feed_path, fallback_updated))
+        return rendered[path]
+
+    return {path: PendingPage(partial(digest, key, path), partial(output, path))
+            for path in (feed_path + "feed.atom", feed_path + "feed.rss")}
 
 
 def _render_feeds(config, entries: list[Entry], title: str, page_path: str, feed_path: str,
@@ -172,7 +187,7 @@ def quoteattr_bytes(value: str) -> bytes:
     return escape(value).encode("utf-8")
 
 
-def render(context) -> dict[str, bytes]:
+def render(context) -> dict[str, PendingPage]:
     config, content, now = context.config, context.content, context.state.now
     limit = config.site.feed_entries
     notices = content.incidents + content.maintenances
@@ -180,7 +195,7 @@ def render(context) -> dict[str, bytes]:
     # An empty feed still needs an <updated>; the newest published update anywhere is from the
     # content, and the epoch stands for "nothing yet".
     newest = entries[0].update.at if entries else EPOCH
-    outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest, context.memo)
+    outputs = render_feeds(config, entries[:limit], config.site.title, "", "", newest)
     by_component: dict[str, list[Entry]] = {c.id: [] for c in config.components}
     for entry in entries:  # one pass, newest first, each component's list stops at the limit
         for component_id in entry.components:
@@ -190,6 +205,6 @@ def render(context) -> dict[str, bytes]:
         own = by_component[component.id]
         outputs.update(render_feeds(config, own, f"{config.site.title}: {component.name}",
                                     f"components/{component.id}/", f"components/{component.id}/",
-                                    newest, context.memo))
+                                    newest))
     return outputs
 

@@ -218,6 +218,13 @@ class RenderedPage:
     key: str | None
     data: bytes | None  # None: the file on disk already holds these bytes (its key matched)
     learned: dict = field(default_factory=dict)  # memo entries computed on the way (in a worker)
+    page: bool = True  # False: another keyed file (a feed), not counted among the pages rendered
+
+
+def keep_or_render(item: PendingPage, recorded_key: str | None) -> RenderedPage:
+    """A keyed file other than a page, worked out here: kept when the file on disk has its key."""
+    key = item.key()
+    return RenderedPage(key, None if key is not None and key == recorded_key else item.render(), page=False)
 
 
 def _resolve(page: PendingPage, recorded_key: str | None, memo: Memo | None) -> RenderedPage:
