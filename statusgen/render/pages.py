@@ -44,7 +44,7 @@ class KeyedRenderer:
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._own: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}  # names a page sets that its template reads
-        self._digests = _Digests(memo)
+        self._digests = _Digests()
 
     def page(self, template: str, extra: dict) -> PendingPage:
         self._template_closure(template)  # here, before any fork: worker processes inherit it
@@ -164,13 +164,12 @@ def plain_digest(value) -> str | None:
 
 
 class _Digests:
-    """Digests of pickled values, where each notice's view is pickled once per process however
-    many pages list it: a list of views pickles as the list of their digests. A view's digest is
-    remembered across builds (LazyView.view_key), so a rebuild neither builds nor pickles the
-    views of notices that no moment has passed since (a settled history, windows still to come)."""
+    """Digests of pickled values, where a list of views pickles as the list of their digests. A
+    view's digest is its LazyView.view_key where it has one: a hash of everything the view is
+    made from (equal keys, equal views), so no page key builds or pickles a view. Any other view
+    is pickled, once per process however many pages list it."""
 
-    def __init__(self, memo: Memo | None = None):
-        self.memo = memo
+    def __init__(self):
         self._views: dict[int, tuple[object, str]] = {}  # id -> (the view, kept alive; digest)
         # Only views go through Python code; every other object pickles as usual, in C.
         self._dispatch = {NoticeView: self._reduce_view, LazyView: self._reduce_view}
@@ -191,16 +190,11 @@ class _Digests:
         return digest(buffer.getvalue())
 
     def view(self, view: NoticeView | LazyView) -> str:
+        if isinstance(view, LazyView) and view.view_key is not None:
+            return view.view_key
         known = self._views.get(id(view))
         if known is None:
-            if isinstance(view, LazyView) and view.view_key is not None and self.memo is not None:
-                built = view
-                remembered = self.memo.get(view.view_key, lambda: bytes.fromhex(_view_digest(built.view)))
-                valid = isinstance(remembered, bytes) and len(remembered) == 32  # else a damaged entry
-                known = (view, remembered.hex() if valid else _view_digest(view.view))
-            else:
-                known = (view, _view_digest(view.view if isinstance(view, LazyView) else view))
-            self._views[id(view)] = known
+            known = self._views[id(view)] = (view, _view_digest(view.view if isinstance(view, LazyView) else view))
         return known[1]
 
 

@@ -129,9 +129,8 @@ class LazyView(_Named):
     Reading `slug`, `title`, `path`, `kind`, `start`, `state`, `end` or `duration` does not build
     it (they are computed as notice_view computes them); any other name does, once. A rebuild
     renders few pages again, so most views of a large history are never built. `view_key`: a
-    key of everything its view is made from (the notice's file, the configuration, which of its
-    moments have come: statusgen.state.moments_passed), under which the digest of the view can be
-    remembered across builds.
+    hash of everything its view is made from (the notice's file, the configuration, which of its
+    moments have come: statusgen.state.moments_passed), which stands for the view in page keys.
     """
 
     __slots__ = ("notice", "view_key", "_config", "_site_state", "_view", "_state", "_end")
