@@ -44,6 +44,7 @@ class KeyedRenderer:
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._own: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}  # names a page sets that its template reads
+        self._shared_digests: dict[str, str | None] = {}
         self._digests = _Digests()
 
     def page(self, template: str, extra: dict) -> PendingPage:
@@ -90,8 +91,10 @@ class KeyedRenderer:
             names, sources = self._template_closure(template) or ((), "")
             parts = [__version__, sources]
             for name in sorted(set(names) - set(own)):
-                value_digest = plain_digest(self.shared[name]) if name in self.shared else "-"
-                # "-": undefined, the template fails or tests for it, the same each time
+                if name not in self._shared_digests:  # each shared value pickled once, for every template
+                    self._shared_digests[name] = plain_digest(self.shared[name]) if name in self.shared else "-"
+                    # "-": undefined, the template fails or tests for it, the same each time
+                value_digest = self._shared_digests[name]
                 if value_digest is None:
                     self._bases[template, own] = None
                     break
