@@ -283,10 +283,10 @@ def settled_by(notice: Notice, now: datetime) -> bool:
 
 def moments_passed(notice: Notice, now: datetime) -> str:
     """For each moment the notice names (its own, then its updates', in their order), "1" if it
-    is at or before `now`, else "0". The rules here only compare `now` with those moments, so
-    what a notice shows is the same at any two times where this is the same: a notice whose
-    moments are all to come (a window scheduled for next month) shows the same until the first
-    of them. settled_by is this being all ones."""
+    is at or before `now`, else "0" ("-" for a moment it does not name). The rules here only
+    compare `now` with those moments, so what a notice shows is the same at any two times where
+    this is the same: a notice whose moments are all to come (a window scheduled for next month)
+    shows the same until the first of them. settled_by is this holding no "0"."""
     return "".join(_passed(notice, now))
 
 
