@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
 from statusgen.inputs import inputs_digest, site_untouched
 from statusgen.model import Content
-from statusgen.parallel import forked_map
+from statusgen.parallel import ForkedCall, can_fork, forked_map
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import template_problems
 from statusgen.render.html import render_pages
@@ -120,54 +122,84 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
         # Everything the build reads is as it was for the site on disk, untouched since.
         sizes = [entry[1] for entry in previous["files"].values()]
         return BuildResult(out, len(sizes), sum(sizes), 0, 0, previous["next_change"], None, tuple(cache.notices))
-    # Every Markdown text converted once, in parallel, before anything shows it: where its file
-    # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
-    # fork with the results; feeds, calendars and the API read the same ones.
-    previous_markdown = ShardedTable(cache, "markdown")
-    remember(previous_markdown.entries)
-    known: dict[str, Sequence[str]] = {}  # slug -> the keys of its texts, from where it was parsed
+    recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
+    read = (sources, unreadable, read_index)
+    del sources, read_index
+    # A rebuild of a large site: the feeds, calendars and API are worked out by a process forked
+    # here, before the history is loaded, while this one renders the pages (a process forked once
+    # the history is loaded copies it page by page, as either process touches it).
+    helper = (ForkedCall(partial(_other_files, root, now, out, recorded, read))
+              if recorded and len(read[0]) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2) else None)
+    with helper or nullcontext():
+        # Every Markdown text converted once, in parallel, before anything shows it: where its file
+        # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
+        # fork with the results; feeds, calendars and the API read the same ones.
+        previous_markdown = ShardedTable(cache, "markdown")
+        remember(previous_markdown.entries)
+        known: dict[str, Sequence[str]] = {}  # slug -> the keys of its texts, from where it was parsed
 
-    def take(notice, text_keys, converted) -> None:
-        if text_keys is not None:
-            known[notice.slug] = text_keys
-        if converted:
-            adopt(converted)
+        def take(notice, text_keys, converted) -> None:
+            if text_keys is not None:
+                known[notice.slug] = text_keys
+            if converted:
+                adopt(converted)
 
-    config, content = check(root, cache, jobs, (sources, unreadable, read_index), (convert_notice, take))
-    if index_changed:  # a build that fails writes nothing, the cache included
-        cache.save("sources", {"settings": validation, "files": read_index})
-    del sources, read_index  # their bytes: not kept through the build, nor in every worker process forked later
-    # The model and the caches live through the build: collections need not scan them again.
-    gc.freeze()
-    try:
-        state = derive_state(config, content, now)
-        rendered = prerender(content.notices, known, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
-        renders = ShardedTable(cache, "renders")
-        memo = Memo(renders.entries)
-        context = RenderContext(config, content, state, memo)
-        recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
-        # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
-        adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
-        owned = owned_files(out, adoptable, "output folder")
-        reusable = recorded if owned is not None else {}
-        site = render_pages(context)
-        pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
-        with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
-            files = render_files(context)  # while the pages render in other processes
-            on_disk = recorded_keys([path for path, item in files.items() if isinstance(item, PendingPage)], out, reusable)
-            kept = {path: keep_or_render(item, on_disk[path]) if isinstance(item, PendingPage) else item
-                    for path, item in files.items()}
-            outputs = merge_outputs(site, kept)  # refuses two outputs to one path before writing
-            # Each page is written as it arrives, while later ones still render.
-            ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
-            result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
-        if inputs != current_inputs():
-            inputs = None  # something was edited during the build: the next one goes the whole way
-        upcoming = next_publication(content, now)
-        cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming})
-        renders.save(memo.used)
-        previous_markdown.save(rendered)
-        return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
-                           upcoming, state, tuple(cache.notices))
-    finally:
-        gc.unfreeze()
+        config, content = check(root, cache, jobs, read, (convert_notice, take))
+        if index_changed:  # a build that fails writes nothing, the cache included
+            cache.save("sources", {"settings": validation, "files": read[2]})
+        del read  # the files' bytes: not kept through the build, nor in every worker process forked later
+        # The model and the caches live through the build: collections need not scan them again.
+        gc.freeze()
+        try:
+            state = derive_state(config, content, now)
+            rendered = prerender(content.notices, known, lambda work: forked_map(work, jobs, PARALLEL_THRESHOLD))
+            renders = ShardedTable(cache, "renders")
+            memo = Memo(renders.entries)
+            context = RenderContext(config, content, state, memo)
+            # A site/ built by 0.1.0 (no marker) is recognised by the record it left, even with --no-cache.
+            adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
+            owned = owned_files(out, adoptable, "output folder")
+            reusable = recorded if owned is not None else {}
+            site = render_pages(context)
+            pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
+            with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
+                if helper is None:
+                    files = other_files(context, out, reusable)  # while the pages render in other processes
+                else:
+                    files, learned = helper.result()
+                    memo.adopt(learned)
+                outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
+                # Each page is written as it arrives, while later ones still render.
+                ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
+                result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
+            if inputs != current_inputs():
+                inputs = None  # something was edited during the build: the next one goes the whole way
+            upcoming = next_publication(content, now)
+            cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming})
+            renders.save(memo.used)
+            previous_markdown.save(rendered)
+            return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
+                               upcoming, state, tuple(cache.notices))
+        finally:
+            gc.unfreeze()
+
+
+def other_files(context: RenderContext, out: Path, recorded: dict) -> dict:
+    """Feeds, calendars and the API (statusgen.render.outputs), a feed kept where the file on
+    disk has its key."""
+    files = render_files(context)
+    on_disk = recorded_keys([path for path, item in files.items() if isinstance(item, PendingPage)], out, recorded)
+    return {path: keep_or_render(item, on_disk[path]) if isinstance(item, PendingPage) else item
+            for path, item in files.items()}
+
+
+def _other_files(root: Path, now: datetime, out: Path, recorded: dict, read) -> tuple[dict, dict]:
+    """other_files in a helper process: it reads what the build reads, as the build reads it,
+    and writes nothing (its cache is read-only); the build keeps what it worked out for the next."""
+    cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)
+    remember(ShardedTable(cache, "markdown").entries)
+    config = load_config(root)
+    content = load_content(config, cache, 1, read)
+    memo = Memo(ShardedTable(cache, "renders").entries)
+    files = other_files(RenderContext(config, content, derive_state(config, content, now), memo), out, recorded)
+    return files, memo.used

@@ -129,8 +129,9 @@ def _decode(name: str, body) -> dict:
 
 
 class BuildCache:
-    def __init__(self, directory: Path | None):
+    def __init__(self, directory: Path | None, read_only: bool = False):
         self.directory = Path(directory) if directory is not None else None
+        self.read_only = read_only  # reads, never writes: a helper process beside the build's own
         self.notices: list[str] = []  # cache files that were ignored, and why
 
     @classmethod
@@ -188,7 +189,7 @@ class BuildCache:
         return record["files"] if record.get("out") == str(out) else {}
 
     def remove(self, name: str) -> None:
-        if self.directory is not None:
+        if self.directory is not None and not self.read_only:
             try:
                 self._path(name).unlink(missing_ok=True)
             except OSError:
@@ -212,6 +213,8 @@ class BuildCache:
 
     def _write(self, name: str, body: bytes) -> None:
         assert self.directory is not None, "a disabled cache writes nothing"
+        if self.read_only:
+            return
         header = json.dumps(self._header(body), sort_keys=True).encode("ascii")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

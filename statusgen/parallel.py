@@ -75,3 +75,27 @@ class ForkedMap:
 def forked_map(work: Sequence[Callable[[], object]], jobs: int | None = None, threshold: int = 400) -> list:
     with ForkedMap(work, jobs, threshold) as mapped:
         return mapped.results()
+
+
+class ForkedCall:
+    """Calls `function` in one forked process, started on entering the `with` block, while the
+    caller goes on; `result()` waits for its value (or raises what it raised)."""
+
+    def __init__(self, function: Callable[[], object]):
+        self.function = function
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Future | None = None
+
+    def __enter__(self) -> ForkedCall:
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_adopt, initargs=([self.function],))
+        self.future = self.pool.submit(_run_range, (0, 1))
+        return self
+
+    def result(self):
+        assert self.future is not None, "enter the `with` block first"
+        return self.future.result()[0]
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)

@@ -116,3 +116,30 @@ def test_a_build_pauses_collection_and_its_workers_collect(tmp_path, monkeypatch
         assert forked_map([gc.isenabled] * 4, jobs=2, threshold=1) == [True] * 4
     finally:
         gc.enable()
+
+
+def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp_path, monkeypatch):
+    """A rebuild of a large site forks one process, before it loads the history, for the feeds,
+    calendars and API; what it gives back is exactly what the build gives without it."""
+    from datetime import timedelta
+
+    from statusgen.render import feeds
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    record = tmp_path / "rendered-in"
+    real = feeds._render_feeds
+
+    def rendering(*args):
+        with open(record, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(feeds, "_render_feeds", rendering)
+    later = NOW + timedelta(days=3)  # new updates are out: the site's feed changes
+    with_helper = build(root, later, jobs=2)
+    pids = set(record.read_text().split())
+    assert pids and str(os.getpid()) not in pids  # rendered, and not by this process
+    assert with_helper.rendered > 0
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
