@@ -13,7 +13,14 @@ from pathlib import Path
 
 from statusgen.cache import BuildCache, Memo, ShardedTable, digest
 from statusgen.config import Config, load_config
-from statusgen.content import IncidentFile, SourceIndex, load_content, read_incident_files, validation_settings
+from statusgen.content import (
+    PARALLEL_PARSING,
+    IncidentFile,
+    SourceIndex,
+    load_content,
+    read_incident_files,
+    validation_settings,
+)
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
 from statusgen.inputs import inputs_digest, site_untouched
@@ -138,9 +145,13 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
         remember(previous_markdown.entries)
         known: dict[str, Sequence[str]] = {}  # slug -> the keys of its texts, from where it was parsed
 
+        parsed = [0]  # files parsed here: the helper, if any, parsed them too, in one process
+
         def take(notice, text_keys, converted) -> None:
             if text_keys is not None:
                 known[notice.slug] = text_keys
+            if converted is not None:
+                parsed[0] += 1
             if converted:
                 adopt(converted)
 
@@ -163,11 +174,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
             site = render_pages(context)
             pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
             with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
-                if helper is None:
-                    files = other_files(context, out, reusable)  # while the pages render in other processes
-                else:
-                    files, learned = helper.result()
-                    memo.adopt(learned)
+                files = _other_files_from(helper, parsed[0], context, out, reusable)  # while the pages render
                 outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
                 # Each page is written as it arrives, while later ones still render.
                 ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
@@ -191,6 +198,21 @@ def other_files(context: RenderContext, out: Path, recorded: dict) -> dict:
     on_disk = recorded_keys([path for path, item in files.items() if isinstance(item, PendingPage)], out, recorded)
     return {path: keep_or_render(item, on_disk[path]) if isinstance(item, PendingPage) else item
             for path, item in files.items()}
+
+
+def _other_files_from(helper: ForkedCall | None, parsed: int, context: RenderContext, out: Path,
+                      recorded: dict) -> dict:
+    """other_files from the helper process, if there is one, else worked out here. The helper is
+    waited for unless it had many files to parse alone (it is then stopped when the build ends)."""
+    if helper is not None and (parsed < PARALLEL_PARSING or helper.ready()):
+        try:
+            files, learned = helper.result()
+        except (EOFError, OSError):  # the helper died (killed, out of memory)
+            pass
+        else:
+            context.memo.adopt(learned)
+            return files
+    return other_files(context, out, recorded)
 
 
 def _other_files(root: Path, now: datetime, out: Path, recorded: dict, read) -> tuple[dict, dict]:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import Connection
 
 _worker_work: list[Callable[[], object]] = []  # set in worker processes only, as each starts
 
@@ -79,23 +80,52 @@ def forked_map(work: Sequence[Callable[[], object]], jobs: int | None = None, th
 
 class ForkedCall:
     """Calls `function` in one forked process, started on entering the `with` block, while the
-    caller goes on; `result()` waits for its value (or raises what it raised)."""
+    caller goes on. `ready()` says whether its value has come; `result()` waits for it (or
+    raises what the call raised). Leaving the block stops the process if it is still working."""
 
     def __init__(self, function: Callable[[], object]):
         self.function = function
-        self.pool: ProcessPoolExecutor | None = None
-        self.future: Future | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.receiving: Connection | None = None
 
     def __enter__(self) -> ForkedCall:
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_adopt, initargs=([self.function],))
-        self.future = self.pool.submit(_run_range, (0, 1))
+        context = multiprocessing.get_context("fork")
+        self.receiving, sending = context.Pipe(duplex=False)
+        self.process = context.Process(target=_call_and_send, args=(self.function, sending), daemon=True)
+        self.process.start()
+        sending.close()
         return self
 
+    def ready(self) -> bool:
+        assert self.receiving is not None, "enter the `with` block first"
+        return self.receiving.poll()
+
     def result(self):
-        assert self.future is not None, "enter the `with` block first"
-        return self.future.result()[0]
+        assert self.receiving is not None, "enter the `with` block first"
+        value, error = self.receiving.recv()
+        if error is not None:
+            raise error
+        return value
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+        if self.receiving is not None:
+            self.receiving.close()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+
+
+def _call_and_send(function: Callable[[], object], sending) -> None:
+    gc.enable()  # the parent may have paused collection for its own long-lived objects
+    outcome: tuple[object, Exception | None]
+    try:
+        outcome = (function(), None)
+    except Exception as exc:
+        outcome = (None, exc)
+    try:
+        sending.send(outcome)
+    except (BrokenPipeError, OSError):
+        pass  # the caller went on without it
+    finally:
+        sending.close()

@@ -143,3 +143,49 @@ def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp
     assert with_helper.rendered > 0
     alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+
+def test_a_rebuild_does_not_wait_for_a_helper_that_parses_many_files_alone(tmp_path, monkeypatch):
+    """With 400 changed files or more, the build parses them in worker processes while its
+    helper has them all to parse in one: the build works out the feeds, calendars and API
+    itself, stops the helper, and builds what a build without it builds."""
+    import time
+    from datetime import timedelta
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    for path in (root / "incidents").glob("*.md"):
+        path.write_text(path.read_text() + "\nOne more line.\n")
+    record = tmp_path / "worked-out-in"
+    real = build_module.other_files
+
+    def other_files(*args):
+        with open(record, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    real_helper = build_module._other_files
+
+    def slow_helper(*args):
+        time.sleep(60)  # still parsing when the build needs its work
+        return real_helper(*args)
+
+    monkeypatch.setattr(build_module, "other_files", other_files)
+    monkeypatch.setattr(build_module, "_other_files", slow_helper)
+    later = NOW + timedelta(minutes=10)
+    build(root, later, jobs=2)
+    assert record.read_text().split() == [str(os.getpid())]  # here, and the helper was stopped
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+
+def test_a_rebuild_whose_helper_dies_works_out_the_feeds_itself(tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    monkeypatch.setattr(build_module, "_other_files", lambda *args: os._exit(1))
+    later = NOW + timedelta(days=3)
+    build(root, later, jobs=2)
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
