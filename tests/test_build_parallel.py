@@ -128,14 +128,7 @@ def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp
     root = generate(tmp_path / "big", 450)
     build(root, NOW, jobs=2)
     record = tmp_path / "rendered-in"
-    real = feeds._render_feeds
-
-    def rendering(*args):
-        with open(record, "a") as handle:
-            handle.write(f"{os.getpid()}\n")
-        return real(*args)
-
-    monkeypatch.setattr(feeds, "_render_feeds", rendering)
+    monkeypatch.setattr(feeds, "_render_feeds", recording_pid(feeds._render_feeds, record))
     later = NOW + timedelta(days=3)  # new updates are out: the site's feed changes
     with_helper = build(root, later, jobs=2)
     pids = set(record.read_text().split())
@@ -157,20 +150,13 @@ def test_a_rebuild_does_not_wait_for_a_helper_that_parses_many_files_alone(tmp_p
     for path in (root / "incidents").glob("*.md"):
         path.write_text(path.read_text() + "\nOne more line.\n")
     record = tmp_path / "worked-out-in"
-    real = build_module.other_files
-
-    def other_files(*args):
-        with open(record, "a") as handle:
-            handle.write(f"{os.getpid()}\n")
-        return real(*args)
-
     real_helper = build_module._other_files
 
     def slow_helper(*args):
         time.sleep(60)  # still parsing when the build needs its work
         return real_helper(*args)
 
-    monkeypatch.setattr(build_module, "other_files", other_files)
+    monkeypatch.setattr(build_module, "other_files", recording_pid(build_module.other_files, record))
     monkeypatch.setattr(build_module, "_other_files", slow_helper)
     later = NOW + timedelta(minutes=10)
     build(root, later, jobs=2)
@@ -189,3 +175,12 @@ def test_a_rebuild_whose_helper_dies_works_out_the_feeds_itself(tmp_path, monkey
     build(root, later, jobs=2)
     alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+
+def recording_pid(function, record):
+    """`function`, writing the id of each process that calls it to the file `record` first."""
+    def recorded(*args):
+        with open(record, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return function(*args)
+    return recorded
