@@ -131,12 +131,12 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
         return BuildResult(out, len(sizes), sum(sizes), 0, 0, previous["next_change"], None, tuple(cache.notices))
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
     read = (sources, unreadable, read_index)
-    del sources, read_index
+    del sources  # `read` alone holds the files' bytes, and is let go of once they are parsed
     # A rebuild of a large site: the feeds, calendars and API are worked out by a process forked
     # here, before the history is loaded, while this one renders the pages (a process forked once
     # the history is loaded copies it page by page, as either process touches it).
-    helper = (ForkedCall(partial(_other_files, root, now, out, recorded, read))
-              if recorded and len(read[0]) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2) else None)
+    helper = (ForkedCall(partial(_helper_work, root, now, out, recorded, read))
+              if recorded and len(keys) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2) else None)
     with helper or nullcontext():
         # Every Markdown text converted once, in parallel, before anything shows it: where its file
         # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
@@ -157,8 +157,8 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
 
         config, content = check(root, cache, jobs, read, (convert_notice, take))
         if index_changed:  # a build that fails writes nothing, the cache included
-            cache.save("sources", {"settings": validation, "files": read[2]})
-        del read  # the files' bytes: not kept through the build, nor in every worker process forked later
+            cache.save("sources", {"settings": validation, "files": read_index})
+        del read, read_index  # not kept through the build, nor in every worker process forked later
         # The model and the caches live through the build: collections need not scan them again.
         gc.freeze()
         try:
@@ -215,7 +215,7 @@ def _other_files_from(helper: ForkedCall | None, parsed: int, context: RenderCon
     return other_files(context, out, recorded)
 
 
-def _other_files(root: Path, now: datetime, out: Path, recorded: dict, read) -> tuple[dict, dict]:
+def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read) -> tuple[dict, dict]:
     """other_files in a helper process: it reads what the build reads, as the build reads it,
     and writes nothing (its cache is read-only); the build keeps what it worked out for the next."""
     cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)

@@ -150,14 +150,14 @@ def test_a_rebuild_does_not_wait_for_a_helper_that_parses_many_files_alone(tmp_p
     for path in (root / "incidents").glob("*.md"):
         path.write_text(path.read_text() + "\nOne more line.\n")
     record = tmp_path / "worked-out-in"
-    real_helper = build_module._other_files
+    real_helper = build_module._helper_work
 
     def slow_helper(*args):
         signal.pause()  # still at work when the build needs its results, until it is stopped
         return real_helper(*args)
 
     monkeypatch.setattr(build_module, "other_files", recording_pid(build_module.other_files, record))
-    monkeypatch.setattr(build_module, "_other_files", slow_helper)
+    monkeypatch.setattr(build_module, "_helper_work", slow_helper)
     later = NOW + timedelta(minutes=10)
     build(root, later, jobs=2)
     assert record.read_text().split() == [str(os.getpid())]  # here, and the helper was stopped
@@ -170,7 +170,7 @@ def test_a_rebuild_whose_helper_dies_works_out_the_feeds_itself(tmp_path, monkey
 
     root = generate(tmp_path / "big", 450)
     build(root, NOW, jobs=2)
-    monkeypatch.setattr(build_module, "_other_files", lambda *args: os._exit(1))
+    monkeypatch.setattr(build_module, "_helper_work", lambda *args: os._exit(1))
     later = NOW + timedelta(days=3)
     build(root, later, jobs=2)
     alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
