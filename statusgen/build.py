@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -27,7 +26,7 @@ from statusgen.inputs import inputs_digest, site_untouched
 from statusgen.model import Content
 from statusgen.parallel import ForkedCall, can_fork, forked_map
 from statusgen.render.context import RenderContext
-from statusgen.render.environment import template_problems
+from statusgen.render.environment import adopt_compiled, compiled_templates, template_problems
 from statusgen.render.html import render_pages
 from statusgen.render.markdown import adopt, convert_notice, prerender, remember
 from statusgen.render.outputs import merge_outputs, render_files
@@ -49,16 +48,27 @@ class BuildResult:
 
 
 def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None,
-          read: tuple[list[IncidentFile], list, SourceIndex] | None = None, after_parse=None) -> tuple[Config, Content]:
+          read: tuple[list[IncidentFile], list, SourceIndex] | None = None, after_parse=None,
+          compiled: Callable[[], None] | None = None) -> tuple[Config, Content]:
     """Validate configuration, every template and every incident file; raise StatusgenError
-    listing all problems. `read`: the incident files, if read_incident_files has read them."""
+    listing all problems. `read`: the incident files, if read_incident_files has read them.
+    `compiled`: called once the files are parsed, to adopt templates another process compiled."""
     config = load_config(root)
     problems: list = []
+
+    def templates() -> None:
+        problems.extend(template_problems(config.root))
+
     try:  # the templates are compiled while worker processes parse the incident files
-        content = load_content(config, cache, jobs, read, after_parse,
-                               lambda: problems.extend(template_problems(config.root)))
+        content = load_content(config, cache, jobs, read, after_parse, templates if compiled is None else None)
     except StatusgenError as exc:
+        if compiled is not None:
+            compiled()
+            templates()
         raise StatusgenError(problems + exc.problems) from None
+    if compiled is not None:
+        compiled()
+        templates()  # what the other process compiled is not compiled again
     if problems:
         raise StatusgenError(problems)
     return config, content
@@ -135,9 +145,9 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
     # A rebuild of a large site: the feeds, calendars and API are worked out by a process forked
     # here, before the history is loaded, while this one renders the pages (a process forked once
     # the history is loaded copies it page by page, as either process touches it).
-    helper = (ForkedCall(partial(_helper_work, root, now, out, recorded, read))
-              if recorded and len(keys) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2) else None)
-    with helper or nullcontext():
+    helper = _Helper(ForkedCall(partial(_helper_work, root, now, out, recorded, read))
+                     if recorded and len(keys) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2) else None)
+    with helper:
         # Every Markdown text converted once, in parallel, before anything shows it: where its file
         # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
         # fork with the results; feeds, calendars and the API read the same ones.
@@ -145,17 +155,16 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
         remember(previous_markdown.entries)
         known: dict[str, Sequence[str]] = {}  # slug -> the keys of its texts, from where it was parsed
 
-        parsed = [0]  # files parsed here: the helper, if any, parsed them too, in one process
-
         def take(notice, text_keys, converted) -> None:
             if text_keys is not None:
                 known[notice.slug] = text_keys
             if converted is not None:
-                parsed[0] += 1
+                helper.parsed += 1
             if converted:
                 adopt(converted)
 
-        config, content = check(root, cache, jobs, read, (convert_notice, take))
+        config, content = check(root, cache, jobs, read, (convert_notice, take),
+                                helper.adopt_templates if helper.call is not None else None)
         if index_changed:  # a build that fails writes nothing, the cache included
             cache.save("sources", {"settings": validation, "files": read_index})
         del read, read_index  # not kept through the build, nor in every worker process forked later
@@ -173,12 +182,23 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
             reusable = recorded if owned is not None else {}
             site = render_pages(context)
             pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
-            with PageResolver(pending, recorded_keys(pending, out, reusable), jobs, memo) as pages:
-                files = _other_files_from(helper, parsed[0], context, out, reusable)  # while the pages render
-                outputs = merge_outputs(site, files)  # refuses two outputs to one path before writing
-                # Each page is written as it arrives, while later ones still render.
-                ready = ((path, item) for path, item in outputs.items() if not isinstance(item, PendingPage))
-                result = write_fresh(out, chain(ready, pages.iter_results()), owned, reusable)
+            seen: dict = {}  # the status of each file on disk found to hold its page
+            with PageResolver(pending, recorded_keys(pending, out, reusable, seen), jobs, memo) as pages:
+                ready = [(path, item) for path, item in site.items() if not isinstance(item, PendingPage)]
+
+                def other() -> list:
+                    files = helper.other_files(context, out, reusable)
+                    merge_outputs(site, files)  # refuses two outputs to one path (the new tree is then dropped)
+                    return list(files.items())
+
+                # Each page is written as it arrives, while later ones still render: while worker
+                # processes render them, this process works out the other files first; while the
+                # helper works them out, this process renders and writes the pages first.
+                if helper.waited_for():
+                    items = chain(ready, pages.iter_results(), _later(other))
+                else:
+                    items = chain(other(), ready, pages.iter_results())
+                result = write_fresh(out, items, owned, reusable, seen)
             if inputs != current_inputs():
                 inputs = None  # something was edited during the build: the next one goes the whole way
             upcoming = next_publication(content, now)
@@ -191,6 +211,11 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
             gc.unfreeze()
 
 
+def _later(produce) -> Iterator:
+    """The items `produce` returns, produced only when the first of them is asked for."""
+    yield from produce()
+
+
 def other_files(context: RenderContext, out: Path, recorded: dict) -> dict:
     """Feeds, calendars and the API (statusgen.render.outputs), a feed kept where the file on
     disk has its key."""
@@ -200,24 +225,55 @@ def other_files(context: RenderContext, out: Path, recorded: dict) -> dict:
             for path, item in files.items()}
 
 
-def _other_files_from(helper: ForkedCall | None, parsed: int, context: RenderContext, out: Path,
-                      recorded: dict) -> dict:
-    """other_files from the helper process, if there is one, else worked out here. The helper is
-    waited for unless it had many files to parse alone (it is then stopped when the build ends)."""
-    if helper is not None and (parsed < PARALLEL_PARSING or helper.ready()):
-        try:
-            files, learned = helper.result()
-        except (EOFError, OSError):  # the helper died (killed, out of memory)
-            pass
-        else:
-            context.memo.adopt(learned)
-            return files
-    return other_files(context, out, recorded)
+class _Helper:
+    """The rebuild's helper process (a ForkedCall of _helper_work), if there is one. It is waited
+    for unless this process parsed many files (the helper parsed them too, alone, so it is likely
+    still at work): then, unless it is done already, this process works out what it would have,
+    and it is stopped when the build ends. So it is if the helper died."""
+
+    def __init__(self, call: ForkedCall | None):
+        self.call = call
+        self.parsed = 0  # files parsed here
+
+    def __enter__(self) -> _Helper:
+        if self.call is not None:
+            self.call.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.call is not None:
+            self.call.__exit__(*exc)
+
+    def waited_for(self) -> bool:
+        return self.call is not None and (self.parsed < PARALLEL_PARSING or self.call.ready())
+
+    def adopt_templates(self) -> None:
+        """The templates as the helper compiled them, if it is waited for (else compiled here)."""
+        if self.call is not None and self.waited_for():
+            try:
+                adopt_compiled(*self.call.told())
+            except (EOFError, OSError):
+                pass
+
+    def other_files(self, context: RenderContext, out: Path, recorded: dict) -> dict:
+        """other_files from the helper, if it is waited for, else worked out here."""
+        if self.call is not None and self.waited_for():
+            try:
+                files, learned = self.call.result()
+            except (EOFError, OSError):
+                pass
+            else:
+                context.memo.adopt(learned)
+                return files
+        return other_files(context, out, recorded)
 
 
-def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read) -> tuple[dict, dict]:
+def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, tell) -> tuple[dict, dict]:
     """other_files in a helper process: it reads what the build reads, as the build reads it,
-    and writes nothing (its cache is read-only); the build keeps what it worked out for the next."""
+    and writes nothing (its cache is read-only); the build keeps what it worked out for the next.
+    First it compiles the templates, and tells the build what it compiled."""
+    template_problems(root)
+    tell(compiled_templates())
     cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)
     remember(ShardedTable(cache, "markdown").entries)
     config = load_config(root)

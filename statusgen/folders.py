@@ -72,9 +72,10 @@ def files_under(folder: str) -> list[str]:
     return [relative for relative in walk(folder)[0] if relative != MARKER]
 
 
-def walk(folder: str) -> tuple[list[str], list[str]]:
+def walk(folder: str, inodes: dict[str, int] | None = None) -> tuple[list[str], list[str]]:
     """Every file (links included, not followed) and every folder below `folder`, as
-    '/'-separated relative paths."""
+    '/'-separated relative paths. `inodes`, if given, gets each file's inode number, as the
+    folder listing gives it."""
     files, folders, pending = [], [], [(folder, "")]
     while pending:
         directory, prefix = pending.pop()
@@ -86,6 +87,8 @@ def walk(folder: str) -> tuple[list[str], list[str]]:
                     pending.append((entry.path, relative + "/"))
                 else:
                     files.append(relative)
+                    if inodes is not None:
+                        inodes[relative] = entry.inode()
     return files, folders
 
 

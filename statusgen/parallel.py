@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.connection import Connection
@@ -79,14 +80,18 @@ def forked_map(work: Sequence[Callable[[], object]], jobs: int | None = None, th
 
 
 class ForkedCall:
-    """Calls `function` in one forked process, started on entering the `with` block, while the
-    caller goes on. `ready()` says whether its value has come; `result()` waits for it (or
-    raises what the call raised). Leaving the block stops the process if it is still working."""
+    """Calls `function(tell)` in one forked process, started on entering the `with` block, while
+    the caller goes on. The function may call `tell(value)` once before it returns, to hand over
+    a first value early: `told()` waits for it. `ready()` says whether the function's own value
+    has come; `result()` waits for it (or raises what the call raised). Both raise EOFError when
+    the process died first. Leaving the block stops the process if it is still working."""
 
-    def __init__(self, function: Callable[[], object]):
+    def __init__(self, function: Callable[[Callable[[object], None]], object]):
         self.function = function
         self.process: multiprocessing.process.BaseProcess | None = None
         self.receiving: Connection | None = None
+        self._told: list = []  # the value told, once it has come
+        self._outcome: tuple | None = None  # (value, error), once it has come
 
     def __enter__(self) -> ForkedCall:
         context = multiprocessing.get_context("fork")
@@ -96,13 +101,31 @@ class ForkedCall:
         sending.close()
         return self
 
+    def _receive(self) -> None:
+        assert self.receiving is not None, "enter the `with` block first"
+        kind, value, error = self.receiving.recv()
+        if kind == "told":
+            self._told.append(value)
+        else:
+            self._outcome = (value, error)
+
+    def told(self):
+        while not self._told:
+            if self._outcome is not None:
+                raise EOFError("the call returned without telling")
+            self._receive()
+        return self._told[0]
+
     def ready(self) -> bool:
         assert self.receiving is not None, "enter the `with` block first"
-        return self.receiving.poll()
+        while self._outcome is None and self.receiving.poll():
+            self._receive()
+        return self._outcome is not None
 
     def result(self):
-        assert self.receiving is not None, "enter the `with` block first"
-        value, error = self.receiving.recv()
+        while self._outcome is None:
+            self._receive()
+        value, error = self._outcome
         if error is not None:
             raise error
         return value
@@ -116,15 +139,31 @@ class ForkedCall:
             self.process.join()
 
 
-def _call_and_send(function: Callable[[], object], sending) -> None:
+def _call_and_send(function: Callable, sending) -> None:
     gc.enable()  # the parent may have paused collection for its own long-lived objects
+
+    telling: list[threading.Thread] = []
+
+    def send_told(value) -> None:
+        try:
+            sending.send(("told", value, None))
+        except (BrokenPipeError, OSError):
+            pass  # the caller went on without it
+
+    def tell(value) -> None:
+        # From a thread: the pipe holds 64 KiB, and the caller may read it only later on.
+        telling.append(threading.Thread(target=send_told, args=(value,), daemon=True))
+        telling[-1].start()
+
     outcome: tuple[object, Exception | None]
     try:
-        outcome = (function(), None)
+        outcome = (function(tell), None)
     except Exception as exc:
         outcome = (None, exc)
+    for thread in telling:
+        thread.join()
     try:
-        sending.send(outcome)
+        sending.send(("done", *outcome))
     except (BrokenPipeError, OSError):
         pass  # the caller went on without it
     finally:

@@ -22,7 +22,9 @@ class Tree:
 
     def __init__(self, base: str, live: str):
         self.base, self.live = base, live
-        self.files, folders = walk(base)
+        self.inodes: dict[str, int] = {}
+        self.files, folders = walk(base, self.inodes)
+        self.device = os.lstat(base).st_dev
         self.folders = [os.path.join(base, folder) for folder in folders]
         self.made = {base, *self.folders}  # real folders, never links
         self.used = {base}  # folders the new site has, with their parents
@@ -37,6 +39,15 @@ class Tree:
         """The live file `source` at `relative` (`target`), shared: a hard link, or a copy."""
         self._place(relative, target)
         return self._unlocked(target, _share, source, target)
+
+    def keep(self, relative: str, target: str, live: os.stat_result) -> bool:
+        """Whether the file at `relative` (`target`) is already the live file, as `live` found
+        it: the same inode, by the folder listing (a hard link made by an earlier build). Then
+        it stays, with no further look at either file."""
+        if not S_ISREG(live.st_mode) or live.st_dev != self.device or self.inodes.get(relative) != live.st_ino:
+            return False
+        self._place(relative, target)
+        return True
 
     def write(self, relative: str, target: str, data: bytes) -> os.stat_result:
         """New bytes at `relative` (`target`), in a new file."""

@@ -48,26 +48,32 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[s
 
 
 def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
-                owned: set[str] | None = None, previous: dict | None = None) -> WriteResult:
+                owned: set[str] | None = None, previous: dict | None = None,
+                seen: dict[str, os.stat_result] | None = None) -> WriteResult:
     """Write a whole site beside the output folder (into the tree the last swap took out, else
     a new folder) and swap it in, each file as soon as it is ready (pages can arrive from worker
     processes while earlier ones are written). `owned` lists the files of the current folder
     that statusgen wrote; any other file there is kept. `previous` is the record of the folder's
-    files (WriteResult.manifest of the build that wrote them)."""
+    files (WriteResult.manifest of the build that wrote them); `seen`, the status of the files
+    `recorded_keys` found untouched."""
     out = Path(out).resolve()
     with _Staging(out) as area:
         try:
-            return area.fill(items, owned or set(), previous or {})
+            return area.fill(items, owned or set(), previous or {}, seen or {})
         except OSError as exc:
             where = exc.filename or out
             raise StatusgenError(f"cannot write the site: {where}: {exc.strerror or exc}; "
                                  f"{out} was left as it was") from None
 
 
-def recorded_keys(paths, out: Path, previous: dict) -> dict[str, str | None]:
-    """For each path, the key of the page the previous build wrote there, if that file is untouched."""
+def recorded_keys(paths, out: Path, previous: dict,
+                  seen: dict[str, os.stat_result] | None = None) -> dict[str, str | None]:
+    """For each path, the key of the page the previous build wrote there, if that file is
+    untouched; `seen` gets the status of each file found untouched."""
     folder = str(Path(out).resolve())
-    return {relative: _key_on_disk(previous.get(relative), output_path_text(folder, relative)) for relative in paths}
+    seen = {} if seen is None else seen
+    return {relative: _key_on_disk(previous.get(relative), output_path_text(folder, relative), seen, relative)
+            for relative in paths}
 
 
 class _Staging:
@@ -164,7 +170,7 @@ class _Staging:
             except OSError:
                 pass
 
-    def fill(self, items, owned: set[str], previous: dict) -> WriteResult:
+    def fill(self, items, owned: set[str], previous: dict, seen: dict) -> WriteResult:
         staging = tempfile.mkdtemp(prefix="new-", dir=self.holding)
         self._take_spare(staging)
         base, old_base = staging, str(self.out)
@@ -175,7 +181,9 @@ class _Staging:
             rendered += isinstance(item, RenderedPage) and item.page and data is not None
             target, old = tree.path(relative)
             try:
-                if data is None or _same_bytes(old, data):
+                if data is None and relative in seen and tree.keep(relative, target, seen[relative]):
+                    stat = seen[relative]  # as recorded_keys found it, and as the spare has it
+                elif data is None or _same_bytes(old, data):
                     stat = tree.link(relative, target, old)
                 else:
                     stat = tree.write(relative, target, data)
@@ -256,7 +264,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _key_on_disk(recorded, path: str) -> str | None:
+def _key_on_disk(recorded, path: str, seen: dict, relative: str) -> str | None:
     """The key of the page the previous build wrote at `path`, if that file still holds what was
     written: untouched (same size, time and inode), or a copy with the same bytes, as when CI
     restores the output folder from its cache into a fresh checkout."""
@@ -266,10 +274,11 @@ def _key_on_disk(recorded, path: str) -> str | None:
         stat = os.lstat(path)
     except OSError:
         return None
-    if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:4]):
+    if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:4]) or (
+            len(recorded) > 4 and recorded[4] is not None and stat.st_size == recorded[1]
+            and S_ISREG(stat.st_mode) and _file_sha256(path) == recorded[4]):
+        seen[relative] = stat
         return recorded[0]
-    if len(recorded) > 4 and recorded[4] is not None and stat.st_size == recorded[1] and S_ISREG(stat.st_mode):
-        return recorded[0] if _file_sha256(path) == recorded[4] else None
     return None
 
 

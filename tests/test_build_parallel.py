@@ -138,6 +138,45 @@ def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp
     assert snapshot(root / "site") == snapshot(alone.out_dir)
 
 
+def test_the_helper_compiles_the_templates_and_the_build_uses_them(tmp_path, monkeypatch):
+    """The helper compiles the templates first and hands their code over: the build compiles
+    none itself, finds the same problems, and renders the same pages."""
+    from datetime import timedelta
+
+    import pytest
+
+    from statusgen.errors import StatusgenError
+    from statusgen.render import environment
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    (root / "templates").mkdir()
+    (root / "templates" / "incident.html").write_text(
+        (PROJECT_ROOT / "statusgen" / "theme" / "incident.html").read_text().replace("</article>", "<p>Edited.</p></article>", 1))
+    monkeypatch.setattr(environment, "_compiled", {})  # nothing compiled in this process yet
+    monkeypatch.setattr(environment, "_facts", {})
+    record = tmp_path / "compiled-in"
+    monkeypatch.setattr(environment.ThemeEnvironment, "_compile",
+                        recording_pid(environment.ThemeEnvironment._compile, record))
+    later = NOW + timedelta(days=3)
+    with_helper = build(root, later, jobs=2)
+    pids = record.read_text().split()
+    assert pids and str(os.getpid()) not in pids  # compiled, and not by this process
+    assert with_helper.rendered > 0
+    page = next((root / "site" / "incidents").glob("*/index.html")).read_text()
+    assert "<p>Edited.</p>" in page
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+    (root / "templates" / "incident.html").write_text("{% if %}\n")
+    before = snapshot(root / "site")
+    with pytest.raises(StatusgenError) as raised:
+        build(root, later + timedelta(minutes=5), jobs=2)
+    assert any("templates/incident.html" in str(problem) and "line 1" in str(problem)
+               for problem in raised.value.problems)
+    assert snapshot(root / "site") == before
+
+
 def test_a_rebuild_does_not_wait_for_a_helper_that_parses_many_files_alone(tmp_path, monkeypatch):
     """With 400 changed files or more, the build parses them in worker processes while its
     helper has them all to parse in one: the build works out the feeds, calendars and API

@@ -8,6 +8,7 @@ what it replaces: ``{% extends "!base.html" %}`` (Pelican's convention).
 
 from __future__ import annotations
 
+import marshal
 import traceback
 from functools import lru_cache
 from pathlib import Path
@@ -110,6 +111,20 @@ class _Translated(NodeTransformer):
                 return node
             return nodes.MarkSafe(nodes.Const(str(text), lineno=node.lineno), lineno=node.lineno)
         return node
+
+
+def compiled_templates() -> tuple[dict, dict]:
+    """The templates this process compiled, and what each reads: for another process of this
+    same statusgen to adopt (`adopt_compiled`) instead of compiling them again. Code goes as
+    marshal data, only ever between a build and the process it forked: never to or from disk."""
+    return {key: marshal.dumps(code) for key, code in _compiled.items()}, dict(_facts)
+
+
+def adopt_compiled(codes: dict, facts: dict) -> None:
+    for key, data in codes.items():
+        _compiled.setdefault(key, marshal.loads(data))
+    for source, found in facts.items():
+        _facts.setdefault(source, found)
 
 
 def template_facts(env: Environment, source: str) -> tuple[list[str], list[str | None]]:
