@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from statusgen.errors import Problem, StatusgenError
-from statusgen.render import api, badges, calendar, embed, feeds
 from statusgen.render.context import RenderContext
 from statusgen.render.pages import PendingPage
 
@@ -11,6 +10,9 @@ from statusgen.render.pages import PendingPage
 def render_files(context: RenderContext) -> dict[str, bytes | PendingPage]:
     """Feeds (pending: statusgen.build keeps the files on disk whose keys match), calendars,
     the JSON API, badges and the embed script."""
+    # Imported here, not with the module: a rebuild's helper process loads these (and feedgen,
+    # icalendar, lxml) while the build renders pages, instead of the build loading them at start.
+    from statusgen.render import api, badges, calendar, embed, feeds
     outputs: dict[str, bytes | PendingPage] = {}
     for renderer in (feeds.render, calendar.render, api.render, badges.render, embed.render):
         outputs = merge_outputs(outputs, renderer(context))
