@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import quote, urlparse
 from xml.sax.saxutils import escape as xml_escape
 
@@ -133,7 +134,7 @@ def shared_context(site: Site, env: Environment, language: Language, css: Asset,
 
 def index_page(site: Site) -> PageSpec:
     config, state, views, gettext = site.config, site.state, site.views, site.gettext
-    recent = [v for v in site.ordered if is_over(v.state)][:RECENT_ON_INDEX]
+    recent = list(islice((v for v in site.ordered if is_over(v.state)), RECENT_ON_INDEX))
     groups = [(config.group(g.id), [c for c in config.components if c.group == g.id]) for g in config.groups]
     return ("index.html", "index.html", {
         "active": [views[i.slug] for i in state.active_incidents],
