@@ -24,7 +24,7 @@ from statusgen.cache import Memo, digest
 from statusgen.errors import StatusgenError
 from statusgen.parallel import ForkedMap
 from statusgen.render.environment import template_facts, template_location, template_source
-from statusgen.render.views import LazyView, NoticeView
+from statusgen.render.views import LazyView, MonthGroup, NoticeView, Page
 
 # Below this many pages a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -170,10 +170,16 @@ class _Digests:
     """Digests of pickled values, where a list of views pickles as the list of their digests. A
     view's digest is its LazyView.view_key where it has one: a hash of everything the view is
     made from (equal keys, equal views), so no page key builds or pickles a view. Any other view
-    is pickled, once per process however many pages list it."""
+    is pickled, once per process however many pages list it.
+
+    Two shapes that history and component pages set are hashed without pickling: a page of
+    views (views.Page) and its views grouped by month (views.MonthGroup), as their fields and
+    their views' keys. A tuple that many pages share (the links to every page of a listing) is
+    hashed once: the page builders make each value anew and never change it."""
 
     def __init__(self):
         self._views: dict[int, tuple[object, str]] = {}  # id -> (the view, kept alive; digest)
+        self._tuples: dict[int, tuple[tuple, str | None]] = {}  # id -> (the tuple, kept alive; digest)
         # Only views go through Python code; every other object pickles as usual, in C.
         self._dispatch = {NoticeView: self._reduce_view, LazyView: self._reduce_view}
 
@@ -181,8 +187,21 @@ class _Digests:
         return _view, (self.view(view),)
 
     def of(self, value) -> str | None:
-        if type(value) in (NoticeView, LazyView):
+        kind = type(value)
+        if kind in (NoticeView, LazyView):
             return self.view(value)
+        if kind is Page or (kind is tuple and value and type(value[0]) is MonthGroup):
+            parts = _listing_parts(value)
+            if parts is not None:
+                return digest("listing", *parts)
+        if kind is tuple:
+            known = self._tuples.get(id(value))
+            if known is None:
+                known = self._tuples[id(value)] = (value, self._pickled(value))
+            return known[1]
+        return self._pickled(value)
+
+    def _pickled(self, value) -> str | None:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.dispatch_table = self._dispatch
@@ -199,6 +218,31 @@ class _Digests:
         if known is None:
             known = self._views[id(view)] = (view, _view_digest(view.view if isinstance(view, LazyView) else view))
         return known[1]
+
+
+def _listing_parts(value: Page | tuple) -> list[str] | None:
+    """A Page, or a tuple of MonthGroups, as text: each field, and the key of each view it lists
+    (None: something in it is not of those shapes, or a view without a key; it is pickled then)."""
+    if isinstance(value, Page):
+        keys = _view_keys(value.items)
+        if keys is None or type(value.number) is not int or type(value.path) is not str:
+            return None
+        return ["page", str(value.number), value.path, str(len(keys)), *keys]
+    parts = ["month groups"]
+    for group in value:
+        keys = _view_keys(group.notices) if type(group) is MonthGroup else None
+        if (keys is None or type(group.month) is not tuple or len(group.month) != 2
+                or not all(type(n) is int for n in group.month) or type(group.continued) is not bool):
+            return None
+        parts += [str(group.month[0]), str(group.month[1]), str(group.continued), str(len(keys)), *keys]
+    return parts
+
+
+def _view_keys(views) -> list[str] | None:
+    if type(views) is not tuple:
+        return None
+    keys = [view.view_key if type(view) is LazyView else None for view in views]
+    return None if None in keys else keys  # type: ignore[return-value]
 
 
 def _view_digest(view: NoticeView) -> str:
