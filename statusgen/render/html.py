@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from itertools import islice
 from urllib.parse import quote, urlparse
-from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -260,6 +260,7 @@ def page_links(pages: list[Page]) -> tuple[Page, ...]:
 def sitemap(urls: list[str]) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <url><loc>{xml_escape(url)}</loc></url>" for url in urls]
+    # &, < and > escaped, as xml.sax.saxutils.escape does (which imports urllib.request and ssl)
+    lines += [f"  <url><loc>{escape(url, quote=False)}</loc></url>" for url in urls]
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
