@@ -139,8 +139,8 @@ def safe_output_path(base: Path, relative: str) -> Path:
 def output_path_text(base: str, relative: str) -> str:
     """`base/relative` as text (a site has thousands of paths: no Path objects on the hot path)."""
     parts = relative.split("/")
-    if relative.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
+    if "" in parts or "." in parts or ".." in parts or "\\" in relative:  # "" also: a leading "/"
         raise StatusgenError(f"refusing to write {relative!r}: outside the output directory")
     if relative == MARKER:
         raise StatusgenError(f"refusing to write {relative!r}: the name is reserved for statusgen's marker")
-    return os.path.join(base, *parts)
+    return os.path.join(base, relative) if os.sep == "/" else os.path.join(base, *parts)
