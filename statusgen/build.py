@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,7 @@ from statusgen.parallel import ForkedCall, can_fork, forked_map
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import adopt_compiled, compiled_templates, template_problems
 from statusgen.render.html import render_pages
-from statusgen.render.markdown import adopt, convert_notice, prerender, remember
+from statusgen.render.markdown import adopt, convert_notice, prerender, remember, remember_later
 from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage, keep_or_render
 from statusgen.state import SiteState, derive_state, next_publication
@@ -151,8 +152,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
         # Every Markdown text converted once, in parallel, before anything shows it: where its file
         # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
         # fork with the results; feeds, calendars and the API read the same ones.
-        previous_markdown = ShardedTable(cache, "markdown")
-        remember(previous_markdown.entries)
+        previous_markdown = _MarkdownMemo(cache, helper)
         known: dict[str, Sequence[str]] = {}  # slug -> the keys of its texts, from where it was parsed
 
         def take(notice, text_keys, converted) -> None:
@@ -225,6 +225,32 @@ def other_files(context: RenderContext, out: Path, recorded: dict) -> dict:
             for path, item in files.items()}
 
 
+class _MarkdownMemo:
+    """The previous build's Markdown memo (statusgen.render.markdown), loaded when a text's HTML
+    is first looked for: from the helper process, if there is one and it is waited for, else
+    from the cache files (so it is in a worker process forked meanwhile: it has its own copy)."""
+
+    def __init__(self, cache: BuildCache, helper: _Helper):
+        self.cache, self.helper = cache, helper
+        self.table: ShardedTable | None = None
+        self.process = os.getpid()
+        if helper.call is None:
+            remember(self.load())
+        else:
+            remember_later(self.load)
+
+    def load(self) -> dict:
+        if self.table is None:
+            shards = self.helper.markdown(self.cache) if os.getpid() == self.process else None
+            self.table = ShardedTable(self.cache, "markdown", shards)
+        return self.table.entries
+
+    def save(self, entries: dict) -> None:
+        self.load()
+        assert self.table is not None
+        self.table.save(entries)
+
+
 class _Helper:
     """The rebuild's helper process (a ForkedCall of _helper_work), if there is one. It is waited
     for unless this process parsed many files (the helper parsed them too, alone, so it is likely
@@ -255,6 +281,18 @@ class _Helper:
             except (EOFError, OSError):
                 pass
 
+    def markdown(self, cache: BuildCache) -> dict | None:
+        """The Markdown memo's files as the helper loaded them, if it is waited for (its notices
+        about them join `cache`'s); None: loaded here."""
+        if self.call is not None and self.waited_for():
+            try:
+                shards, notices = self.call.told(1)
+            except (EOFError, OSError):
+                return None
+            cache.notices.extend(notices)
+            return shards
+        return None
+
     def other_files(self, context: RenderContext, out: Path, recorded: dict) -> dict:
         """other_files from the helper, if it is waited for, else worked out here."""
         if self.call is not None and self.waited_for():
@@ -275,7 +313,9 @@ def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, tel
     template_problems(root)
     tell(compiled_templates())
     cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)
-    remember(ShardedTable(cache, "markdown").entries)
+    markdown = ShardedTable(cache, "markdown")
+    tell((markdown.shards(), list(cache.notices)))
+    remember(markdown.entries)
     config = load_config(root)
     content = load_content(config, cache, 1, read)
     memo = Memo(ShardedTable(cache, "renders").entries)

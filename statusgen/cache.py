@@ -238,14 +238,22 @@ class ShardedTable:
     rewrites the files holding them, not the whole table. Under a key, the value never changes
     (keys hash their inputs), so a file is written again only when its keys change."""
 
-    def __init__(self, cache: BuildCache, name: str):
+    def __init__(self, cache: BuildCache, name: str, shards: dict[str, dict] | None = None):
+        """`shards`: the table's files as another process loaded them (`shards()`), instead of
+        loading them here."""
         self.cache, self.name = cache, name
         self.loaded: dict[str, frozenset] = {}
         self.entries: dict = {}
         for digit in SHARDS:
-            shard = cache.load(f"{name}-{digit}")
+            shard = cache.load(f"{name}-{digit}") if shards is None else shards[digit]
             self.loaded[digit] = frozenset(shard)
             self.entries.update(shard)
+
+    def shards(self) -> dict[str, dict]:
+        by_digit: dict[str, dict] = {digit: {} for digit in SHARDS}
+        for key, value in self.entries.items():
+            by_digit[shard_of(key)][key] = value
+        return by_digit
 
     def save(self, entries: dict) -> None:
         shards: dict[str, dict] = {digit: {} for digit in SHARDS}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -81,8 +82,8 @@ def forked_map(work: Sequence[Callable[[], object]], jobs: int | None = None, th
 
 class ForkedCall:
     """Calls `function(tell)` in one forked process, started on entering the `with` block, while
-    the caller goes on. The function may call `tell(value)` once before it returns, to hand over
-    a first value early: `told()` waits for it. `ready()` says whether the function's own value
+    the caller goes on. The function may call `tell(value)` before it returns, to hand values
+    over early: `told(n)` waits for the n-th. `ready()` says whether the function's own value
     has come; `result()` waits for it (or raises what the call raised). Both raise EOFError when
     the process died first. Leaving the block stops the process if it is still working."""
 
@@ -109,12 +110,13 @@ class ForkedCall:
         else:
             self._outcome = (value, error)
 
-    def told(self):
-        while not self._told:
+    def told(self, index: int = 0):
+        """The value told `index`-th (from 0)."""
+        while len(self._told) <= index:
             if self._outcome is not None:
-                raise EOFError("the call returned without telling")
+                raise EOFError("the call returned without telling that much")
             self._receive()
-        return self._told[0]
+        return self._told[index]
 
     def ready(self) -> bool:
         assert self.receiving is not None, "enter the `with` block first"
@@ -141,30 +143,32 @@ class ForkedCall:
 
 def _call_and_send(function: Callable, sending) -> None:
     gc.enable()  # the parent may have paused collection for its own long-lived objects
+    # One thread sends what is told, in order, while the function goes on: the pipe holds 64 KiB,
+    # and the caller may read it only later on.
+    told: queue.SimpleQueue = queue.SimpleQueue()
 
-    telling: list[threading.Thread] = []
+    def send_told() -> None:
+        while (value := told.get()) is not _DONE:
+            try:
+                sending.send(("told", value, None))
+            except (BrokenPipeError, OSError):
+                return  # the caller went on without it
 
-    def send_told(value) -> None:
-        try:
-            sending.send(("told", value, None))
-        except (BrokenPipeError, OSError):
-            pass  # the caller went on without it
-
-    def tell(value) -> None:
-        # From a thread: the pipe holds 64 KiB, and the caller may read it only later on.
-        telling.append(threading.Thread(target=send_told, args=(value,), daemon=True))
-        telling[-1].start()
-
+    sender = threading.Thread(target=send_told, daemon=True)
+    sender.start()
     outcome: tuple[object, Exception | None]
     try:
-        outcome = (function(tell), None)
+        outcome = (function(told.put), None)
     except Exception as exc:
         outcome = (None, exc)
-    for thread in telling:
-        thread.join()
+    told.put(_DONE)
+    sender.join()
     try:
         sending.send(("done", *outcome))
     except (BrokenPipeError, OSError):
         pass  # the caller went on without it
     finally:
         sending.close()
+
+
+_DONE = object()

@@ -177,6 +177,39 @@ def test_the_helper_compiles_the_templates_and_the_build_uses_them(tmp_path, mon
     assert snapshot(root / "site") == before
 
 
+def test_the_helper_hands_over_the_markdown_memo_and_its_notices(tmp_path, monkeypatch):
+    """The helper loads the Markdown memo and hands it over: the build reads none of its files,
+    reports a damaged one once, and builds what a cold build builds."""
+    from datetime import timedelta
+
+    from statusgen.cache import BuildCache
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    shard = root / ".statusgen-cache" / "markdown-3.json"
+    data = bytearray(shard.read_bytes())
+    data[-30] ^= 0x04
+    shard.write_bytes(bytes(data))
+    record = tmp_path / "markdown-read-in"
+    real_load = BuildCache.load
+
+    def load(cache, name):
+        if name.startswith("markdown-"):
+            with open(record, "a") as handle:
+                handle.write(f"{os.getpid()}\n")
+        return real_load(cache, name)
+
+    monkeypatch.setattr(BuildCache, "load", load)
+    later = NOW + timedelta(days=3)
+    result = build(root, later, jobs=2)
+    pids = set(record.read_text().split())
+    assert pids and str(os.getpid()) not in pids  # read, and not by this process
+    assert [n for n in result.notices if "markdown-3.json" in n] == [
+        ".statusgen-cache/markdown-3.json: damaged (its checksum does not match)"]
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+
 def test_a_rebuild_does_not_wait_for_a_helper_that_parses_many_files_alone(tmp_path, monkeypatch):
     """With 400 changed files or more, the build parses them in worker processes while its
     helper has them all to parse in one: the build works out the feeds, calendars and API

@@ -216,6 +216,7 @@ def _full(text: str) -> str:
 # so they inherit it; the build cache carries it to the next build.
 _MEMO: dict[str, str] = {}
 _LOADED: dict[str, str] = {}  # from the build cache, sanitised again when first read
+_PENDING: list[Callable[[], dict[str, str]]] = []  # what gives it, called when first needed
 
 
 @cache
@@ -232,7 +233,20 @@ def remember(entries: dict[str, str]) -> None:
     """Sanitised HTML from the build cache, by text key. It is sanitised again when read (nh3
     gives clean HTML back unchanged), so a planted cache file cannot put markup on a page that
     Markdown could not."""
+    _PENDING.clear()
     _LOADED.update(entries)
+
+
+def remember_later(load: Callable[[], dict[str, str]]) -> None:
+    """As `remember`, with the entries `load` gives, called when a text's HTML is first looked
+    for (in whichever process that is)."""
+    _PENDING[:] = [load]
+
+
+def _loaded() -> dict[str, str]:
+    while _PENDING:
+        _LOADED.update(_PENDING.pop()())
+    return _LOADED
 
 
 @cache
@@ -240,7 +254,8 @@ def render_markdown(text: str) -> Markup:
     """Each distinct text is converted once per build, however many outputs and processes show it."""
     key = text_key(text)
     if key not in _MEMO:
-        _MEMO[key] = _sanitise(_LOADED[key]) if key in _LOADED else _convert(text)
+        loaded = _loaded()
+        _MEMO[key] = _sanitise(loaded[key]) if key in loaded else _convert(text)
     return Markup(_MEMO[key])
 
 
@@ -260,7 +275,8 @@ def prerender(notices: Iterable, known: dict[str, Sequence[str]],
             unknown.append(notice)
         else:
             listed += remembered
-    absent = set(listed) - _MEMO.keys() - _LOADED.keys()
+    loaded = _loaded()
+    absent = set(listed) - _MEMO.keys() - loaded.keys()
     if absent:  # a damaged memo, or keys of other texts: those notices' texts are hashed
         unknown += [n for n in notices if n.slug in known and not absent.isdisjoint(known[n.slug])]
         listed = [key for key in listed if key not in absent]
@@ -268,10 +284,10 @@ def prerender(notices: Iterable, known: dict[str, Sequence[str]],
     for notice in unknown:
         for text in notice_texts(notice):
             keys[text_key(text)] = text
-    missing = [(key, text) for key, text in keys.items() if text is not None and key not in _MEMO and key not in _LOADED]
+    missing = [(key, text) for key, text in keys.items() if text is not None and key not in _MEMO and key not in loaded]
     for (key, _), html in zip(missing, run([_Convert(text) for _, text in missing])):
         _MEMO[key] = html
-    return {key: _MEMO[key] if key in _MEMO else _LOADED[key] for key in keys}
+    return {key: _MEMO[key] if key in _MEMO else loaded[key] for key in keys}
 
 
 def notice_texts(notice) -> Iterator[str]:
@@ -284,7 +300,8 @@ def convert_notice(notice) -> tuple[list[str], dict[str, str]]:
     here: in the process that parsed the notice, see statusgen.content.load_content); the keys
     go to the build cache with the notice, the HTML to `adopt`."""
     keys = {text_key(text): text for text in notice_texts(notice)}
-    return list(keys), {key: _convert(text) for key, text in keys.items() if key not in _MEMO and key not in _LOADED}
+    loaded = _loaded()
+    return list(keys), {key: _convert(text) for key, text in keys.items() if key not in _MEMO and key not in loaded}
 
 
 def adopt(converted: dict[str, str]) -> None:
