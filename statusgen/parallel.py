@@ -8,8 +8,10 @@ results come back pickled. Small jobs stay in this process: a pool costs more th
 from __future__ import annotations
 
 import gc
+import mmap
 import multiprocessing
 import os
+import pickle
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -85,26 +87,41 @@ class ForkedCall:
     the caller goes on. The function may call `tell(value)` before it returns, to hand values
     over early: `told(n)` waits for the n-th. `ready()` says whether the function's own value
     has come; `result()` waits for it (or raises what the call raised). Both raise EOFError when
-    the process died first. Leaving the block stops the process if it is still working."""
+    the process died first. Leaving the block stops the process if it is still working.
+
+    A large value comes through memory the two processes share (mapped before the fork, taking
+    room only where written), not through the pipe, where every 64 KiB waits for the other
+    process to read it."""
+
+    SHARED = 512 << 20  # bytes of address space; a value that does not fit goes through the pipe
 
     def __init__(self, function: Callable[[Callable[[object], None]], object]):
         self.function = function
         self.process: multiprocessing.process.BaseProcess | None = None
         self.receiving: Connection | None = None
-        self._told: list = []  # the value told, once it has come
+        self.shared: mmap.mmap | None = None
+        self._told: list = []  # the values told, as they come
         self._outcome: tuple | None = None  # (value, error), once it has come
 
     def __enter__(self) -> ForkedCall:
         context = multiprocessing.get_context("fork")
+        self.shared = mmap.mmap(-1, self.SHARED)
         self.receiving, sending = context.Pipe(duplex=False)
-        self.process = context.Process(target=_call_and_send, args=(self.function, sending), daemon=True)
+        self.process = context.Process(target=_call_and_send, args=(self.function, sending, self.shared),
+                                       daemon=True)
         self.process.start()
         sending.close()
         return self
 
     def _receive(self) -> None:
-        assert self.receiving is not None, "enter the `with` block first"
-        kind, value, error = self.receiving.recv()
+        assert self.receiving is not None and self.shared is not None, "enter the `with` block first"
+        kind, how, content = self.receiving.recv()
+        if how == "shared":  # (offset, length) in the shared memory
+            offset, length = content
+            with memoryview(self.shared) as shared:
+                value, error = pickle.loads(shared[offset:offset + length])
+        else:
+            value, error = pickle.loads(content)
         if kind == "told":
             self._told.append(value)
         else:
@@ -139,32 +156,44 @@ class ForkedCall:
             if self.process.is_alive():
                 self.process.terminate()
             self.process.join()
+        if self.shared is not None:
+            self.shared.close()
 
 
-def _call_and_send(function: Callable, sending) -> None:
+def _call_and_send(function: Callable, sending, shared: mmap.mmap) -> None:
     gc.enable()  # the parent may have paused collection for its own long-lived objects
-    # One thread sends what is told, in order, while the function goes on: the pipe holds 64 KiB,
-    # and the caller may read it only later on.
-    told: queue.SimpleQueue = queue.SimpleQueue()
+    # One thread sends what is told, in order, while the function goes on (the caller may read
+    # it only later on); then the function's own value.
+    messages: queue.SimpleQueue = queue.SimpleQueue()
+    free = [0]  # the start of the shared memory not written yet
 
-    def send_told() -> None:
-        while (value := told.get()) is not _DONE:
+    def send(kind: str, value, error) -> None:
+        data = pickle.dumps((value, error), protocol=5)
+        if LARGE <= len(data) <= len(shared) - free[0]:
+            shared[free[0]:free[0] + len(data)] = data
+            sending.send((kind, "shared", (free[0], len(data))))
+            free[0] += len(data)
+        else:
+            sending.send((kind, "sent", data))
+
+    def sender() -> None:
+        while (message := messages.get()) is not _DONE:
             try:
-                sending.send(("told", value, None))
+                send("told", message, None)
             except (BrokenPipeError, OSError):
                 return  # the caller went on without it
 
-    sender = threading.Thread(target=send_told, daemon=True)
-    sender.start()
+    thread = threading.Thread(target=sender, daemon=True)
+    thread.start()
     outcome: tuple[object, Exception | None]
     try:
-        outcome = (function(told.put), None)
+        outcome = (function(messages.put), None)
     except Exception as exc:
         outcome = (None, exc)
-    told.put(_DONE)
-    sender.join()
+    messages.put(_DONE)
+    thread.join()
     try:
-        sending.send(("done", *outcome))
+        send("done", *outcome)
     except (BrokenPipeError, OSError):
         pass  # the caller went on without it
     finally:
@@ -172,3 +201,4 @@ def _call_and_send(function: Callable, sending) -> None:
 
 
 _DONE = object()
+LARGE = 1 << 20  # a value pickled to this many bytes or more goes through the shared memory

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 
 import pytest
 
@@ -51,3 +52,23 @@ def test_what_the_call_raises_is_raised_by_result():
         assert call.told() == "before"
         with pytest.raises(ValueError, match="no"):
             call.result()
+
+
+def _large_values(tell):
+    tell({"told": "é" * 3_000_000, "pid": os.getpid()})
+    tell(b"small")
+    return list(range(500_000)), os.getpid()
+
+
+@pytest.mark.parametrize(("shared", "fits"), [(ForkedCall.SHARED, True), (2_000_000, False)])
+def test_large_values_come_whole_through_shared_memory_or_else_the_pipe(monkeypatch, shared, fits):
+    """Values of megabytes come through the shared memory, one after another; one that does not
+    fit in what is left of it comes through the pipe, as whole."""
+    monkeypatch.setattr(ForkedCall, "SHARED", shared)
+    with ForkedCall(_large_values) as call:
+        numbers, pid = call.result()
+        assert call.told(0) == {"told": "é" * 3_000_000, "pid": pid}
+        assert call.told(1) == b"small"
+        through_shared_memory = call.shared[:2] == pickle.dumps(None, protocol=5)[:2]  # a pickle's start
+    assert through_shared_memory == fits
+    assert numbers == list(range(500_000)) and pid != os.getpid()
