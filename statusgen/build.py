@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -33,7 +34,7 @@ from statusgen.render.markdown import adopt, convert_notice, prerender, remember
 from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage, keep_or_render
 from statusgen.state import SiteState, derive_state, next_publication
-from statusgen.write import recorded_keys, write_fresh
+from statusgen.write import Listing, Staging, recorded_keys, write_fresh
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,11 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
     # A rebuild of a large site: the feeds, calendars and API are worked out by a process forked
     # here, before the history is loaded, while this one renders the pages (a process forked once
     # the history is loaded copies it page by page, as either process touches it).
-    helper = _Helper(ForkedCall(partial(_helper_work, root, now, out, recorded, read))
-                     if recorded and len(keys) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2) else None)
+    # It runs under the build's lock (taken here, not when writing) and walks the spare meanwhile.
+    area = (Staging(out) if recorded and len(keys) >= PARALLEL_THRESHOLD and can_fork(jobs, 2, 2)
+            and os.path.isfile(out / MARKER) else None)
+    helper = _Helper(ForkedCall(partial(_helper_work, root, now, out, recorded, read, area.walk_spare))
+                     if area is not None else None, area)
     with helper:
         # Every Markdown text converted once, in parallel, before anything shows it: where its file
         # is parsed, else (a notice from the cache whose HTML is not) just after. The page workers
@@ -198,7 +202,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
                     items = chain(ready, pages.iter_results(), _later(other))
                 else:
                     items = chain(other(), ready, pages.iter_results())
-                result = write_fresh(out, items, owned, reusable, seen)
+                result = write_fresh(out, items, owned, reusable, seen, helper.area, helper.spare())
             if inputs != current_inputs():
                 inputs = None  # something was edited during the build: the next one goes the whole way
             upcoming = next_publication(content, now)
@@ -257,18 +261,30 @@ class _Helper:
     still at work): then, unless it is done already, this process works out what it would have,
     and it is stopped when the build ends. So it is if the helper died."""
 
-    def __init__(self, call: ForkedCall | None):
-        self.call = call
+    def __init__(self, call: ForkedCall | None, area: Staging | None = None):
+        self.call, self.area = call, area  # the area the build writes in, locked before the fork
         self.parsed = 0  # files parsed here
+        self._stack = ExitStack()
 
     def __enter__(self) -> _Helper:
-        if self.call is not None:
-            self.call.__enter__()
+        with ExitStack() as stack:
+            for entered in (self.area, self.call):
+                if entered is not None:
+                    stack.enter_context(entered)
+            self._stack = stack.pop_all()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.call is not None:
-            self.call.__exit__(*exc)
+        self._stack.__exit__(*exc)
+
+    def spare(self) -> Listing | None:
+        """The spare's listing as the helper walked it, if it is waited for (None: walked when written)."""
+        if self.call is not None and self.waited_for():
+            try:
+                return self.call.told(2)
+            except (EOFError, OSError):
+                pass
+        return None
 
     def waited_for(self) -> bool:
         return self.call is not None and (self.parsed < PARALLEL_PARSING or self.call.ready())
@@ -306,16 +322,18 @@ class _Helper:
         return other_files(context, out, recorded)
 
 
-def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, tell) -> tuple[dict, dict]:
+def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, walk_spare, tell) -> tuple[dict, dict]:
     """other_files in a helper process: it reads what the build reads, as the build reads it,
     and writes nothing (its cache is read-only); the build keeps what it worked out for the next.
-    First it compiles the templates, and tells the build what it compiled."""
+    First it compiles the templates, and tells the build what it compiled; then the Markdown
+    memo it loaded; then the listing of the spare tree the build writes in (under the build's lock)."""
     template_problems(root)
     tell(compiled_templates())
     cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)
     markdown = ShardedTable(cache, "markdown")
     tell((markdown.shards(), list(cache.notices)))
     remember(markdown.entries)
+    tell(walk_spare())
     config = load_config(root)
     content = load_content(config, cache, 1, read)
     memo = Memo(ShardedTable(cache, "renders").entries)

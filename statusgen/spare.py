@@ -20,10 +20,15 @@ from statusgen.folders import MARKER, output_path_text, walk
 class Tree:
     """Fills `base` (empty, or a spare) with the files of a site, beside the live one at `live`."""
 
-    def __init__(self, base: str, live: str):
+    def __init__(self, base: str, live: str, listing: tuple[list[str], list[str], dict[str, int]] | None = None):
+        """`listing`: (files, folders, inodes) of `base` as `walk` gives them, walked since the
+        build took its lock (by its helper process), else walked here."""
         self.base, self.live = base, live
-        self.inodes: dict[str, int] = {}
-        self.files, folders = walk(base, self.inodes)
+        if listing is None:
+            self.inodes: dict[str, int] = {}
+            self.files, folders = walk(base, self.inodes)
+        else:
+            self.files, folders, self.inodes = listing
         self.device = os.lstat(base).st_dev
         self.folders = [os.path.join(base, folder) for folder in folders]
         self.made = {base, *self.folders}  # real folders, never links

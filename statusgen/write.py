@@ -22,12 +22,13 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from statusgen.errors import StatusgenError
-from statusgen.folders import MARKER, files_under, marker_bytes, output_path_text
+from statusgen.folders import MARKER, files_under, marker_bytes, output_path_text, walk
 from statusgen.render.pages import RenderedPage
 from statusgen.spare import Tree, remove
 
@@ -49,21 +50,43 @@ def write_site(outputs: dict[str, bytes | RenderedPage], out: Path, owned: set[s
 
 def write_fresh(out: Path, items: Iterable[tuple[str, bytes | RenderedPage]],
                 owned: set[str] | None = None, previous: dict | None = None,
-                seen: dict[str, os.stat_result] | None = None) -> WriteResult:
+                seen: dict[str, os.stat_result] | None = None, area: Staging | None = None,
+                spare: Listing | None = None) -> WriteResult:
     """Write a whole site beside the output folder (into the tree the last swap took out, else
     a new folder) and swap it in, each file as soon as it is ready (pages can arrive from worker
     processes while earlier ones are written). `owned` lists the files of the current folder
     that statusgen wrote; any other file there is kept. `previous` is the record of the folder's
     files (WriteResult.manifest of the build that wrote them); `seen`, the status of the files
-    `recorded_keys` found untouched."""
+    `recorded_keys` found untouched. `area`: the Staging the caller entered already (else it is
+    entered here), and `spare`: the listing of its spare, walked since it was entered."""
     out = Path(out).resolve()
-    with _Staging(out) as area:
+    with nullcontext(area) if area is not None else Staging(out) as entered:
         try:
-            return area.fill(items, owned or set(), previous or {}, seen or {})
+            return entered.fill(items, owned or set(), previous or {}, seen or {}, spare)
         except OSError as exc:
             where = exc.filename or out
             raise StatusgenError(f"cannot write the site: {where}: {exc.strerror or exc}; "
                                  f"{out} was left as it was") from None
+
+
+Listing = tuple[list[str], list[str], dict[str, int]]  # (files, folders, inode of each file)
+
+# The build locks this process holds (Staging): a process forked while one is held (a helper, a
+# worker) closes its copy at once, so that the lock goes with this process even if a child of
+# it lives on (killed parent, lingering worker).
+_HELD: set[int] = set()
+
+
+def _close_held() -> None:
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held)
 
 
 def recorded_keys(paths, out: Path, previous: dict,
@@ -76,7 +99,7 @@ def recorded_keys(paths, out: Path, previous: dict,
             for relative in paths}
 
 
-class _Staging:
+class Staging:
     """A hidden folder beside the output (`.site.statusgen-build/`), holding the new tree while
     it is written and, between builds, the tree the last swap took out (`previous/`, the spare
     the next build fills). It carries a `.gitignore` so nothing in it can be committed and a lock
@@ -89,7 +112,7 @@ class _Staging:
         self.spare = self.holding / "previous"
         self.lock_fd: int | None = None
 
-    def __enter__(self) -> _Staging:
+    def __enter__(self) -> Staging:
         try:
             self._lock()
             self._clean_leftovers()
@@ -122,6 +145,7 @@ class _Staging:
                 same = False
             if same:
                 self.lock_fd = fd
+                _HELD.add(fd)
                 ignore = self.holding / ".gitignore"
                 if not ignore.exists():
                     ignore.write_text("*\n")
@@ -131,8 +155,17 @@ class _Staging:
 
     def _unlock(self) -> None:
         if self.lock_fd is not None:
+            _HELD.discard(self.lock_fd)
             os.close(self.lock_fd)
             self.lock_fd = None
+
+    def walk_spare(self) -> Listing | None:
+        """The spare's listing (spare.walk), for `fill`; None without a spare."""
+        if not os.path.isdir(self.spare) or os.path.islink(self.spare):
+            return None
+        inodes: dict[str, int] = {}
+        files, folders = walk(str(self.spare), inodes)
+        return files, folders, inodes
 
     def _clean_leftovers(self) -> None:
         """Deal with trees left by killed builds. A build killed between the two renames of the
@@ -150,16 +183,17 @@ class _Staging:
             else:
                 remove(str(path))
 
-    def _take_spare(self, staging: str) -> None:
+    def _take_spare(self, staging: str) -> bool:
         """Move the spare, if any, to the staging name (onto the empty folder made for it)."""
         try:
             info = os.lstat(self.spare)
         except FileNotFoundError:
-            return
+            return False
         if S_ISDIR(info.st_mode):
             os.rename(self.spare, staging)
-        else:
-            remove(str(self.spare))
+            return True
+        remove(str(self.spare))
+        return False
 
     def _keep_spare(self, swapped: Path | None) -> None:
         """The tree the swap took out becomes the spare. The site is already swapped: a failure
@@ -170,11 +204,11 @@ class _Staging:
             except OSError:
                 pass
 
-    def fill(self, items, owned: set[str], previous: dict, seen: dict) -> WriteResult:
+    def fill(self, items, owned: set[str], previous: dict, seen: dict, spare: Listing | None = None) -> WriteResult:
         staging = tempfile.mkdtemp(prefix="new-", dir=self.holding)
-        self._take_spare(staging)
+        taken = self._take_spare(staging)
         base, old_base = staging, str(self.out)
-        tree = Tree(base, old_base)
+        tree = Tree(base, old_base, spare if taken else None)
         manifest, total, rendered, written = {}, 0, 0, 0
         for relative, item in items:
             data, key = (item.data, item.key) if isinstance(item, RenderedPage) else (item, None)

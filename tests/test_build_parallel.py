@@ -210,6 +210,36 @@ def test_the_helper_hands_over_the_markdown_memo_and_its_notices(tmp_path, monke
     assert snapshot(root / "site") == snapshot(alone.out_dir)
 
 
+def test_the_helper_walks_the_spare_under_the_builds_lock(tmp_path, monkeypatch):
+    """A rebuild takes its lock before forking the helper, which lists the tree the build brings
+    up to date (the spare): the build walks it no more, and builds what a cold build builds."""
+    from datetime import timedelta
+
+    from statusgen import spare, write
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    build(root, NOW + timedelta(minutes=5), jobs=2)  # the first tree becomes the spare
+    record = tmp_path / "walked-in"
+
+    def recording(walk):
+        def walked(folder, *rest):
+            with open(record, "a") as handle:
+                handle.write(f"{os.getpid()} {folder}\n")
+            return walk(folder, *rest)
+        return walked
+
+    monkeypatch.setattr(write, "walk", recording(write.walk))
+    monkeypatch.setattr(spare, "walk", recording(spare.walk))
+    later = NOW + timedelta(days=3)
+    build(root, later, jobs=2)
+    walks = [line.split(" ", 1) for line in record.read_text().splitlines()]
+    assert walks and all(pid != str(os.getpid()) for pid, _ in walks)  # walked, and not by this process
+    assert [folder for _, folder in walks] == [str(root / ".site.statusgen-build" / "previous")]
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+
 def test_a_rebuild_does_not_wait_for_a_helper_that_parses_many_files_alone(tmp_path, monkeypatch):
     """With 400 changed files or more, the build parses them in worker processes while its
     helper has them all to parse in one: the build works out the feeds, calendars and API

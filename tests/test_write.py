@@ -215,12 +215,40 @@ def test_a_folder_that_cannot_be_prepared_is_one_clear_line(demo, monkeypatch):
     def refused(self):
         raise OSError(errno.EROFS, "Read-only file system", str(self.holding))
 
-    monkeypatch.setattr(write._Staging, "_lock", refused)
+    monkeypatch.setattr(write.Staging, "_lock", refused)
     result = build(demo, LATER)
     assert result.exit_code == 1
     assert result.output == (f"Error: cannot prepare the output folder: {demo.root.resolve() / HOLDING}: "
                              f"Read-only file system; {(demo.root / 'site').resolve()} was left as it was\n")
     assert snapshot(demo.root / "site") == before
+
+
+def test_a_process_forked_while_a_build_holds_its_lock_does_not_keep_it(tmp_path):
+    """A rebuild takes its lock before it forks its helper and workers: a forked process closes
+    its copy of the lock at once, so the lock goes with the build even if such a process lingers
+    (the build was killed, a worker hangs)."""
+    import signal
+    import time
+
+    from statusgen.write import Staging
+
+    out = tmp_path / "site"
+    started, ready = os.pipe()
+    with Staging(out):
+        child = os.fork()
+        if child == 0:  # lingers past the build
+            os.write(ready, b"x")
+            time.sleep(30)
+            os._exit(0)
+        os.read(started, 1)  # the child runs (its copy of the lock went as it was forked)
+    try:
+        with Staging(out):  # another build: not refused, the lingering process holds nothing
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        os.close(started)
+        os.close(ready)
 
 
 def test_a_file_of_yours_that_cannot_be_carried_over_is_named_where_it_is(demo, monkeypatch):
