@@ -205,7 +205,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
                 result = write_fresh(out, items, owned, reusable, seen, helper.area, helper.spare())
             if inputs != current_inputs():
                 inputs = None  # something was edited during the build: the next one goes the whole way
-            upcoming = next_publication(content, now)
+            upcoming = helper.next_publication(content, now)
             cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming})
             renders.save(memo.used)
             previous_markdown.save(rendered)
@@ -227,6 +227,9 @@ def other_files(context: RenderContext, out: Path, recorded: dict) -> dict:
     on_disk = recorded_keys([path for path, item in files.items() if isinstance(item, PendingPage)], out, recorded)
     return {path: keep_or_render(item, on_disk[path]) if isinstance(item, PendingPage) else item
             for path, item in files.items()}
+
+
+_UNKNOWN = object()
 
 
 class _MarkdownMemo:
@@ -265,6 +268,7 @@ class _Helper:
         self.call, self.area = call, area  # the area the build writes in, locked before the fork
         self.parsed = 0  # files parsed here
         self._stack = ExitStack()
+        self._next_publication: object = _UNKNOWN
 
     def __enter__(self) -> _Helper:
         with ExitStack() as stack:
@@ -309,11 +313,17 @@ class _Helper:
             return shards
         return None
 
+    def next_publication(self, content: Content, now: datetime) -> datetime | None:
+        """statusgen.state.next_publication, as the helper worked it out if it gave its files."""
+        if self._next_publication is not _UNKNOWN:
+            return self._next_publication  # type: ignore[return-value]
+        return next_publication(content, now)
+
     def other_files(self, context: RenderContext, out: Path, recorded: dict) -> dict:
         """other_files from the helper, if it is waited for, else worked out here."""
         if self.call is not None and self.waited_for():
             try:
-                files, learned = self.call.result()
+                files, learned, self._next_publication = self.call.result()
             except (EOFError, OSError):
                 pass
             else:
@@ -322,11 +332,13 @@ class _Helper:
         return other_files(context, out, recorded)
 
 
-def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, walk_spare, tell) -> tuple[dict, dict]:
-    """other_files in a helper process: it reads what the build reads, as the build reads it,
-    and writes nothing (its cache is read-only); the build keeps what it worked out for the next.
-    First it compiles the templates, and tells the build what it compiled; then the Markdown
-    memo it loaded; then the listing of the spare tree the build writes in (under the build's lock)."""
+def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, walk_spare,
+                 tell) -> tuple[dict, dict, datetime | None]:
+    """other_files, and when the site next changes (next_publication), in a helper process: it
+    reads what the build reads, as the build reads it, and writes nothing (its cache is
+    read-only); the build keeps what it worked out for the next. First it compiles the
+    templates, and tells the build what it compiled; then the Markdown memo it loaded; then the
+    listing of the spare tree the build writes in (under the build's lock)."""
     template_problems(root)
     tell(compiled_templates())
     cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)
@@ -338,4 +350,4 @@ def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, wal
     content = load_content(config, cache, 1, read)
     memo = Memo(ShardedTable(cache, "renders").entries)
     files = other_files(RenderContext(config, content, derive_state(config, content, now), memo), out, recorded)
-    return files, memo.used
+    return files, memo.used, next_publication(content, now)

@@ -136,6 +136,7 @@ def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp
     assert with_helper.rendered > 0
     alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(alone.out_dir)
+    assert with_helper.next_change == alone.next_change is not None  # the helper works it out too
 
 
 def test_the_helper_compiles_the_templates_and_the_build_uses_them(tmp_path, monkeypatch):
