@@ -129,10 +129,13 @@ def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp
     build(root, NOW, jobs=2)
     record = tmp_path / "rendered-in"
     monkeypatch.setattr(feeds, "_render_feeds", recording_pid(feeds._render_feeds, record))
+    scheduled = tmp_path / "next-change-in"
+    monkeypatch.setattr(build_module, "next_publication", recording_pid(build_module.next_publication, scheduled))
     later = NOW + timedelta(days=3)  # new updates are out: the site's feed changes
     with_helper = build(root, later, jobs=2)
-    pids = set(record.read_text().split())
-    assert pids and str(os.getpid()) not in pids  # rendered, and not by this process
+    for recorded in (record, scheduled):
+        pids = set(recorded.read_text().split())
+        assert pids and str(os.getpid()) not in pids  # worked out, and not by this process
     assert with_helper.rendered > 0
     alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(alone.out_dir)
