@@ -160,7 +160,7 @@ class Staging:
             self.lock_fd = None
 
     def walk_spare(self) -> Listing | None:
-        """The spare's listing (spare.walk), for `fill`; None without a spare."""
+        """The spare's listing (statusgen.folders.walk), for `fill`; None without a spare."""
         if not os.path.isdir(self.spare) or os.path.islink(self.spare):
             return None
         inodes: dict[str, int] = {}
