@@ -228,7 +228,6 @@ def test_a_process_forked_while_a_build_holds_its_lock_does_not_keep_it(tmp_path
     its copy of the lock at once, so the lock goes with the build even if such a process lingers
     (the build was killed, a worker hangs)."""
     import signal
-    import time
 
     from statusgen.write import Staging
 
@@ -236,9 +235,9 @@ def test_a_process_forked_while_a_build_holds_its_lock_does_not_keep_it(tmp_path
     started, ready = os.pipe()
     with Staging(out):
         child = os.fork()
-        if child == 0:  # lingers past the build
+        if child == 0:  # lingers past the build, until it is stopped
             os.write(ready, b"x")
-            time.sleep(30)
+            signal.pause()
             os._exit(0)
         os.read(started, 1)  # the child runs (its copy of the lock went as it was forked)
     try:
