@@ -105,7 +105,10 @@ class ForkedCall:
 
     def __enter__(self) -> ForkedCall:
         context = multiprocessing.get_context("fork")
-        self.shared = mmap.mmap(-1, self.SHARED)
+        try:
+            self.shared = mmap.mmap(-1, self.SHARED)
+        except OSError:  # no room for the mapping (strict overcommit): everything goes through the pipe
+            self.shared = None
         self.receiving, sending = context.Pipe(duplex=False)
         self.process = context.Process(target=_call_and_send, args=(self.function, sending, self.shared),
                                        daemon=True)
@@ -114,9 +117,10 @@ class ForkedCall:
         return self
 
     def _receive(self) -> None:
-        assert self.receiving is not None and self.shared is not None, "enter the `with` block first"
+        assert self.receiving is not None, "enter the `with` block first"
         kind, how, content = self.receiving.recv()
         if how == "shared":  # (offset, length) in the shared memory
+            assert self.shared is not None, "only sent when there is shared memory"
             offset, length = content
             with memoryview(self.shared) as shared:
                 value, error = pickle.loads(shared[offset:offset + length])
@@ -160,7 +164,7 @@ class ForkedCall:
             self.shared.close()
 
 
-def _call_and_send(function: Callable, sending, shared: mmap.mmap) -> None:
+def _call_and_send(function: Callable, sending, shared: mmap.mmap | None) -> None:
     gc.enable()  # the parent may have paused collection for its own long-lived objects
     # One thread sends what is told, in order, while the function goes on (the caller may read
     # it only later on); then the function's own value.
@@ -169,7 +173,7 @@ def _call_and_send(function: Callable, sending, shared: mmap.mmap) -> None:
 
     def send(kind: str, value, error) -> None:
         data = pickle.dumps((value, error), protocol=5)
-        if LARGE <= len(data) <= len(shared) - free[0]:
+        if shared is not None and LARGE <= len(data) <= len(shared) - free[0]:
             shared[free[0]:free[0] + len(data)] = data
             sending.send((kind, "shared", (free[0], len(data))))
             free[0] += len(data)

@@ -72,3 +72,17 @@ def test_large_values_come_whole_through_shared_memory_or_else_the_pipe(monkeypa
         through_shared_memory = call.shared[:2] == pickle.dumps(None, protocol=5)[:2]  # a pickle's start
     assert through_shared_memory == fits
     assert numbers == list(range(500_000)) and pid != os.getpid()
+
+
+def test_without_room_for_shared_memory_everything_comes_through_the_pipe(monkeypatch):
+    import mmap
+
+    def refused(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(mmap, "mmap", refused)
+    with ForkedCall(_large_values) as call:
+        numbers, pid = call.result()
+        assert call.shared is None
+        assert call.told(0)["told"] == "é" * 3_000_000 and call.told(1) == b"small"
+    assert numbers == list(range(500_000))
