@@ -233,6 +233,13 @@ def shard_of(key: str) -> str:
     return key[:1] if key[:1] in SHARDS else SHARDS[0]
 
 
+def _by_shard(entries: dict) -> dict[str, dict]:
+    shards: dict[str, dict] = {digit: {} for digit in SHARDS}
+    for key, value in entries.items():
+        shards[shard_of(key)][key] = value
+    return shards
+
+
 class ShardedTable:
     """A table of the build cache in sixteen files: a build that adds or drops a few entries
     rewrites the files holding them, not the whole table. Under a key, the value never changes
@@ -250,16 +257,10 @@ class ShardedTable:
             self.entries.update(shard)
 
     def shards(self) -> dict[str, dict]:
-        by_digit: dict[str, dict] = {digit: {} for digit in SHARDS}
-        for key, value in self.entries.items():
-            by_digit[shard_of(key)][key] = value
-        return by_digit
+        return _by_shard(self.entries)
 
     def save(self, entries: dict) -> None:
-        shards: dict[str, dict] = {digit: {} for digit in SHARDS}
-        for key, value in entries.items():
-            shards[shard_of(key)][key] = value
-        for digit, shard in shards.items():
+        for digit, shard in _by_shard(entries).items():
             if shard.keys() != self.loaded[digit]:
                 self.cache.save(f"{self.name}-{digit}", shard)
         self.cache.remove(self.name)  # the one file an earlier statusgen kept it in
