@@ -339,6 +339,7 @@ def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, wal
     read-only); the build keeps what it worked out for the next. First it compiles the
     templates, and tells the build what it compiled; then the Markdown memo it loaded; then the
     listing of the spare tree the build writes in (under the build's lock)."""
+    gc.disable()  # as in the build (see `build`): it loads the same model, and ends with the build
     template_problems(root)
     tell(compiled_templates())
     cache = BuildCache(BuildCache.for_root(root).directory, read_only=True)

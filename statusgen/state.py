@@ -287,19 +287,21 @@ def moments_passed(notice: Notice, now: datetime) -> str:
     compare `now` with those moments, so what a notice shows is the same at any two times where
     this is the same: a notice whose moments are all to come (a window scheduled for next month)
     shows the same until the first of them. settled_by is this holding no "0"."""
-    return "".join(_passed(notice, now))
+    marks: list[str] = []
+    _passed(notice, now, marks)
+    return "".join(marks)
 
 
-def _passed(record, now: datetime):
+def _passed(record, now: datetime, marks: list[str]) -> None:
     times, nested = _moment_fields(type(record))
     for name in times:
         value = getattr(record, name)
-        yield "-" if value is None else "1" if value <= now else "0"
+        marks.append("-" if value is None else "1" if value <= now else "0")
     for name in nested:
         for item in getattr(record, name):
-            yield "("
-            yield from _passed(item, now)
-            yield ")"
+            marks.append("(")
+            _passed(item, now, marks)
+            marks.append(")")
 
 
 def _all_at_or_before(record, now: datetime) -> bool:
@@ -382,7 +384,12 @@ NOTHING_YET = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def last_change(notices, now: datetime) -> datetime:
     """The newest moment at or before `now` at which any of these notices changed the page."""
-    return max((m for notice in notices for m in notice_moments(notice) if m <= now), default=NOTHING_YET)
+    latest = NOTHING_YET
+    for notice in notices:
+        for moment in notice_moments(notice):
+            if latest < moment <= now:
+                latest = moment
+    return latest
 
 
 @dataclass(frozen=True)

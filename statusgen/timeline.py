@@ -154,9 +154,10 @@ def statuses_ever(notice: Notice) -> tuple[str, ...]:
 
 def affected_component_ids(notice: Notice) -> tuple[str, ...]:
     """The notice's components, then any that only an update names, each once."""
-    ids = list(notice.component_ids)
+    ids = [component_id for component_id, _ in notice.components]
     for update in notice.updates:
-        ids += [component_id for component_id, _ in update.components if component_id not in ids]
+        if update.components:
+            ids += [component_id for component_id, _ in update.components if component_id not in ids]
     return tuple(ids)
 
 

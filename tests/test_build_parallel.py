@@ -142,6 +142,27 @@ def test_a_rebuild_works_out_the_feeds_calendars_and_api_in_a_helper_process(tmp
     assert with_helper.next_change == alone.next_change is not None  # the helper works it out too
 
 
+def test_the_helper_pauses_collection_as_the_build_does(tmp_path, monkeypatch):
+    """The helper loads the same model as the build and ends with it: it pauses the cycle
+    collector too (its worker processes, if any, collect as usual)."""
+    from datetime import timedelta
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    record = tmp_path / "collecting"
+    real = build_module.derive_state
+
+    def derive_state(*args):
+        with open(record, "a") as handle:
+            handle.write(f"{os.getpid()} {gc.isenabled()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(build_module, "derive_state", derive_state)
+    build(root, NOW + timedelta(minutes=10), jobs=2)
+    seen = dict(line.split() for line in record.read_text().splitlines())
+    assert len(seen) == 2 and set(seen.values()) == {"False"}  # the build and its helper
+
+
 def test_the_helper_compiles_the_templates_and_the_build_uses_them(tmp_path, monkeypatch):
     """The helper compiles the templates first and hands their code over: the build compiles
     none itself, finds the same problems, and renders the same pages."""
@@ -210,6 +231,48 @@ def test_the_helper_hands_over_the_markdown_memo_and_its_notices(tmp_path, monke
     assert pids and str(os.getpid()) not in pids  # read, and not by this process
     assert [n for n in result.notices if "markdown-3.json" in n] == [
         ".statusgen-cache/markdown-3.json: damaged (its checksum does not match)"]
+    alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
+    assert snapshot(root / "site") == snapshot(alone.out_dir)
+
+
+def test_a_rebuild_parses_an_edited_file_without_waiting_for_the_markdown_memo(tmp_path, monkeypatch):
+    """The build parses an edited file before the helper has handed the Markdown memo over,
+    without waiting for it: only once the memo has come is the one new text converted, here
+    and once; the texts the memo holds are not converted again."""
+    from datetime import timedelta
+
+    from statusgen.render import markdown
+
+    root = generate(tmp_path / "big", 450)
+    build(root, NOW, jobs=2)
+    edited = next(path for path in sorted((root / "incidents").glob("*.md"))
+                  if "resolved:" not in path.read_text() and "type: maintenance" not in path.read_text())
+    head, separator, body = edited.read_text().partition("\n---\n")
+    edited.write_text(head + "\n  - at: 2026-11-26T11:00:00Z\n    status: monitoring\n    message: A *new* fix.\n"
+                      + separator + body)
+    events: list[str] = []
+    real_state, real_memo, real_convert = build_module.derive_state, build_module._Helper.markdown, markdown._convert
+
+    def derive_state(*args):
+        events.append("parsed")
+        return real_state(*args)
+
+    def memo(*args):
+        events.append("memo")
+        return real_memo(*args)
+
+    def convert(text):
+        if os.getpid() == here:
+            events.append(f"converted {text}")
+        return real_convert(text)
+
+    here = os.getpid()
+    monkeypatch.setattr(build_module, "derive_state", derive_state)
+    monkeypatch.setattr(build_module._Helper, "markdown", memo)
+    monkeypatch.setattr(markdown, "_convert", convert)
+    later = NOW + timedelta(minutes=10)
+    build(root, later, jobs=2)
+    assert events == ["parsed", "memo", "converted A *new* fix."]
     alone = build(root, later, tmp_path / "one-process", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(alone.out_dir)
 

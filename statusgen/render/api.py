@@ -11,6 +11,8 @@ import json
 from datetime import datetime
 from urllib.parse import urlparse
 
+import orjson
+
 from statusgen.i18n import N_
 from statusgen.model import Incident, Maintenance, Notice
 from statusgen.render.notices import (
@@ -19,10 +21,10 @@ from statusgen.render.notices import (
     update_ids,
 )
 from statusgen.state import (
+    NOTHING_YET,
     freshness,
     incident_api_status,
     incident_impact,
-    last_change,
     maintenance_api_status,
     maintenance_closed_at,
     notice_moments,
@@ -62,15 +64,21 @@ class StatuspageApi:
                           for g in self.config.groups}
         self.incidents = started_incidents(self.content.incidents, self.now)
         self.notices = self.incidents + self.content.maintenances
-        self.updated_at = last_change(self.notices, self.now)
-        # when each component's status or notices last changed, at or before now
+        # when each component's status or notices last changed, at or before now, and the page
         moments: dict[str, list[datetime]] = {cid: [] for cid in self.config.component_ids}
+        latest = NOTHING_YET  # statusgen.state.last_change, in the same pass
         for notice in self.notices:
             published = [m for m in notice_moments(notice) if m <= self.now]
+            if published:
+                latest = max(latest, *published)
             for cid in affected_component_ids(notice):
                 moments[cid] += published
+        self.updated_at = latest
         # (first, last) moment per component: component objects appear in many documents
         self.span_by_component = {cid: (min(found), max(found)) for cid, found in moments.items() if found}
+        # An object listed in several places (a notice in recent and unresolved, a component in
+        # every notice touching it) is one object, built once.
+        self._objects: dict[tuple[str, str], dict] = {}
         self.positions = {c["id"]: c["position"] for c in self.components() if not c["group"]}
 
     def page(self) -> dict:
@@ -95,6 +103,12 @@ class StatuspageApi:
         return iso_utc_millis(created), iso_utc_millis(updated)
 
     def component(self, component_id: str, position: int) -> dict:
+        key = ("component", f"{component_id}@{position}")
+        if key not in self._objects:  # in every notice that touches it
+            self._objects[key] = self._component(component_id, position)
+        return self._objects[key]
+
+    def _component(self, component_id: str, position: int) -> dict:
         component = self.config.component(component_id)
         created, updated = self._component_times([component_id])
         return {
@@ -222,13 +236,19 @@ class StatuspageApi:
         obj["scheduled_until"] = iso_utc_millis(maintenance.scheduled_end)
         return obj
 
+    def _once(self, build, notice: Notice) -> dict:
+        key = (build.__name__, notice.slug)
+        if key not in self._objects:
+            self._objects[key] = build(notice)
+        return self._objects[key]
+
     def documents(self) -> dict[str, dict]:
         page = self.page()
-        incidents = [self.incident(i) for i in self.incidents[:RECENT_LIMIT]]
-        unresolved = [self.incident(i) for i in self.state.active_incidents]
-        active = [self.maintenance(m) for m in self.state.maintenance_in_progress]
-        upcoming = [self.maintenance(m) for m in self.state.upcoming_maintenance]
-        recent = [self.maintenance(m) for m in self.content.maintenances[:RECENT_LIMIT]]
+        incidents = [self._once(self.incident, i) for i in self.incidents[:RECENT_LIMIT]]
+        unresolved = [self._once(self.incident, i) for i in self.state.active_incidents]
+        active = [self._once(self.maintenance, m) for m in self.state.maintenance_in_progress]
+        upcoming = [self._once(self.maintenance, m) for m in self.state.upcoming_maintenance]
+        recent = [self._once(self.maintenance, m) for m in self.content.maintenances[:RECENT_LIMIT]]
         components = self.components()
         return {
             "summary.json": {"page": page, "components": components, "incidents": unresolved,
@@ -281,13 +301,21 @@ def _page_id(base_url: str) -> str:
 
 
 def encode(document: dict) -> bytes:
-    # Compact, as Statuspage serves it: smaller for pollers, and the C encoder is far faster.
+    """Compact, as Statuspage serves it (smaller for pollers): the bytes of json.dumps(document,
+    ensure_ascii=False, separators=(",", ":")), written by orjson, ten times faster. The two
+    differ only in how they write a float below 1e-4 or from 1e16 (orjson never uses an
+    exponent): a document with floats goes through `encode_floats`."""
+    return orjson.dumps(document) + b"\n"
+
+
+def encode_floats(document: dict) -> bytes:
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def render(context) -> dict[str, bytes]:
     api = StatuspageApi(context)
-    outputs = {f"api/v2/{name}": encode(document) for name, document in api.documents().items()}
+    outputs = {f"api/v2/{name}": (encode_floats if name == "uptime.json" else encode)(document)
+               for name, document in api.documents().items()}
     outputs["api/v2/freshness.json"] = encode(freshness_document(freshness(context.config, context.state.now)))
     return outputs
 

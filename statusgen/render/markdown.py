@@ -298,8 +298,13 @@ def notice_texts(notice) -> Iterator[str]:
 def convert_notice(notice) -> tuple[list[str], dict[str, str]]:
     """(the keys of the notice's texts, {text key: HTML} of those not yet in the memo, converted
     here: in the process that parsed the notice, see statusgen.content.load_content); the keys
-    go to the build cache with the notice, the HTML to `adopt`."""
+    go to the build cache with the notice, the HTML to `adopt`. While the previous build's
+    memo is still to come (remember_later), nothing is converted here: waiting for it would hold
+    up the parsing, and converting without it would redo texts it holds; `prerender` converts
+    what it lacks once it has come."""
     keys = {text_key(text): text for text in notice_texts(notice)}
+    if _PENDING:
+        return list(keys), {}
     loaded = _loaded()
     return list(keys), {key: _convert(text) for key, text in keys.items() if key not in _MEMO and key not in loaded}
 

@@ -261,6 +261,14 @@ class RenderedPage:
     learned: dict = field(default_factory=dict)  # memo entries computed on the way (in a worker)
     page: bool = True  # False: another keyed file (a feed), not counted among the pages rendered
 
+    @classmethod
+    def kept(cls, key: str) -> RenderedPage:
+        """RenderedPage(key, None), made without the dataclass's __init__: a rebuild makes one for
+        nearly every page of the site, and a frozen dataclass sets each field through a call."""
+        page = object.__new__(cls)
+        page.__dict__.update(key=key, data=None, learned={}, page=True)
+        return page
+
 
 def keep_or_render(item: PendingPage, recorded_key: str | None) -> RenderedPage:
     """A keyed file other than a page, worked out here: kept when the file on disk has its key."""
@@ -292,7 +300,7 @@ class PageResolver(ForkedMap):
         for path in self.paths:
             recorded = recorded_keys.get(path)
             if recorded is not None and pages[path].key() == recorded:
-                self.reused[path] = RenderedPage(recorded, None)
+                self.reused[path] = RenderedPage.kept(recorded)
         self.pending = [path for path in self.paths if path not in self.reused]
         super().__init__([partial(_resolve, pages[path], recorded_keys.get(path), memo) for path in self.pending],
                          jobs, PARALLEL_THRESHOLD)

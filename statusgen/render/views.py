@@ -249,7 +249,7 @@ def month_index(pages: list[Page], tz) -> tuple[MonthLink, ...]:
 
 
 def mean_time_to_resolve(views) -> timedelta | None:
-    spans = [v.duration for v in views if v.kind == "incident" and v.duration is not None]
+    spans = [span for v in views if v.kind == "incident" and (span := v.duration) is not None]
     if not spans:
         return None
     return sum(spans, timedelta()) / len(spans)

@@ -196,3 +196,22 @@ def test_api_output_is_byte_identical_across_builds(repo, name):
     first = (repo.build(NOW) / "api/v2" / name).read_bytes()
     second = (repo.build(NOW) / "api/v2" / name).read_bytes()
     assert first == second
+
+
+def test_encode_writes_what_the_json_module_writes():
+    """The API's documents are written by orjson; its bytes are json.dumps's (compact, not
+    ASCII-escaped) for every string, including control characters, quotes, line and paragraph
+    separators and characters outside the Basic Multilingual Plane."""
+    import random
+
+    from statusgen.render.api import encode
+
+    def reference(document) -> bytes:
+        return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+    alphabet = [chr(c) for c in range(0x250)] + ["\u2028", "\u2029", "\ufeff", "\U0001f600", "\ud7ff", "\ue000"]
+    pick = random.Random(3)
+    for _ in range(3000):
+        text = "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 24)))
+        document = {text: [text, None, True, False, 0, -7, 2**53, {"nested": text}], "x": ()}
+        assert encode(document) == reference(document), repr(text)

@@ -55,3 +55,11 @@ def test_a_tuple_many_pages_share_is_hashed_once(monkeypatch):
     assert pickled == []
     assert digests.of(tuple(links)) == first  # tuple() of a tuple is the tuple itself
     assert digests.of((*links, Page(3, "history/page/3/index.html", ()))) == "again"  # another one is
+
+
+def test_a_kept_page_is_the_page_the_dataclass_makes():
+    from statusgen.render.pages import RenderedPage
+
+    kept = RenderedPage.kept("k")
+    assert kept == RenderedPage("k", None) and vars(kept) == vars(RenderedPage("k", None))
+    assert kept.learned is not RenderedPage.kept("k").learned  # each its own, as the default factory gives
