@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -252,7 +252,7 @@ class _MarkdownMemo:
             self.table = ShardedTable(self.cache, "markdown", shards)
         return self.table.entries
 
-    def save(self, entries: dict) -> None:
+    def save(self, entries: Mapping[str, str]) -> None:
         self.load()
         assert self.table is not None
         self.table.save(entries)

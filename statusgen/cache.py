@@ -17,7 +17,7 @@ import os
 import pickle
 import site
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -233,7 +233,7 @@ def shard_of(key: str) -> str:
     return key[:1] if key[:1] in SHARDS else SHARDS[0]
 
 
-def _by_shard(entries: dict) -> dict[str, dict]:
+def _by_shard(entries: Mapping) -> dict[str, dict]:
     shards: dict[str, dict] = {digit: {} for digit in SHARDS}
     for key, value in entries.items():
         shards[shard_of(key)][key] = value
@@ -259,11 +259,13 @@ class ShardedTable:
     def shards(self) -> dict[str, dict]:
         return _by_shard(self.entries)
 
-    def save(self, entries: dict) -> None:
+    def save(self, entries: Mapping) -> None:
+        self.cache.remove(self.name)  # the one file an earlier statusgen kept it in
+        if entries.keys() == self.entries.keys():  # then each file's keys are the ones it holds
+            return
         for digit, shard in _by_shard(entries).items():
             if shard.keys() != self.loaded[digit]:
                 self.cache.save(f"{self.name}-{digit}", shard)
-        self.cache.remove(self.name)  # the one file an earlier statusgen kept it in
 
 
 def pickled_digest(*values) -> str:

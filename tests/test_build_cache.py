@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -395,3 +396,29 @@ def test_a_rebuild_renders_only_the_feeds_whose_entries_changed(demo, tmp_path, 
     build(demo, "2026-11-26T21:35:00Z")
     assert rendered == ["components/api/"]
     assert snapshot(demo.root / "site") == cold(demo, tmp_path, "2026-11-26T21:35:00Z")
+
+
+def test_a_sharded_table_rewrites_only_the_files_whose_keys_changed(tmp_path):
+    """Under a key the value never changes, so a table saved with the keys it holds writes no
+    file at all, and one key more or fewer rewrites only the file holding it."""
+    from statusgen.cache import BuildCache, ShardedTable, shard_of
+
+    cache = BuildCache(tmp_path / "cache")
+    entries = {f"{digit}{n}" + "0" * 62: f"<p>{digit}{n}</p>" for digit in "0123456789abcdef" for n in range(3)}
+    ShardedTable(cache, "markdown").save(entries)
+    files = sorted((tmp_path / "cache").glob("markdown-*.json"))
+    assert len(files) == 16
+
+    def written() -> dict:
+        return {path.name: path.stat().st_mtime_ns for path in files if path.exists()}
+
+    before = written()
+    for path in files:
+        os.utime(path, ns=(1, 1))  # so that a rewrite shows
+    ShardedTable(cache, "markdown").save(dict(entries))
+    assert set(written().values()) == {1}
+    added = {**entries, "a9" + "0" * 62: "<p>new</p>"}
+    ShardedTable(cache, "markdown").save(added)
+    assert [name for name, time in written().items() if time != 1] == [f"markdown-{shard_of('a9')}.json"]
+    assert ShardedTable(BuildCache(tmp_path / "cache"), "markdown").entries == added
+    assert before.keys() == written().keys()

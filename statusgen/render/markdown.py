@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib.metadata import version
 from typing import Any
@@ -260,7 +260,7 @@ def render_markdown(text: str) -> Markup:
 
 
 def prerender(notices: Iterable, known: dict[str, Sequence[str]],
-              run: Callable[[Sequence[Callable[[], str]]], list]) -> dict[str, str]:
+              run: Callable[[Sequence[Callable[[], str]]], list]) -> Mapping[str, str]:
     """Converts every text of the notices not yet in the memo, with `run` (e.g. spread over
     worker processes), and returns {text key: HTML} for all of them: what the next build can
     start from. `known`: the text keys of a notice's texts by its slug, as convert_notice gave
@@ -287,7 +287,29 @@ def prerender(notices: Iterable, known: dict[str, Sequence[str]],
     missing = [(key, text) for key, text in keys.items() if text is not None and key not in _MEMO and key not in loaded]
     for (key, _), html in zip(missing, run([_Convert(text) for _, text in missing])):
         _MEMO[key] = html
-    return {key: _MEMO[key] if key in _MEMO else loaded[key] for key in keys}
+    return _Converted(keys, loaded)
+
+
+class _Converted(Mapping):
+    """{text key: HTML} for the given keys, each looked up when read: a rebuild whose texts are
+    those of the last build saves none of them (statusgen.cache.ShardedTable.save)."""
+
+    def __init__(self, keys: dict[str, str | None], loaded: dict[str, str]):
+        self._keys, self._loaded = keys, loaded
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._keys:
+            raise KeyError(key)
+        return _MEMO[key] if key in _MEMO else self._loaded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def keys(self):
+        return self._keys.keys()  # a dict's view: compared with another in C
 
 
 def notice_texts(notice) -> Iterator[str]:
