@@ -44,11 +44,15 @@ _FORMAT = "statusgen-cache"
 _VERSION = 2  # 2: a content entry holds what was remembered with its notice
 
 
+_LENGTHS = [length.to_bytes(8, "big") for length in range(256)]  # most parts are short: made once
+
+
 def digest(*parts: bytes | str) -> str:
-    chunks = []
+    chunks: list[bytes] = []
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
-        chunks += [len(data).to_bytes(8, "big"), data]
+        length = len(data)
+        chunks += (_LENGTHS[length] if length < 256 else length.to_bytes(8, "big"), data)
     return hashlib.sha256(b"".join(chunks)).hexdigest()
 
 

@@ -300,7 +300,13 @@ def _passed(record, now: datetime, marks: list[str]) -> None:
     for name in nested:
         for item in getattr(record, name):
             marks.append("(")
-            _passed(item, now, marks)
+            inner_times, inner_nested = _moment_fields(type(item))
+            if inner_nested:
+                _passed(item, now, marks)
+            else:  # an update: its own moments only, without a call for each
+                for inner in inner_times:
+                    value = getattr(item, inner)
+                    marks.append("-" if value is None else "1" if value <= now else "0")
             marks.append(")")
 
 

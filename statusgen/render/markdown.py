@@ -7,11 +7,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import markdown
 import nh3
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    import markdown
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -25,7 +27,16 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
-_md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+
+@cache
+def _whole_engine() -> markdown.Markdown:
+    """Python-Markdown with all its patterns. It is imported when a text is first converted: a
+    rebuild finds nearly every text's HTML in its memo, and may convert none."""
+    import markdown
+
+    return markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
 
 # Python-Markdown tries each of its inline patterns on every run of text. A pattern cannot match
 # a text that lacks all of the marks it needs, so leaving it out gives the same HTML
@@ -49,10 +60,12 @@ def _engine_for(text: str) -> markdown.Markdown:
     unused = frozenset(name for name, marks in _NEEDS.items() if not any(mark in text for mark in marks))
     engine = _PRUNED.get(unused)
     if engine is None:
+        import markdown
+
         engine = _PRUNED[unused] = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
         patterns = engine.inlinePatterns
         if len(patterns) != len(_NEEDS) or not all(name in patterns for name in _NEEDS):
-            engine = _PRUNED[unused] = _md  # another Python-Markdown's patterns: all of them, always
+            engine = _PRUNED[unused] = _whole_engine()  # another Python-Markdown's patterns: all of them, always
         else:
             for name in unused:
                 engine.inlinePatterns.deregister(name)

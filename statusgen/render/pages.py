@@ -43,7 +43,7 @@ class KeyedRenderer:
         self.env, self.shared, self.memo = env, shared, memo
         self._closure: dict[str, tuple[frozenset[str], str] | None] = {}
         self._bases: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._own: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}  # names a page sets that its template reads
+        self._layouts: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], str | None]] = {}  # see _layout
         self._shared_digests: dict[str, str | None] = {}
         self._digests = _Digests()
 
@@ -62,27 +62,33 @@ class KeyedRenderer:
                                  f"{type(exc).__name__}: {exc}") from None
 
     def _key(self, template: str, extra: dict) -> str | None:
-        closure = self._template_closure(template)
-        if closure is None:
-            return None
         layout = (template, tuple(extra))  # the pages of one kind set the same names
-        own = self._own.get(layout)
-        if own is None:
-            own = self._own[layout] = tuple(sorted(closure[0] & extra.keys()))
-        base = self._base_digest(template, own)
+        known = self._layouts.get(layout)
+        if known is None:
+            known = self._layouts[layout] = self._layout(template, extra)
+        own, base = known
         if base is None:
             return None
         parts = [base]
         for name in own:
             value = extra[name]
             if type(value) is str:  # most names a page sets (its path, root, address): as they are
-                parts += [name, "text", value]
+                parts += (name, "text", value)
                 continue
             value_digest = self._digests.of(value)
             if value_digest is None:
                 return None
-            parts += [name, "digest", value_digest]
+            parts += (name, "digest", value_digest)
         return digest(*parts)
+
+    def _layout(self, template: str, extra: dict) -> tuple[tuple[str, ...], str | None]:
+        """(the names the page sets that its template reads, the digest of all else it reads;
+        None: it cannot be keyed), the same for every page of the template setting these names."""
+        closure = self._template_closure(template)
+        if closure is None:
+            return (), None
+        own = tuple(sorted(closure[0] & extra.keys()))
+        return own, self._base_digest(template, own)
 
     def _base_digest(self, template: str, own: tuple[str, ...]) -> str | None:
         """What every page of `template` setting the names `own` shares: statusgen's version,
