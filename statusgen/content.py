@@ -63,32 +63,40 @@ def scan_incident_files(root: Path) -> tuple[list[Path], Problems]:
     Linked folders are not followed (they could lead out of the repository or in circles), and
     a file that is almost an incident file (`.MD`, `.markdown`) is an error rather than ignored.
     """
+    found, problems = _scan(root)
+    return [Path(path) for _, _, path in found], problems
+
+
+def _scan(root: Path) -> tuple[list[tuple[str, str, str]], Problems]:
+    """scan_incident_files's files as text, in the same order: (source, slug, path) each. A
+    large history has tens of thousands, and a rebuild looks at nothing else of most of them."""
     problems = Problems()
-    found: list[Path] = []
-    base = Path(root) / INCIDENTS_DIR
+    found: list[tuple[tuple[str, ...], str, str, str]] = []  # (the source's parts, source, slug, path)
+    base = os.path.join(root, INCIDENTS_DIR)
     for folder, folders, files in os.walk(base):
-        here = Path(folder)
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in list(folders):
-            path = here / name
-            source = path.relative_to(root).as_posix()
+            source = f"{relative}/{name}"
             if name.endswith(".md"):
                 problems.add(source, "", "a folder; expected an incident file (rename the folder)")
                 folders.remove(name)
-            elif path.is_symlink():
+            elif os.path.islink(path := os.path.join(folder, name)):
                 problems.add(source, "", f"a symbolic link to a folder ({shown(os.readlink(path))}); expected "
                                          "a real folder (statusgen does not follow linked folders)")
                 folders.remove(name)
         folders.sort()
+        parts = tuple(relative.split("/"))
         for name in files:
-            path = here / name
             stem, dot, extension = name.rpartition(".")
             if extension == "md" and dot:
-                found.append(path)
+                # pathlib's stem: '.md' alone is a name without a suffix
+                found.append(((*parts, name), f"{relative}/{name}", stem if stem else name, os.path.join(folder, name)))
             elif dot and stem and extension.lower() in ("md", "markdown", "mdown", "mkd"):
-                problems.add(path.relative_to(root).as_posix(), "",
+                problems.add(f"{relative}/{name}", "",
                              f"found the extension {shown('.' + extension)}; expected '.md' (rename it to "
                              f"{shown(stem + '.md')}, or it is not read)")
-    return sorted(found, key=lambda path: path.parts), problems  # Path's own order, without its slow __lt__
+    found.sort(key=lambda item: item[0])  # Path's own order: by parts
+    return [(source, slug, path) for _, source, slug, path in found], problems
 
 
 IncidentFile = tuple[str, str, str, bytes | None]  # (content key, source, slug, bytes; None: not read)
@@ -127,13 +135,10 @@ def read_incident_files(config: Config, known: SourceIndex | None = None) \
     files: list[IncidentFile] = []
     index: SourceIndex = {}
     known = known or {}
-    paths, scan_problems = scan_incident_files(config.root)
+    found, scan_problems = _scan(config.root)
     problems.items.extend(scan_problems.items)
-    depth = len(config.root.parts)  # every path found lies below the root
     recent = time.time_ns() - RECENT_NS
-    for path in paths:
-        source = "/".join(path.parts[depth:])
-        slug = path.stem
+    for source, slug, path in found:
         if slug in seen:
             problems.add(source, "slug", f"duplicate slug {slug!r}, also used by {seen[slug]}; expected unique file names")
             continue
@@ -144,7 +149,7 @@ def read_incident_files(config: Config, known: SourceIndex | None = None) \
             index[source] = entry
             continue
         try:
-            raw, info = read_source_and_stat(path, config.root)
+            raw, info = read_source_and_stat(Path(path), config.root)
         except SourceError as exc:
             problems.add(source, "", str(exc))
             continue
@@ -157,7 +162,7 @@ def read_incident_files(config: Config, known: SourceIndex | None = None) \
     return files, problems.items, index
 
 
-def _unchanged(path: Path, recorded: Signature) -> bool:
+def _unchanged(path: str, recorded: Signature) -> bool:
     try:
         info = os.lstat(path)
     except OSError:

@@ -444,3 +444,27 @@ def test_files_changed_in_the_last_two_seconds_are_left_out_of_the_index(repo, m
         (repo.root / "incidents/2026-11-20-api-errors.md").stat()), files[0][0])}
     again, _, _ = content.read_incident_files(config, index)
     assert again == [(files[0][0], "incidents/2026-11-20-api-errors.md", "2026-11-20-api-errors", None)]
+
+
+def test_incident_files_are_found_in_path_order_with_pathlib_names(tmp_path):
+    """The scan works on text, not Path objects: each file's source, slug and place in the
+    order are still what pathlib gives (a name of '.md' alone has no suffix, so it is its own
+    stem), and nested folders are read."""
+    from pathlib import Path
+
+    from statusgen.config import load_config
+    from statusgen.content import read_incident_files, scan_incident_files
+
+    (tmp_path / "statusgen.toml").write_text('[site]\ntitle = "T"\nbase_url = "https://s.example/"\n\n'
+                                             '[[components]]\nid = "api"\nname = "API"\n')
+    names = ["b.md", "a/c.md", "a/b/d.md", "a.md", ".md", "..md", "x.y.md", "a-b.md", "A.md", "a/Z.md"]
+    for name in names:
+        path = tmp_path / "incidents" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\ntitle: x\n---\n")
+    expected = sorted((tmp_path / "incidents" / name for name in names), key=lambda path: path.parts)
+    assert scan_incident_files(tmp_path)[0] == expected
+    files, _, _ = read_incident_files(load_config(tmp_path))
+    assert [(source, slug) for _, source, slug, _ in files] == [
+        (path.relative_to(tmp_path).as_posix(), path.stem) for path in expected]
+    assert [slug for _, _, slug, _ in files].count(".md") == 1 and Path(".md").stem == ".md"
