@@ -40,6 +40,9 @@ def _text(value, nullable: bool = False):
     raise InvalidRecord("expected text")
 
 
+_WHOLE = {int}  # the types of a list of whole numbers (a bool's type is bool)
+
+
 def _int(value) -> int:
     _check(isinstance(value, int) and not isinstance(value, bool), "expected a whole number")
     return value
@@ -198,7 +201,8 @@ def decode_written(data) -> dict:
     for path, entry in files.items():
         # 0.1.0 recorded no content hash: [key, size, time, inode]
         _check(isinstance(entry, list) and len(entry) in (4, 5), "expected [key, size, time, inode, hash]")
-        decoded[path] = (_text(entry[0], nullable=True), *(_int(v) for v in entry[1:4]),
+        _check(set(map(type, entry[1:4])) == _WHOLE, "expected a whole number")  # not a bool: see _int
+        decoded[path] = (_text(entry[0], nullable=True), entry[1], entry[2], entry[3],
                          _text(entry[4] if len(entry) > 4 else None, nullable=True))
     return {"out": _text(data["out"]), "files": decoded, "inputs": _text(data.get("inputs"), nullable=True),
             "next_change": _time(data.get("next_change"), nullable=True)}
@@ -216,5 +220,7 @@ def decode_sources(data) -> dict:
     files = {}
     for source, entry in data["files"].items():
         _check(type(entry) is list and len(entry) == 6, "expected [device, inode, size, mtime, ctime, key]")
-        files[source] = (tuple(_int(value) for value in entry[:5]), _text(entry[5]))
+        signature = tuple(entry[:5])
+        _check(set(map(type, signature)) == _WHOLE, "expected a whole number")  # not a bool: see _int
+        files[source] = (signature, _text(entry[5]))
     return {"settings": _text(data["settings"]), "files": files}
