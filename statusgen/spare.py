@@ -79,8 +79,10 @@ class Tree:
         one the site keeps (what lies in a removed folder goes with it)."""
         used, placed = self.used, self.placed
         for relative in self.files:
+            if relative in placed:  # most of them: the new site has the file
+                continue
             path = os.path.join(self.base, relative)
-            if relative not in placed and path not in used and os.path.dirname(path) in used:
+            if path not in used and os.path.dirname(path) in used:
                 self._unlocked(path, remove, path)
         for path in self.folders:
             if path not in used and os.path.dirname(path) in used \
