@@ -316,7 +316,18 @@ def _all_at_or_before(record, now: datetime) -> bool:
         value = getattr(record, name)
         if value is not None and value > now:
             return False
-    return all(_all_at_or_before(item, now) for name in nested for item in getattr(record, name))
+    for name in nested:
+        for item in getattr(record, name):
+            inner_times, inner_nested = _moment_fields(type(item))
+            if inner_nested:
+                if not _all_at_or_before(item, now):
+                    return False
+                continue
+            for inner in inner_times:  # an update: its own moments, without a call for each
+                value = getattr(item, inner)
+                if value is not None and value > now:
+                    return False
+    return True
 
 
 _MOMENT_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
