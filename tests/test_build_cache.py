@@ -422,3 +422,20 @@ def test_a_sharded_table_rewrites_only_the_files_whose_keys_changed(tmp_path):
     assert [name for name, time in written().items() if time != 1] == [f"markdown-{shard_of('a9')}.json"]
     assert ShardedTable(BuildCache(tmp_path / "cache"), "markdown").entries == added
     assert before.keys() == written().keys()
+
+
+def test_a_digest_hashes_each_part_after_its_length():
+    """Each part, text as UTF-8, after its length in eight big-endian bytes: parts never run
+    into each other, whatever their lengths (short ones take their prefix from a table)."""
+    import hashlib
+
+    from statusgen.cache import digest
+
+    def written_out(*parts) -> str:
+        data = [part.encode() if isinstance(part, str) else part for part in parts]
+        return hashlib.sha256(b"".join(len(d).to_bytes(8, "big") + d for d in data)).hexdigest()
+
+    for length in (0, 1, 254, 255, 256, 257, 70_000):
+        parts = ("x" * length, b"y" * length, "é" * length, "")
+        assert digest(*parts) == written_out(*parts)
+    assert digest("ab", "c") != digest("a", "bc") and digest() == written_out()
