@@ -239,16 +239,21 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
             fresh[key] = (notice, remembered)
             keys[notice.slug] = key
     problems.raise_if_any()
+    kept: dict[str, list[str]] = {digit: [] for digit in shards}
+    for key in fresh:
+        if key[:1] in kept:
+            kept[key[:1]].append(key)
     for digit, shard in shards.items():
-        kept = [key for key in fresh if key[0] == digit]
-        if shard.keys() != set(kept):
-            cache.save_entries(f"content-{digit}", {key: content_entry(*fresh[key]) for key in kept})
+        if shard.keys() != set(kept[digit]):
+            cache.save_entries(f"content-{digit}", {key: content_entry(*fresh[key]) for key in kept[digit]})
     ordered = sort_newest_first(notices)
-    return Content(
+    content = Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
         maintenances=tuple(n for n in ordered if isinstance(n, Maintenance)),
         keys=keys,
     )
+    content.__dict__["notices"] = ordered  # what Content.notices would sort again
+    return content
 
 
 def _parse(source: str, slug: str, raw: bytes, config: Config, work: Work | None) \

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from operator import attrgetter
 
 from statusgen.vocabulary import MaintenanceUpdateStatus
 
@@ -103,4 +104,8 @@ class Content:
 
 
 def sort_newest_first(notices):
-    return tuple(sorted(notices, key=lambda n: (-n.sort_time.timestamp(), n.slug)))
+    """By start, newest first, then by slug (two stable sorts: faster than one by a pair)."""
+    return tuple(sorted(sorted(notices, key=_SLUG), key=_SORT_TIME, reverse=True))
+
+
+_SLUG, _SORT_TIME = attrgetter("slug"), attrgetter("sort_time")

@@ -468,3 +468,25 @@ def test_incident_files_are_found_in_path_order_with_pathlib_names(tmp_path):
     assert [(source, slug) for _, source, slug, _ in files] == [
         (path.relative_to(tmp_path).as_posix(), path.stem) for path in expected]
     assert [slug for _, _, slug, _ in files].count(".md") == 1 and Path(".md").stem == ".md"
+
+
+def test_notices_are_ordered_newest_first_then_by_slug(repo):
+    """Two stable sorts give the order of one by (start, newest first; slug), ties included; the
+    order load_content hands Content is the one Content.notices would sort."""
+    import random
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from statusgen.config import load_config
+    from statusgen.content import load_content
+    from statusgen.model import Content, sort_newest_first
+
+    pick = random.Random(5)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(100):
+        notices = [SimpleNamespace(slug=f"n{pick.randint(0, 30)}-{i}", sort_time=start + timedelta(minutes=pick.randint(0, 9)))
+                   for i in range(pick.randint(0, 40))]
+        assert sort_newest_first(notices) == tuple(sorted(notices, key=lambda n: (-n.sort_time.timestamp(), n.slug)))
+    content = load_content(load_config(repo.root))
+    assert len(content.notices) > 3
+    assert content.notices == Content(content.incidents, content.maintenances).notices
