@@ -470,7 +470,7 @@ def test_incident_files_are_found_in_path_order_with_pathlib_names(tmp_path):
     assert [slug for _, _, slug, _ in files].count(".md") == 1 and Path(".md").stem == ".md"
 
 
-def test_notices_are_ordered_newest_first_then_by_slug(repo):
+def test_notices_are_ordered_newest_first_then_by_slug(demo):
     """Two stable sorts give the order of one by (start, newest first; slug), ties included; the
     order load_content hands Content is the one Content.notices would sort."""
     import random
@@ -487,6 +487,6 @@ def test_notices_are_ordered_newest_first_then_by_slug(repo):
         notices = [SimpleNamespace(slug=f"n{pick.randint(0, 30)}-{i}", sort_time=start + timedelta(minutes=pick.randint(0, 9)))
                    for i in range(pick.randint(0, 40))]
         assert sort_newest_first(notices) == tuple(sorted(notices, key=lambda n: (-n.sort_time.timestamp(), n.slug)))
-    content = load_content(load_config(repo.root))
+    content = load_content(load_config(demo.root))
     assert len(content.notices) > 3
     assert content.notices == Content(content.incidents, content.maintenances).notices
