@@ -239,13 +239,7 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
             fresh[key] = (notice, remembered)
             keys[notice.slug] = key
     problems.raise_if_any()
-    kept: dict[str, list[str]] = {digit: [] for digit in shards}
-    for key in fresh:
-        if key[:1] in kept:
-            kept[key[:1]].append(key)
-    for digit, shard in shards.items():
-        if shard.keys() != set(kept[digit]):
-            cache.save_entries(f"content-{digit}", {key: content_entry(*fresh[key]) for key in kept[digit]})
+    _save_changed_shards(cache, shards, fresh)
     ordered = sort_newest_first(notices)
     content = Content(
         incidents=tuple(n for n in ordered if isinstance(n, Incident)),
@@ -254,6 +248,17 @@ def load_content(config: Config, cache: BuildCache | None = None, jobs: int | No
     )
     content.__dict__["notices"] = ordered  # what Content.notices would sort again
     return content
+
+
+def _save_changed_shards(cache: BuildCache, shards: dict[str, dict], fresh: dict) -> None:
+    """Writes each content file whose keys are not those of the notices now read."""
+    kept: dict[str, list[str]] = {digit: [] for digit in shards}
+    for key in fresh:
+        if key[:1] in kept:
+            kept[key[:1]].append(key)
+    for digit, shard in shards.items():
+        if shard.keys() != set(kept[digit]):
+            cache.save_entries(f"content-{digit}", {key: content_entry(*fresh[key]) for key in kept[digit]})
 
 
 def _parse(source: str, slug: str, raw: bytes, config: Config, work: Work | None) \
