@@ -78,7 +78,7 @@ class StatuspageApi:
         self.span_by_component = {cid: (min(found), max(found)) for cid, found in moments.items() if found}
         # An object listed in several places (a notice in recent and unresolved, a component in
         # every notice touching it) is one object, built once.
-        self._objects: dict[tuple[str, str], dict] = {}
+        self._objects: dict[tuple, dict] = {}
         self.positions = {c["id"]: c["position"] for c in self.components() if not c["group"]}
 
     def page(self) -> dict:
@@ -103,7 +103,7 @@ class StatuspageApi:
         return iso_utc_millis(created), iso_utc_millis(updated)
 
     def component(self, component_id: str, position: int) -> dict:
-        key = ("component", f"{component_id}@{position}")
+        key = ("component", component_id, position)
         if key not in self._objects:  # in every notice that touches it
             self._objects[key] = self._component(component_id, position)
         return self._objects[key]
@@ -304,7 +304,8 @@ def encode(document: dict) -> bytes:
     """Compact, as Statuspage serves it (smaller for pollers): the bytes of json.dumps(document,
     ensure_ascii=False, separators=(",", ":")), written by orjson, ten times faster. The two
     differ only in how they write a float below 1e-4 or from 1e16 (orjson never uses an
-    exponent): a document with floats goes through `encode_floats`."""
+    exponent), and orjson refuses a whole number beyond 64 bits: a document with floats goes
+    through `encode_floats` (the API's other numbers are counts and positions)."""
     return orjson.dumps(document) + b"\n"
 
 
