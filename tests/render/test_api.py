@@ -215,3 +215,17 @@ def test_encode_writes_what_the_json_module_writes():
         text = "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 24)))
         document = {text: [text, None, True, False, 0, -7, 2**53, {"nested": text}], "x": ()}
         assert encode(document) == reference(document), repr(text)
+
+
+def test_only_uptime_json_holds_floats(demo):
+    """orjson writes floats below 1e-4 or from 1e16 unlike the json module, so the API writes
+    only uptime.json, its one document with floats, with the json module: any other document
+    that came to hold a float would need the same."""
+    site = demo.build(DEMO_NOW)
+    with_floats = []
+    for path in sorted((site / "api" / "v2").rglob("*.json")):
+        found: list[str] = []
+        json.loads(path.read_bytes(), parse_float=lambda text: found.append(text) or 0.0)
+        if found:
+            with_floats.append(path.relative_to(site / "api" / "v2").as_posix())
+    assert with_floats == ["uptime.json"]
