@@ -6,13 +6,16 @@ plan.py decides (pure), apply.py carries the decision out, buckets.py talks to t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from statusgen.config import Target, load_config
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER
-from statusgen.publish.apply import publish_target
-from statusgen.publish.buckets import new_session, open_bucket
+from statusgen.publish.apply import Remote, publish_target, read_remote
+from statusgen.publish.buckets import Bucket, new_session, open_bucket
 from statusgen.publish.manifest import MANIFEST_NAME, is_reserved
 from statusgen.publish.report import Reporter, TargetResult
 
@@ -25,22 +28,7 @@ def read_site(site_dir: Path) -> dict[str, bytes]:
     shown = str(site_dir)
     if not site_dir.is_dir():
         raise StatusgenError(f"{shown}: no such folder; run 'statusgen build' first (or pass --site)")
-    site = {}
-    inside = site_dir.resolve()
-    for folder, dirs, files in os.walk(site_dir):
-        for name in sorted([*dirs, *files]):
-            path = Path(folder) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(inside):
-                raise StatusgenError(
-                    f"{path}: a symbolic link to {os.readlink(path)}, outside the site; statusgen "
-                    "does not publish what lies outside the built site. Remove the link or "
-                    "replace it with the file itself")
-        for name in files:
-            file = Path(folder) / name
-            relative = file.relative_to(site_dir).as_posix()
-            if relative != MARKER and file.is_file():
-                site[relative] = file.read_bytes()
-    site = dict(sorted(site.items()))
+    site = dict(sorted(_files_under(site_dir, site_dir.resolve()).items()))
     if not site:
         raise StatusgenError(f"{shown}: empty; run 'statusgen build' first")
     if "index.html" not in site:
@@ -51,6 +39,46 @@ def read_site(site_dir: Path) -> dict[str, bytes]:
     if reserved:
         raise StatusgenError(f"{shown}/{reserved[0]}: this name is reserved for statusgen's notify ledger")
     return site
+
+
+def _files_under(site_dir: Path, inside: Path) -> dict[str, bytes]:
+    """Every file under `site_dir` (a linked folder is not entered), after refusing, folder by
+    folder, any symbolic link that leads out of `inside`."""
+    site = {}
+    folders = [(str(site_dir), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            raise StatusgenError(f"{folder}: cannot read this folder of the site ({exc.strerror or exc}); "
+                                 "nothing was published") from None
+        for entry in entries:
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(inside):
+                raise StatusgenError(
+                    f"{entry.path}: a symbolic link to {os.readlink(entry.path)}, outside the site; statusgen "
+                    "does not publish what lies outside the built site. Remove the link or "
+                    "replace it with the file itself")
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, relative + "/"))
+            elif relative != MARKER and entry.is_file():  # a link within the site: its target's bytes
+                try:
+                    with open(entry.path, "rb") as handle:
+                        site[relative] = handle.read()
+                except OSError as exc:
+                    raise StatusgenError(f"{entry.path}: cannot read this file of the site "
+                                         f"({exc.strerror or exc}); nothing was published") from None
+    return site
+
+
+def _connect(target: Target, root: Path, site_dir: Path, session_factory, jobs: int) -> tuple[Bucket, Remote]:
+    """Open a target and read what it holds."""
+    session = session_factory(target.region) if target.scheme == "s3" else None
+    bucket = open_bucket(target, root, site_dir, session, jobs)
+    return bucket, read_remote(bucket)
 
 
 def select_targets(targets: tuple[Target, ...], names: tuple[str, ...]) -> list[Target]:
@@ -75,24 +103,30 @@ def publish(root: Path, site_dir: Path | None = None, target_names: tuple[str, .
     config = load_config(root)
     targets = select_targets(config.targets, target_names)
     site_dir = Path(site_dir) if site_dir is not None else Path(root) / "site"
-    site = read_site(site_dir)
     reporter = reporter or Reporter()
     session_factory = session_factory or new_session
-
+    connect = partial(_connect, root=Path(root), site_dir=site_dir, session_factory=session_factory, jobs=jobs)
     results, failed = [], []
-    for target in targets:
-        try:
-            session = session_factory(target.region) if target.scheme == "s3" else None
-            bucket = open_bucket(target, Path(root), site_dir, session, jobs)
-            reporter.start(target.name, bucket.description)
-            result = publish_target(target, bucket, site, dry_run=dry_run, allow_deletes=allow_deletes,
-                                    jobs=jobs, reporter=reporter, session_factory=session_factory)
-        except StatusgenError as exc:
-            reporter.failure(target.name, str(exc))
-            failed.append(target.name)
-            continue
-        reporter.summary(result)
-        results.append(result)
+    # The first target is opened and listed while the site is read: one waits on the store, the
+    # other on the disk. The others are read when their turn comes, after the targets before them.
+    with ThreadPoolExecutor(1) as early:
+        first = early.submit(connect, targets[0]) if site_dir.is_dir() else None
+        site = read_site(site_dir)  # (it refuses a missing folder, for which nothing was started)
+        assert first is not None
+        connections: list[Callable[[], tuple[Bucket, Remote]]] = [first.result]
+        connections += [partial(connect, target) for target in targets[1:]]
+        for target, connected in zip(targets, connections):
+            try:
+                bucket, remote = connected()
+                reporter.start(target.name, bucket.description)
+                result = publish_target(target, bucket, site, remote, dry_run=dry_run, allow_deletes=allow_deletes,
+                                        jobs=jobs, reporter=reporter, session_factory=session_factory)
+            except StatusgenError as exc:
+                reporter.failure(target.name, str(exc))
+                failed.append(target.name)
+                continue
+            reporter.summary(result)
+            results.append(result)
     if failed:
         raise StatusgenError(f"publishing failed for {len(failed)} of {len(targets)} targets: "
                              f"{', '.join(failed)} (see above)")

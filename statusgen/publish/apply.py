@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 from statusgen.config import Target
 from statusgen.errors import StatusgenError
@@ -22,6 +23,7 @@ from statusgen.publish.plan import (
     DeleteGuard,
     LocalFile,
     Plan,
+    RemoteObject,
     Stored,
     make_plan,
     merge_invalidations,
@@ -42,12 +44,24 @@ def local_files(site: dict[str, bytes], target: Target) -> tuple[dict[str, Local
     return files, bodies
 
 
-def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], *, dry_run: bool,
+@dataclass(frozen=True)
+class Remote:
+    """What a target holds before publishing: its objects, and its manifest's bytes (None: none)."""
+
+    listing: dict[str, RemoteObject]
+    raw_manifest: bytes | None
+
+
+def read_remote(bucket: Bucket) -> Remote:
+    return Remote(bucket.list_objects(), bucket.read_manifest())
+
+
+def publish_target(target: Target, bucket: Bucket, site: dict[str, bytes], remote: Remote, *, dry_run: bool,
                    allow_deletes: bool, jobs: int, reporter: Reporter, session_factory) -> TargetResult:
+    """Publish `site` to one target, `remote` being what read_remote found there."""
     started = time.monotonic()
     files, bodies = local_files(site, target)
-    listing = bucket.list_objects()
-    raw_manifest = bucket.read_manifest()
+    listing, raw_manifest = remote.listing, remote.raw_manifest
     manifest = decode_manifest(raw_manifest) or Manifest({})
     trusted = trusted_records(listing, manifest.records)
     to_inspect = paths_to_inspect(files, listing, trusted)
