@@ -353,3 +353,51 @@ def recording_pid(function, record):
             handle.write(f"{os.getpid()}\n")
         return function(*args)
     return recorded
+
+
+def test_warm_builds_as_ci_runs_them_equal_cold_builds(tmp_path):
+    """Build after build on a history large enough for the helper process, each a fresh process
+    as in CI, with the clock moving on by minutes to a day (windows start and end meanwhile) and,
+    at most steps, an edit: a new update with new Markdown, a settled incident's title, a new
+    incident file. Every warm site equals a cold build of the same files at the same time."""
+    import random
+    import re
+    import time
+    from datetime import timedelta
+
+    from tests import cli_process
+
+    root = generate(tmp_path / "history", 450)
+    rng = random.Random(20261128)  # the same files every run
+    incidents = root / "incidents"
+    now = NOW
+    assert cli_process.run("build", "--root", str(root), "--now", now.strftime("%Y-%m-%dT%H:%M:%SZ")).returncode == 0
+    steps = [(600, "update"), (5, "update"), (600, "title"), (1440, "new"), (180, None), (47, "update")]
+    for step, (minutes, edit) in enumerate(steps):
+        now += timedelta(minutes=minutes)
+        at = (now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        files = sorted(incidents.glob("*.md"))
+        if edit == "update":  # as `statusgen update` appends one, to an incident still ongoing
+            ongoing = [p for p in files if "resolved:" not in p.read_text() and "type: maintenance" not in p.read_text()
+                       and re.search(r"^started: (\S+)$", p.read_text(), re.M).group(1) < at]
+            path = rng.choice(ongoing)
+            head, sep, body = path.read_text().partition("\n---\n")
+            path.write_text(f"{head}\n  - at: {at}\n    status: monitoring\n    message: Still *watching* the "
+                            f"`queue` (step {step}).\n{sep}{body}")
+        elif edit == "title":
+            path = rng.choice([p for p in files if "resolved:" in p.read_text()])
+            path.write_text(re.sub(r"^title: .*$", f"title: Renamed at step {step}", path.read_text(), count=1,
+                                   flags=re.M))
+        elif edit == "new":
+            (incidents / f"{now:%Y-%m-%d}-step-{step}.md").write_text(
+                f"---\ntitle: Step {step} errors\ncomponents:\n  c01: partial_outage\nstarted: {at}\n"
+                f"updates:\n  - at: {at}\n    status: investigating\n    message: Errors on **c01**.\n---\n"
+                "We are looking into it.\n")
+        time.sleep(0.01)
+        text = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        result = cli_process.run("build", "--root", str(root), "--now", text)
+        assert result.returncode == 0, result.stderr
+        rendered = int(re.search(r"(\d+) pages rendered", result.stdout).group(1))
+        assert rendered < 200  # warm: most of the 490 pages were kept
+        cold = build(root, now, tmp_path / f"cold-{step}", use_cache=False, jobs=2)
+        assert snapshot(root / "site") == snapshot(cold.out_dir), f"step {step} ({edit}) at {text}"
