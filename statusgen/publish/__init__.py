@@ -55,11 +55,10 @@ def _files_under(site_dir: Path, inside: Path) -> dict[str, bytes]:
             raise StatusgenError(f"{folder}: cannot read this folder of the site ({exc.strerror or exc}); "
                                  "nothing was published") from None
         for entry in entries:
-            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(inside):
-                raise StatusgenError(
-                    f"{entry.path}: a symbolic link to {os.readlink(entry.path)}, outside the site; statusgen "
-                    "does not publish what lies outside the built site. Remove the link or "
-                    "replace it with the file itself")
+            problem = _link_problem(entry.path, inside) if entry.is_symlink() else None
+            if problem:
+                raise StatusgenError(f"{entry.path}: a symbolic link to {os.readlink(entry.path)}, {problem}. "
+                                     "Remove the link or replace it with the file itself")
         for entry in entries:
             relative = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
@@ -79,6 +78,17 @@ def _connect(target: Target, root: Path, site_dir: Path, session_factory, jobs: 
     session = session_factory(target.region) if target.scheme == "s3" else None
     bucket = open_bucket(target, root, site_dir, session, jobs)
     return bucket, read_remote(bucket)
+
+
+def _link_problem(link: str, inside: Path) -> str | None:
+    """Why publishing the link in the site is refused, or None."""
+    try:
+        resolved = Path(link).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: Python before 3.13
+        return "part of a circle of links; statusgen publishes files, not links that lead nowhere"
+    if not resolved.is_relative_to(inside):
+        return "outside the site; statusgen does not publish what lies outside the built site"
+    return None
 
 
 def select_targets(targets: tuple[Target, ...], names: tuple[str, ...]) -> list[Target]:
@@ -112,9 +122,9 @@ def publish(root: Path, site_dir: Path | None = None, target_names: tuple[str, .
     with ThreadPoolExecutor(1) as early:
         first = early.submit(connect, targets[0]) if site_dir.is_dir() else None
         site = read_site(site_dir)  # (it refuses a missing folder, for which nothing was started)
-        assert first is not None
-        connections: list[Callable[[], tuple[Bucket, Remote]]] = [first.result]
-        connections += [partial(connect, target) for target in targets[1:]]
+        connections: list[Callable[[], tuple[Bucket, Remote]]] = [partial(connect, target) for target in targets]
+        if first is not None:
+            connections[0] = first.result
         for target, connected in zip(targets, connections):
             try:
                 bucket, remote = connected()

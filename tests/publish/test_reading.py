@@ -84,3 +84,14 @@ def test_a_listing_leaves_the_stores_times_as_text(repo, s3):
     [item] = bucket.client.list_objects_v2(Bucket="timed-site")["Contents"]
     assert isinstance(item["LastModified"], str) and item["LastModified"].startswith("20")
     assert list(bucket.list_objects()) == ["index.html"]
+
+
+def test_links_in_a_circle_are_refused(tmp_path):
+    site = write_site(tmp_path / "site", BASE_SITE)
+    (site / "a.html").symlink_to(site / "b.html")
+    (site / "b.html").symlink_to(site / "a.html")
+    with pytest.raises(StatusgenError) as caught:
+        read_site(site)
+    assert str(caught.value) == (f"{site / 'a.html'}: a symbolic link to {site / 'b.html'}, part of a circle of links; "
+                                 "statusgen publishes files, not links that lead nowhere. Remove the link or "
+                                 "replace it with the file itself")
