@@ -362,7 +362,6 @@ def test_warm_builds_as_ci_runs_them_equal_cold_builds(tmp_path):
     incident file. Every warm site equals a cold build of the same files at the same time."""
     import random
     import re
-    import time
     from datetime import timedelta
 
     from tests import cli_process
@@ -393,7 +392,6 @@ def test_warm_builds_as_ci_runs_them_equal_cold_builds(tmp_path):
                 f"---\ntitle: Step {step} errors\ncomponents:\n  c01: partial_outage\nstarted: {at}\n"
                 f"updates:\n  - at: {at}\n    status: investigating\n    message: Errors on **c01**.\n---\n"
                 "We are looking into it.\n")
-        time.sleep(0.01)
         text = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         result = cli_process.run("build", "--root", str(root), "--now", text)
         assert result.returncode == 0, result.stderr
