@@ -44,6 +44,23 @@ def test_a_folder_of_the_site_that_cannot_be_read_is_refused(tmp_path, monkeypat
                                  "nothing was published")
 
 
+
+def test_a_file_of_the_site_that_cannot_be_read_is_refused(tmp_path, monkeypatch):
+    site = write_site(tmp_path / "site", {**BASE_SITE, "private/notes.html": "x"})
+    real_open = open
+
+    def refusing(path, *args, **kwargs):
+        if str(path) == str(site / "private" / "notes.html"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(statusgen.publish, "open", refusing, raising=False)  # the module's own `open`
+    with pytest.raises(StatusgenError) as caught:
+        read_site(site)
+    assert str(caught.value) == (f"{site / 'private' / 'notes.html'}: cannot read this file of the site "
+                                 "(Permission denied); nothing was published")
+
+
 def test_the_first_target_is_listed_while_the_site_is_read(repo, s3, monkeypatch):
     for bucket in ("first-site", "second-site"):
         s3.create_bucket(bucket)
