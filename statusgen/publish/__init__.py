@@ -61,15 +61,15 @@ def _files_under(site_dir: Path, inside: Path) -> dict[str, bytes]:
                                      "Remove the link or replace it with the file itself")
         for entry in entries:
             relative = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                folders.append((entry.path, relative + "/"))
-            elif relative != MARKER and entry.is_file():  # a link within the site: its target's bytes
-                try:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, relative + "/"))
+                elif relative != MARKER and entry.is_file():  # a link within the site: its target's bytes
                     with open(entry.path, "rb") as handle:
                         site[relative] = handle.read()
-                except OSError as exc:
-                    raise StatusgenError(f"{entry.path}: cannot read this file of the site "
-                                         f"({exc.strerror or exc}); nothing was published") from None
+            except OSError as exc:  # is_file() too, when a link's target cannot be looked at
+                raise StatusgenError(f"{entry.path}: cannot read this file of the site "
+                                     f"({exc.strerror or exc}); nothing was published") from None
     return site
 
 

@@ -3,6 +3,7 @@ first target's while the site is read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -44,7 +45,6 @@ def test_a_folder_of_the_site_that_cannot_be_read_is_refused(tmp_path, monkeypat
                                  "nothing was published")
 
 
-
 def test_a_file_of_the_site_that_cannot_be_read_is_refused(tmp_path, monkeypatch):
     site = write_site(tmp_path / "site", {**BASE_SITE, "private/notes.html": "x"})
     real_open = open
@@ -55,6 +55,37 @@ def test_a_file_of_the_site_that_cannot_be_read_is_refused(tmp_path, monkeypatch
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(statusgen.publish, "open", refusing, raising=False)  # the module's own `open`
+    with pytest.raises(StatusgenError) as caught:
+        read_site(site)
+    assert str(caught.value) == (f"{site / 'private' / 'notes.html'}: cannot read this file of the site "
+                                 "(Permission denied); nothing was published")
+
+
+def test_a_file_whose_kind_cannot_be_told_is_refused(tmp_path, monkeypatch):
+    # A link whose target lies in a folder the user may not search: os.DirEntry.is_file() raises.
+    site = write_site(tmp_path / "site", {**BASE_SITE, "private/notes.html": "x"})
+    scandir = os.scandir
+
+    class Unknowable:
+        def __init__(self, entry):
+            self.entry, self.name, self.path = entry, entry.name, entry.path
+
+        def is_symlink(self):
+            return False
+
+        def is_dir(self, follow_symlinks=True):
+            return False
+
+        def is_file(self, follow_symlinks=True):
+            raise PermissionError(13, "Permission denied", self.path)
+
+    def listing(path):
+        entries = list(scandir(path))
+        if str(path) != str(site / "private"):
+            return contextlib.nullcontext(entries)
+        return contextlib.nullcontext([Unknowable(entry) for entry in entries])
+
+    monkeypatch.setattr(statusgen.publish.os, "scandir", listing)
     with pytest.raises(StatusgenError) as caught:
         read_site(site)
     assert str(caught.value) == (f"{site / 'private' / 'notes.html'}: cannot read this file of the site "
