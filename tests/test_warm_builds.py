@@ -3,10 +3,15 @@ incident edited, the settings, a template override and what it includes, time pa
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from statusgen.build import build as statusgen_build
+from statusgen.build import check
 from statusgen.cache import BuildCache, ShardedTable
 from tests import cli_process
 from tests.conftest import DEMO_NOW
@@ -85,11 +90,8 @@ def test_a_rebuild_later_keys_its_pages_without_building_views(tmp_path, monkeyp
     have come). Only the pages rendered again build the views they show, and of the incident
     pages only those of notices one of whose moments came are rendered again."""
     import sys
-    from datetime import timedelta
 
     import statusgen.render.views as views
-    from statusgen.build import build as build_in_process
-    from statusgen.build import check
     from statusgen.render.pages import KeyedRenderer
     from statusgen.state import moments_passed
     from tests.conftest import PROJECT_ROOT
@@ -100,7 +102,7 @@ def test_a_rebuild_later_keys_its_pages_without_building_views(tmp_path, monkeyp
     finally:
         sys.path.remove(str(PROJECT_ROOT / "bench"))
     root = generate(tmp_path / "history", 420)
-    assert build_in_process(root, NOW, jobs=2).rendered > 400  # keyed and rendered by worker processes
+    assert statusgen_build(root, NOW, jobs=2).rendered > 400  # keyed and rendered by worker processes
     built: list[str] = []
     before_rendering: list[int] = []
     rendered: list[str] = []
@@ -109,7 +111,7 @@ def test_a_rebuild_later_keys_its_pages_without_building_views(tmp_path, monkeyp
     monkeypatch.setattr(KeyedRenderer, "render", lambda self, template, extra: before_rendering.append(len(built))
                         or rendered.append(extra["page_path"]) or real_render(self, template, extra))
     later = NOW + timedelta(days=2)  # some windows start or end meanwhile
-    again = build_in_process(root, later, jobs=2)
+    again = statusgen_build(root, later, jobs=2)
     assert 0 < again.rendered < 40
     assert before_rendering[0] == 0  # no view was built before the first page rendered
     _, content = check(root)
@@ -118,7 +120,7 @@ def test_a_rebuild_later_keys_its_pages_without_building_views(tmp_path, monkeyp
         f"incidents/{slug}/index.html" for slug in moved}
     monkeypatch.setattr(views, "notice_view", real_view)
     monkeypatch.setattr(KeyedRenderer, "render", real_render)
-    cold = build_in_process(root, later, tmp_path / "cold", use_cache=False, jobs=1)
+    cold = statusgen_build(root, later, tmp_path / "cold", use_cache=False, jobs=1)
     assert snapshot(root / "site") == snapshot(cold.out_dir)
 
 
@@ -174,23 +176,49 @@ def test_a_template_edited_within_one_clock_tick_is_seen_by_a_long_lived_process
     """`serve` builds again and again in one process: a template edited without moving its
     modification time (an edit within one tick of the file system's clock) is read again, not
     rendered from the copy Jinja compiled before under the key of the new source."""
-    import os
-
-    from datetime import datetime
-
-    from statusgen.build import build as build_in_process
-
     page = "incidents/2026-08-28-cdn-errors/index.html"
     now = datetime.fromisoformat(DEMO_NOW)
     demo.write("templates/_notice.html", "<p>Notice one</p>")
     edit(demo, "templates/base.html", "while an incident is open.</p>",
          'while an incident is open.</p>{% include "_notice.html" %}')
-    build_in_process(demo.root, now)
+    statusgen_build(demo.root, now)
     included = demo.root / "templates/_notice.html"
     before = os.stat(included)
     included.write_text("<p>Notice two</p>")  # the same size
     os.utime(included, ns=(before.st_atime_ns, before.st_mtime_ns))
-    site = build_in_process(demo.root, now).out_dir
+    site = statusgen_build(demo.root, now).out_dir
     assert "Notice two" in (site / page).read_text(encoding="utf-8")
-    cold = build_in_process(demo.root, now, tmp_path / "cold", use_cache=False)
+    cold = statusgen_build(demo.root, now, tmp_path / "cold", use_cache=False)
     assert snapshot(site) == snapshot(cold.out_dir)
+
+
+def _moments(record) -> set[datetime]:
+    """Every time a record of the model names, its nested records' included."""
+    found: set[datetime] = set()
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, datetime):
+                found.add(item)
+            elif dataclasses.is_dataclass(item):
+                found |= _moments(item)
+    return found
+
+
+def test_warm_builds_through_every_moment_equal_cold_builds(demo, tmp_path):
+    # A warm build keeps every page whose inputs it finds unchanged, and a notice's page is keyed
+    # by which of its moments have come, not by the time. So the demo site is built warm as time
+    # passes each moment any notice names (just before it, and at it) and compared, file for
+    # file, with a cold build at the same time: a moment a key misses shows as a stale page.
+    _, content = check(demo.root)
+    moments = sorted(set().union(*(_moments(notice) for notice in content.notices)))
+    assert len(moments) > 40
+    times = sorted({moment + offset for moment in moments for offset in (-timedelta(seconds=1), timedelta())})
+    site = demo.root / "site"
+    rendered = {"warm": 0, "cold": 0}
+    for now in times:
+        rendered["warm"] += statusgen_build(demo.root, now).rendered
+        cold = statusgen_build(demo.root, now, tmp_path / "cold", use_cache=False)
+        rendered["cold"] += cold.rendered
+        assert snapshot(site) == snapshot(cold.out_dir), f"a warm build at {now.isoformat()} differs from a cold one"
+    assert rendered["warm"] < rendered["cold"] / 3, rendered  # the warm builds did keep most pages
