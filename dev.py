@@ -3,7 +3,7 @@
     python3 dev.py demo    set up .venv, build the demo site into site/ and say what to do next
     python3 dev.py test    set up .venv and the browser/validator tools, run every test
     python3 dev.py test --quick [ARGS]   every test but the browser ones (marker `browser`)
-    python3 dev.py lint    ruff (rules and complexity) and mypy over statusgen/
+    python3 dev.py lint    ruff (rules and complexity) over statusgen/, bench/ and tests/; mypy over statusgen/
     python3 dev.py screenshots   rewrite docs/screenshots/ (the README's) from the demo site
     python3 dev.py bench   run every benchmark (bench/): build sizes, publish, page weight, notify, time to live
     python3 dev.py bench --quick | build [N ...] | publish [N] | weight | notify | ttl [N]   run one of them
@@ -137,7 +137,7 @@ def test(args: list[str]) -> None:
 def lint() -> None:
     setup_python("dev")
     failed = False
-    for tool in (["ruff", "check", "statusgen", "dev.py"], ["mypy"]):
+    for tool in (["ruff", "check", "statusgen", "dev.py", "bench", "tests"], ["mypy"]):
         print("+", " ".join(tool), flush=True)
         failed |= subprocess.run([str(BIN / "python"), "-m", *tool], cwd=ROOT).returncode != 0
     sys.exit(1 if failed else 0)

@@ -301,8 +301,8 @@ def test_markdown_is_converted_once_and_every_output_reads_the_same_cached_html(
     import icalendar
 
     from statusgen.cache import BuildCache
-    from tests import cli_process
     from statusgen.render.markdown import text_key
+    from tests import cli_process
 
     message = f"Window {repo.root.name}: we move the **database**."
     repo.write("statusgen.toml", '[site]\ntitle = "T"\nbase_url = "https://status.example.com/"\n\n'

@@ -49,7 +49,7 @@ def test_every_command_has_an_example_that_parses():
     assert {" ".join(path) for path, _ in commands} >= {
         "init", "new", "new incident", "new maintenance", "update", "resolve", "check", "build", "serve"}
     missing = []
-    for path, command in commands:
+    for path, _command in commands:
         result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=200)
         assert result.exit_code == 0, result.output
         invocations = example_invocations(result.output)

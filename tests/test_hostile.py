@@ -107,21 +107,21 @@ HOSTILE_CONFIG = f"""\
 [site]
 title = {_q(HOSTILE_TITLE)}
 base_url = "https://status.test.example/sub/"
-description = {_q(("Site " + BREAKOUT))}
+description = {_q("Site " + BREAKOUT)}
 timezone = "UTC"
 language = "en"  # validated against the known languages
 support_url = {_q('https://example.com/support?a="><script>alert(1)</script>')}
 
 [[groups]]
 id = "core"
-name = {_q(("Group " + SCRIPT))}
+name = {_q("Group " + SCRIPT)}
 description = {_q(HOSTILE_MARKDOWN)}
 
 [[components]]
 id = "api"
-name = {_q(("API " + BREAKOUT + " " + BIDI))}
+name = {_q("API " + BREAKOUT + " " + BIDI)}
 group = "core"
-description = {_q(("javascript:alert(1) " + SCRIPT))}
+description = {_q("javascript:alert(1) " + SCRIPT)}
 
 [[components]]
 id = "web"

@@ -8,10 +8,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
-
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from packaging.requirements import Requirement
 
 from statusgen import __version__
 from statusgen.cli import cli

@@ -32,7 +32,7 @@ def test_parallel_updates_to_one_file_keep_every_update(repo):
     new_incident(repo)
     processes = [cli_process.start("update", "2026-11-20-shared", "--status", "identified",
                                    "--message", f"Update number {n}.", "--at", f"2026-11-20T14:{10 + n}:00Z",
-                                   "--component", f"web=degraded_performance", "--root", str(repo.root))
+                                   "--component", "web=degraded_performance", "--root", str(repo.root))
                  for n in range(PARALLEL)]
     outcomes = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in processes]
     for process in processes:

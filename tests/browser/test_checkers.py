@@ -57,8 +57,8 @@ def make_page(pages, name: str, extra: str = "", replace: tuple[tuple[str, str],
     return name
 
 
-def open_page(browser, pages, name: str, view: View = View()):
-    return browser.load(pages.site.url(name), view)
+def open_page(browser, pages, name: str, view: View | None = None):
+    return browser.load(pages.site.url(name), view or View())
 
 
 def test_good_page_passes_every_check(pages, plain_browser):

@@ -225,7 +225,7 @@ def test_only_uptime_json_holds_floats(demo):
     with_floats = []
     for path in sorted((site / "api" / "v2").rglob("*.json")):
         found: list[str] = []
-        json.loads(path.read_bytes(), parse_float=lambda text: found.append(text) or 0.0)
+        json.loads(path.read_bytes(), parse_float=lambda text, found=found: found.append(text) or 0.0)
         if found:
             with_floats.append(path.relative_to(site / "api" / "v2").as_posix())
     assert with_floats == ["uptime.json"]
