@@ -73,7 +73,14 @@ def _scan(root: Path) -> tuple[list[tuple[str, str, str]], Problems]:
     problems = Problems()
     found: list[tuple[tuple[str, ...], str, str, str]] = []  # (the source's parts, source, slug, path)
     base = os.path.join(root, INCIDENTS_DIR)
-    for folder, folders, files in os.walk(base):
+
+    def unlistable(error: OSError) -> None:
+        if not isinstance(error, FileNotFoundError):  # none yet, or removed meanwhile: nothing to read
+            problems.add(os.path.relpath(error.filename, root).replace(os.sep, "/") + "/", "",
+                         f"cannot be read ({error.strerror or error}); expected a folder statusgen can list "
+                         "(the incidents in it would be left out)")
+
+    for folder, folders, files in os.walk(base, onerror=unlistable):
         relative = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in list(folders):
             source = f"{relative}/{name}"

@@ -52,6 +52,10 @@ def _regular_bytes(path: str) -> bytes:
         return handle.read()
 
 
+def _raise(error: OSError) -> None:
+    raise error
+
+
 def _folder_parts(root: Path, name: str) -> list[bytes | str]:
     base = os.path.join(root, name)
     if not os.path.lexists(base):
@@ -59,7 +63,7 @@ def _folder_parts(root: Path, name: str) -> list[bytes | str]:
     if not stat.S_ISDIR(os.lstat(base).st_mode):
         raise _Unvouched(base)
     parts: list[bytes | str] = [name]
-    for folder, folders, files in os.walk(base):
+    for folder, folders, files in os.walk(base, onerror=_raise):  # a folder that cannot be listed: unvouched
         for entry in folders:
             if os.path.islink(os.path.join(folder, entry)):
                 raise _Unvouched(entry)
