@@ -71,6 +71,28 @@ def describe_file_problem(path: Path, root: Path) -> str | None:
     return None
 
 
+def unlistable_folders(folder: Path | str, recursive: bool = True) -> list[tuple[str, str]]:
+    """(folder, why) for `folder`, or each folder below it, that cannot be listed. Path.glob and
+    rglob pass such a folder over without a word, and what the operator wrote in it with it;
+    the callers refuse instead. A folder that does not exist is not one of them."""
+    found: list[tuple[str, str]] = []
+
+    def refused(error: OSError) -> None:
+        if not isinstance(error, FileNotFoundError):
+            found.append((str(error.filename), error.strerror or str(error)))
+
+    if recursive:
+        for _ in os.walk(folder, onerror=refused):
+            pass
+    else:
+        try:
+            with os.scandir(folder):
+                pass
+        except OSError as error:
+            refused(error)
+    return found
+
+
 def read_source(path: Path, root: Path) -> bytes:
     """The bytes of a regular file inside `root`, at most MAX_FILE_BYTES; else SourceError."""
     return read_source_and_stat(path, root)[0]

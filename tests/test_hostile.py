@@ -46,6 +46,53 @@ def test_check_and_build_compile_every_template_and_name_file_and_line(repo, cas
     assert site_files(repo) == before
 
 
+@pytest.mark.parametrize("folder", ["templates", "templates/partials"])
+def test_a_templates_folder_that_cannot_be_listed_is_refused(repo, monkeypatch, folder):
+    # As for a folder this user may not read: its overrides would otherwise be passed over
+    # without a word, and the pages built with the built-in templates instead.
+    import os
+
+    before = built_site(repo)
+    repo.write("templates/partials/_note.html", "<p>Ours</p>\n")
+    repo.write("templates/base.html", '{% extends "!base.html" %}\n{% block footer_extra %}'
+                                      '{% include "partials/_note.html" %}{% endblock %}\n')
+    refused = str((repo.root / folder).resolve())
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == refused:
+            raise PermissionError(13, "Permission denied", refused)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        result = repo.run(*command, "--root", str(repo.root))
+        assert result.exit_code == 1, result.output
+        assert result.output == (f"Error: {folder}/: cannot be read (Permission denied); expected a folder of "
+                                 "templates statusgen can list, or none\n")
+    assert site_files(repo) == before
+
+
+def test_a_template_that_cannot_be_read_is_refused(repo, monkeypatch):
+    import jinja2.loaders
+
+    before = built_site(repo)
+    repo.write("templates/base.html", '{% extends "!base.html" %}\n')
+    unreadable = str((repo.root / "templates/base.html").resolve())
+
+    def refusing(path, *args, **kwargs):
+        if str(path) == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.loaders, "open", refusing, raising=False)
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        result = repo.run(*command, "--root", str(repo.root))
+        assert result.exit_code == 1, result.output
+        assert result.output == "Error: templates/base.html: cannot be read (Permission denied)\n"
+    assert site_files(repo) == before
+
+
 def test_an_unused_broken_template_is_reported_with_the_content_errors(repo):
     repo.incident("2026-11-20-api", GOOD_INCIDENT)
     repo.incident("2026-11-21-bad", GOOD_INCIDENT.replace("status: investigating", "status: looking"))

@@ -9,6 +9,7 @@ list of names and categories came later; both forms are read.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from datetime import tzinfo
@@ -35,6 +36,7 @@ from statusgen.importers.common import (
     source_time,
     unique_slugs,
 )
+from statusgen.reading import unlistable_folders
 
 CONFIG_NAMES = ("config.yml", "config.yaml", "config.toml", "hugo.yml", "hugo.yaml", "hugo.toml")
 SEVERITIES = {"down": "major_outage", "disrupted": "partial_outage", "notice": "under_maintenance"}
@@ -231,6 +233,10 @@ def read_cstate(folder: Path, tz: tzinfo, timezone_name: str | None,
     issues_dir = folder / "content" / "issues"
     if not issues_dir.is_dir():
         reader.problems.add("content/issues", "", "not found; expected the folder of cState's issue files")
+    for where, why in unlistable_folders(issues_dir):
+        reader.problems.add(os.path.relpath(where, folder).replace(os.sep, "/") + "/", "",
+                            f"cannot be read ({why}); expected a folder statusgen can list (its issues would not "
+                            "be imported)")
     notices = []
     for path in sorted(issues_dir.rglob("*.md")) if issues_dir.is_dir() else []:
         if path.name.startswith("_index"):

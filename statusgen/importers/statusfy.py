@@ -10,13 +10,14 @@ The systems list comes from `statusfy.config.js`, read as text and never run (or
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from statusgen.config import ID_PATTERN, RESERVED_COMPONENT_IDS, Component
-from statusgen.errors import Problems, StatusgenError
+from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.importers.common import (
     MAINTENANCE_LABELS,
     UPDATE_LABELS,
@@ -35,6 +36,7 @@ from statusgen.importers.common import (
     source_time,
     unique_slugs,
 )
+from statusgen.reading import unlistable_folders
 
 CONFIG_NAMES = ("statusfy.config.js", "statusfy.config.cjs", "config.js")
 SEVERITIES = {"major-outage": "major_outage", "partial-outage": "partial_outage",
@@ -246,6 +248,11 @@ def read_statusfy(folder: Path, tz: tzinfo, timezone_name: str | None, severitie
     default_language = found.get("defaultLocale") or "en"
     language = language or default_language
     content = folder / (found.get("dir") or "content")
+    unlistable = [found for listed in (content, content / language) for found in unlistable_folders(listed, False)]
+    if unlistable:
+        raise StatusgenError([Problem(os.path.relpath(where, folder).replace(os.sep, "/") + "/", "",
+                                      f"cannot be read ({why}); expected a folder statusgen can list (its incidents "
+                                      "would not be imported)") for where, why in unlistable])
     if language == default_language:
         sources = sorted(p for p in content.glob("*.md") if p.name.lower() != "readme.md")
     else:

@@ -30,6 +30,7 @@ from jinja2.visitor import NodeTransformer
 from statusgen.config import load_config
 from statusgen.errors import Problem, StatusgenError
 from statusgen.i18n import Language, resolve_language, translations
+from statusgen.reading import unlistable_folders
 from statusgen.render.filters import ENGLISH, Words, install_filters
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
@@ -55,7 +56,14 @@ class OverridingLoader(BaseLoader):
         source, filename, builtin_uptodate = self.builtin.get_source(environment, template)
         # An override added later (while `serve` runs) must replace the cached built-in one.
         candidate = Path(self.override.searchpath[0], *template.split("/"))
-        return source, filename, lambda: builtin_uptodate() and not candidate.exists()
+        return source, filename, lambda: builtin_uptodate() and not _may_exist(candidate)
+
+
+def _may_exist(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a folder that cannot be searched: `check` reports it
+        return True
 
 
 # Every environment made here has the same settings, filter names and extension: they differ in
@@ -200,7 +208,9 @@ def template_problems(root: Path) -> list[Problem]:
     # (built-in file first, its name, the name to load it by)
     files = sorted([(0, name, name if name not in own else BUILTIN_PREFIX + name) for name in builtin]
                    + [(1, name, name) for name in own])
-    problems = []
+    problems = [Problem(display_path(folder, root) + "/", "", f"cannot be read ({why}); expected a folder of "
+                        "templates statusgen can list, or none")
+                for folder, why in (unlistable_folders(overrides) if overrides is not None else [])]
     for _, _, name in files:
         try:
             source, filename = template_source(env, name)
@@ -213,6 +223,9 @@ def template_problems(root: Path) -> list[Problem]:
         except UnicodeDecodeError:
             problems.append(Problem(name, "", "not UTF-8 text"))
             continue
+        except OSError as exc:
+            problems.append(Problem(display_path(exc.filename or name, root), "", f"cannot be read ({exc.strerror or exc})"))
+            continue
         for referenced in references:
             if referenced is None:
                 continue
@@ -221,6 +234,8 @@ def template_problems(root: Path) -> list[Problem]:
             except TemplateNotFound:
                 problems.append(Problem(shown_name, "", f"uses the template {referenced!r}, which does not exist; "
                                         "expected a file in templates/ or a built-in template name"))
+            except OSError:
+                pass  # a file that cannot be read: reported as itself
     return problems
 
 

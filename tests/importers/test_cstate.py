@@ -170,3 +170,27 @@ def test_imported_history_is_never_pushed_to_subscribers(repo):
     assert new.exit_code == 0, new.output
     dry = repo.run("notify", "--root", str(repo.root), "--ledger", ledger, "--now", now, "--dry-run", env=env)
     assert "would send 2 messages" in dry.output and "Fresh news" in dry.output
+
+
+def test_a_folder_of_issues_that_cannot_be_listed_is_refused(empty, tmp_path, monkeypatch):
+    # Passed over, its issues would be missing from the new repository without a word.
+    import os
+
+    site = shutil.copytree(SITE, tmp_path / "site")
+    (site / "content/issues/2017").mkdir()
+    shutil.move(site / "content/issues/2018-05-25-us-east-conn-issues.md", site / "content/issues/2017")
+    refused = str(site / "content/issues/2017")
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == refused:
+            raise PermissionError(13, "Permission denied", refused)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    before = empty.files()
+    result = empty.import_("cstate", str(site), "--timezone", "Europe/Berlin")
+    assert result.exit_code == 1
+    assert ("content/issues/2017/: cannot be read (Permission denied); expected a folder statusgen can list "
+            "(its issues would not be imported)") in result.output
+    assert empty.files() == before
