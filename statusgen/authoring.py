@@ -109,9 +109,13 @@ def repository_lock(root: Path, timeout: float | None = None):
     if folder in _held_locks:
         yield
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise StatusgenError(f"{INCIDENTS_DIR}/: cannot be opened to take the authoring lock "
+                             f"({exc.strerror or exc}); nothing was written") from None
     timeout = LOCK_TIMEOUT if timeout is None else timeout
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -174,7 +178,11 @@ def _write_valid(config: Config, path: Path, text: str, refusal: str = "nothing 
         _validated(config, path, text)
     except StatusgenError as exc:
         raise StatusgenError([*exc.problems, Problem("", "", refusal)]) from None
-    write_atomically(path, text)
+    try:
+        write_atomically(path, text)
+    except OSError as exc:  # the file is replaced in one rename: until then it is as it was
+        raise StatusgenError(f"{path.relative_to(config.root).as_posix()}: cannot be written "
+                             f"({exc.strerror or exc}); nothing was written") from None
     return path
 
 

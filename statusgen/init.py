@@ -5,8 +5,8 @@ with a requirements.txt that pins this very statusgen and everything it needs fo
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -109,15 +109,48 @@ def create_repository(directory: Path, source: str | None = None) -> list[str]:
     files = list(_walk(skeleton()))
     if not any(relative == "statusgen.toml" for relative, _ in files):
         raise StatusgenError("the statusgen package is missing its skeleton files; reinstall statusgen")
-    directory.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []  # every file and folder made here, in order
+    try:
+        written = _write_repository(directory, files, pinned, created)
+    except OSError as exc:
+        for path in reversed(created):  # the folder was new or empty: all of it is ours
+            try:
+                path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+            except OSError:
+                pass
+        raise StatusgenError(f"DIRECTORY: cannot write {exc.filename or directory} ({exc.strerror or exc}); "
+                             "nothing was written") from None
+    return written
+
+
+def _write_repository(directory: Path, files: list[tuple[str, Traversable]], pinned: Source,
+                      created: list[Path]) -> list[str]:
+    _make_folder(directory, created)
     for relative, entry in files:
         target = directory.joinpath(*relative.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(entry.read_bytes())
+        _make_folder(target.parent, created)
+        _write_file(target, entry.read_bytes(), created)
     written = [relative for relative, _ in files]
     if pinned.wheel is not None:
-        (directory / WHEELS_DIR).mkdir()
-        shutil.copyfile(pinned.wheel, directory / WHEELS_DIR / pinned.wheel.name)
+        _make_folder(directory / WHEELS_DIR, created)
+        _write_file(directory / WHEELS_DIR / pinned.wheel.name, pinned.wheel.read_bytes(), created)
         written.append(f"{WHEELS_DIR}/{pinned.wheel.name}")
-    (directory / REQUIREMENTS).write_text(requirements(pinned), encoding="utf-8")
+    _write_file(directory / REQUIREMENTS, requirements(pinned).encode("utf-8"), created)
     return sorted([*written, REQUIREMENTS])
+
+
+def _make_folder(folder: Path, created: list[Path]) -> None:
+    missing = []
+    for path in (folder, *folder.parents):
+        if os.path.lexists(path):
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        path.mkdir()
+        created.append(path)
+
+
+def _write_file(path: Path, data: bytes, created: list[Path]) -> None:
+    with open(path, "xb") as handle:  # never over a file: the folder was new or empty
+        created.append(path)
+        handle.write(data)

@@ -514,3 +514,48 @@ def test_update_through_a_link_inside_the_repository_edits_its_target(repo):
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert front_matter(repo.root / "drafts/tab.md")["updates"][-1]["message"] == "Found it."
+
+
+def test_a_file_that_cannot_be_written_is_refused_and_left_as_it_was(repo, monkeypatch):
+    # As when incidents/ is not writable for this user: the new text goes to a temporary file
+    # beside the incident, which cannot be made. Nothing changes, and the message says so.
+    import statusgen.files
+
+    path = repo.write("incidents/2026-11-20-api.md", HAND_WRITTEN)
+
+    def refused(*args, dir=None, **kwargs):
+        raise PermissionError(13, "Permission denied", str(dir))
+
+    monkeypatch.setattr(statusgen.files.tempfile, "mkstemp", refused)
+    updated = run(repo, "update", "2026-11-20-api", "--status", "identified", "--message", "Found it.",
+                  "--at", "2026-11-20T14:30:00Z")
+    assert updated.exit_code == 1
+    assert updated.output == ("Error: incidents/2026-11-20-api.md: cannot be written (Permission denied); "
+                              "nothing was written\n")
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+    created = run(repo, "new", "incident", "Login failing", "--component", "web=major_outage",
+                  "--at", "2026-11-20T14:30:00Z")
+    assert created.exit_code == 1
+    assert created.output == ("Error: incidents/2026-11-20-login-failing.md: cannot be written (Permission denied); "
+                              "nothing was written\n")
+    assert incident_files(repo) == ["2026-11-20-api.md"]
+
+
+def test_an_incidents_folder_that_cannot_be_opened_is_refused(repo, monkeypatch):
+    import statusgen.authoring
+
+    path = repo.write("incidents/2026-11-20-api.md", HAND_WRITTEN)
+    folder = str((repo.root / "incidents").resolve())
+    real_open = os.open
+
+    def refusing(target, *args, **kwargs):
+        if str(target) == folder:
+            raise PermissionError(13, "Permission denied", folder)
+        return real_open(target, *args, **kwargs)
+
+    monkeypatch.setattr(statusgen.authoring.os, "open", refusing)
+    result = run(repo, "resolve", "2026-11-20-api", "--at", "2026-11-20T15:00Z")
+    assert result.exit_code == 1
+    assert result.output == ("Error: incidents/: cannot be opened to take the authoring lock (Permission denied); "
+                             "nothing was written\n")
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN

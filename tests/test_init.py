@@ -80,6 +80,48 @@ def test_init_refuses_a_non_empty_folder_and_writes_nothing(tmp_path):
     assert a_file.read_text() == "x"
 
 
+def test_init_where_the_folder_cannot_be_made_is_refused(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = run("init", str(a_file / "status"))
+    assert result.exit_code == 1
+    assert result.output == (f"Error: DIRECTORY: cannot write {a_file / 'status'} (Not a directory); "
+                             "nothing was written\n")
+    assert a_file.read_text() == "x"
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_init_failing_halfway_takes_back_what_it_wrote(tmp_path, monkeypatch, existing):
+    # A disk that fills up while the repository is written: what was written is removed again,
+    # so the folder is as it was (absent, or empty) and init can simply be run again.
+    import statusgen.init
+
+    target = tmp_path / "new" / "status"
+    if existing:
+        target.mkdir(parents=True)
+    written: list[str] = []
+    real_open = open
+
+    def filling(path, mode="r", *args, **kwargs):
+        if "x" in mode and len(written) == 4:
+            raise OSError(28, "No space left on device", str(path))
+        written.append(str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(statusgen.init, "open", filling, raising=False)
+    result = run("init", str(target))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: DIRECTORY: cannot write {target}/")
+    assert result.output.endswith(" (No space left on device); nothing was written\n")
+    assert len(written) == 4
+    if existing:
+        assert list(target.iterdir()) == []
+    else:
+        assert not (tmp_path / "new").exists()
+    monkeypatch.undo()
+    assert run("init", str(target)).exit_code == 0
+
+
 def test_package_data_ships_every_skeleton_file():
     """setuptools' build_py expands package-data with the standard library's glob, which skips
     dot-files unless a pattern names them: expand our patterns the same way and require every
