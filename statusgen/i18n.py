@@ -22,6 +22,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import get_decimal_symbol
 
+from statusgen.reading import unlistable_folders
+
 DOMAIN = "statusgen"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 REPOSITORY_LOCALE_DIR = "locale"  # in a status repository: locale/<code>.po
@@ -61,6 +63,9 @@ def repository_catalogs(root: Path | None) -> dict[str, Path]:
     folder = Path(root) / REPOSITORY_LOCALE_DIR if root is not None else None
     if folder is None or not folder.is_dir():
         return {}
+    for _, why in unlistable_folders(folder, recursive=False):  # else its catalogs would be passed over
+        raise ValueError(f"{REPOSITORY_LOCALE_DIR}/: cannot be read ({why}); expected a folder of catalogs "
+                         "statusgen can list")
     return {path.stem: path for path in sorted(folder.glob("*.po"))}
 
 
