@@ -21,6 +21,7 @@ from statusgen.folders import MARKER, listed_files, refuse_sources, safe_output_
 from statusgen.publish.headers import MANIFEST_CACHE, content_type
 from statusgen.publish.manifest import MANIFEST_NAME, is_reserved
 from statusgen.publish.plan import LocalFile, RemoteObject, Stored
+from statusgen.reading import unlistable_folders
 
 SHA256_METADATA = "statusgen-sha256"  # stored as x-amz-meta-statusgen-sha256
 DEFAULT_MAX_ATTEMPTS = 6
@@ -244,6 +245,8 @@ class DirectoryBucket:
         if not self.directory.is_dir():
             return objects
         with _os_errors(f"listing {self.description}"):
+            for folder, why in unlistable_folders(self.directory):  # else its files would look absent
+                raise StatusgenError(f"listing {self.description}: {folder}: cannot be read ({why})")
             for file in sorted(self.directory.rglob("*")):
                 path = file.relative_to(self.directory).as_posix()
                 if file.is_file() and path != MARKER and not is_reserved(path):
