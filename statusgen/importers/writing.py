@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from statusgen.build import check
 from statusgen.config import CONFIG_FILE, ID_PATTERN, Component, Group
-from statusgen.content import INCIDENT_KEYS, INCIDENTS_DIR, incident_files
+from statusgen.content import INCIDENT_KEYS, INCIDENTS_DIR, scan_incident_files
 from statusgen.errors import Problem, Problems, StatusgenError
 from statusgen.files import atomic_write
 from statusgen.front_matter import render_value_lines
@@ -176,10 +176,19 @@ def import_plan(root: Path, plan: ImportPlan, force: bool = False) -> ImportResu
     every problem and write nothing."""
     root = Path(root).resolve()
     config_path = root / CONFIG_FILE
-    existing_text = config_path.read_text(encoding="utf-8") if config_path.exists() else None
+    before: dict[str, bytes] = {}  # the bytes of each existing file the import would replace
+    try:
+        existing_text = config_path.read_text(encoding="utf-8") if config_path.exists() else None
+        if existing_text is not None:
+            before[CONFIG_FILE] = config_path.read_bytes()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StatusgenError(f"{CONFIG_FILE}: cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+                             "nothing was written") from None
     config_text, plan, new_groups, new_components, problems = _merge_config(plan, existing_text)
 
-    existing_files = {p.relative_to(root).as_posix(): p for p in incident_files(root)}
+    found, scan_problems = scan_incident_files(root)  # a folder that cannot be listed hides its slugs
+    scan_problems.raise_if_any()
+    existing_files = {p.relative_to(root).as_posix(): p for p in found}
     existing_slugs = {Path(rel).stem: rel for rel in existing_files}
     planned: dict[str, str] = {}
     to_write, unchanged = {}, []
@@ -194,7 +203,12 @@ def import_plan(root: Path, plan: ImportPlan, force: bool = False) -> ImportResu
             problems.add(other, "slug", f"{notice.slug!r} is taken; the import of {notice.source} would write "
                                         f"{relative}; rename one of them")
         elif relative in existing_files:
-            if existing_files[relative].read_bytes() == text.encode("utf-8"):
+            try:
+                before[relative] = read_source(existing_files[relative], root)
+            except SourceError as exc:
+                problems.add(relative, "", str(exc))
+                continue
+            if before[relative] == text.encode("utf-8"):
                 unchanged.append(relative)
             elif force:
                 to_write[relative] = text
@@ -205,13 +219,36 @@ def import_plan(root: Path, plan: ImportPlan, force: bool = False) -> ImportResu
             to_write[relative] = text
     problems.raise_if_any()
     _validate(root, config_text, existing_files, planned)
-    if existing_text != config_text:
-        atomic_write(config_path, config_text.encode("utf-8"), durable=True)
-    for relative, text in sorted(to_write.items()):
-        atomic_write(root / relative, text.encode("utf-8"), durable=True)
-    (root / INCIDENTS_DIR).mkdir(exist_ok=True)
+    _write_all(root, ({CONFIG_FILE: config_text} if existing_text != config_text else {}) | dict(sorted(to_write.items())),
+               before)
     return ImportResult(plan, existing_text is None, tuple(g.id for g in new_groups),
                         tuple(c.id for c in new_components), tuple(sorted(to_write)), tuple(sorted(unchanged)))
+
+
+def _write_all(root: Path, texts: dict[str, str], before: dict[str, bytes]) -> None:
+    """Write each file (the configuration first); if one cannot be written, put back those
+    written already (`before`: their bytes before, where there was a file), so the repository is
+    as it was."""
+    done: list[str] = []
+    try:
+        for relative, text in texts.items():
+            atomic_write(root / relative, text.encode("utf-8"), durable=True)
+            done.append(relative)
+        (root / INCIDENTS_DIR).mkdir(exist_ok=True)
+    except OSError as exc:
+        failed = next(relative for relative in texts if relative not in done) if len(done) < len(texts) else INCIDENTS_DIR
+        undone = []
+        for relative in reversed(done):
+            try:
+                if relative in before:
+                    atomic_write(root / relative, before[relative], durable=True)
+                else:
+                    (root / relative).unlink()
+            except OSError:
+                undone.append(relative)
+        outcome = ("nothing was written" if not undone else
+                   "these files are written and could not be put back: " + ", ".join(sorted(undone)))
+        raise StatusgenError(f"{failed}: cannot be written ({exc.strerror or exc}); {outcome}") from None
 
 
 def _validate(root: Path, config_text: str, existing_files: dict[str, Path], planned: dict[str, str]) -> None:

@@ -120,6 +120,63 @@ def test_a_rerun_writes_the_same_files_and_never_overwrites_a_changed_one(empty)
     assert "incidents/2025-03-10-api-latency.md" in empty.files()
 
 
+@pytest.mark.parametrize("fail_at", [1, 3, 7])
+def test_an_import_that_cannot_write_a_file_puts_back_what_it_wrote(repo, monkeypatch, fail_at):
+    # A disk that fills up, or a file the user may not replace, halfway through: the repository
+    # is as it was before the import, byte for byte: the configuration it extended, the file
+    # --force replaced, and no new file left.
+    import statusgen.importers.writing as writing
+
+    repo = ImportRepo(repo.root)
+    (repo.root / "statusgen.toml").write_bytes(b"# ours\r\n" + MINIMAL_CONFIG.encode())
+    repo.write("incidents/2026-11-05-database-upgrade.md", "A draft of ours.\r\n")
+    before = repo.files()
+    written: list[str] = []
+    real_write = writing.atomic_write
+
+    def filling(path, data, durable=False):
+        written.append(Path(path).relative_to(repo.root).as_posix())
+        if len(written) == fail_at:
+            raise OSError(28, "No space left on device", str(path))
+        real_write(path, data, durable)
+
+    monkeypatch.setattr(writing, "atomic_write", filling)
+    result = repo.import_("statuspage", CURRENT, "--force")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {written[fail_at - 1]}: cannot be written (No space left on device); "
+                             "nothing was written\n")
+    assert written[0] == "statusgen.toml"
+    if fail_at == 7:  # the last file: the configuration and the replaced draft were written, then put back
+        assert "incidents/2026-11-05-database-upgrade.md" in written[:6]
+    assert repo.files() == before
+    monkeypatch.undo()
+    assert repo.import_("statuspage", CURRENT, "--force").exit_code == 0  # and it can simply be run again
+
+
+def test_an_import_into_a_repository_with_a_folder_it_cannot_list_is_refused(repo, monkeypatch):
+    # The folder's files could hold the slugs the import would write.
+    import os
+
+    repo = ImportRepo(repo.root)
+    repo.write("incidents/2024/2024-01-01-old.md", "ours")
+    before = repo.files()
+    refused = str(repo.root / "incidents/2024")
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == refused:
+            raise PermissionError(13, "Permission denied", refused)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    result = repo.import_("statuspage", CURRENT)
+    assert result.exit_code == 1
+    assert result.output == ("Error: incidents/2024/: cannot be read (Permission denied); expected a folder "
+                             "statusgen can list (the incidents in it would be left out)\n")
+    monkeypatch.undo()  # the listing below would pass the folder over too
+    assert repo.files() == before
+
+
 def test_components_are_appended_to_an_existing_config_keeping_its_text(repo):
     repo = ImportRepo(repo.root)
     original = "# our own comment\n" + MINIMAL_CONFIG
