@@ -112,6 +112,9 @@ def repository_lock(root: Path, timeout: float | None = None):
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileExistsError:
+        raise StatusgenError(f"{INCIDENTS_DIR}: a file; expected the folder of incident files; "
+                             "nothing was written") from None
     except OSError as exc:
         raise StatusgenError(f"{INCIDENTS_DIR}/: cannot be opened to take the authoring lock "
                              f"({exc.strerror or exc}); nothing was written") from None

@@ -559,3 +559,13 @@ def test_an_incidents_folder_that_cannot_be_opened_is_refused(repo, monkeypatch)
     assert result.output == ("Error: incidents/: cannot be opened to take the authoring lock (Permission denied); "
                              "nothing was written\n")
     assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+def test_an_incidents_file_in_place_of_the_folder_is_refused(repo):
+    (repo.root / "incidents").rmdir()
+    (repo.root / "incidents").write_text("notes")
+    result = run(repo, "new", "incident", "Login failing", "--component", "web=major_outage",
+                 "--at", "2026-11-20T14:30:00Z")
+    assert result.exit_code == 1
+    assert result.output == "Error: incidents: a file; expected the folder of incident files; nothing was written\n"
+    assert (repo.root / "incidents").read_text() == "notes"
