@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -90,6 +91,23 @@ def demo(tmp_path: Path) -> Repo:
     if (PROJECT_ROOT / "templates").is_dir():
         shutil.copytree(PROJECT_ROOT / "templates", root / "templates")
     return Repo(root)
+
+
+@pytest.fixture
+def unlistable(monkeypatch):
+    """A folder this user may not list, as the tests here (run as root) cannot make one: call
+    the fixture with a folder's path, and os.scandir (which os.walk, pathlib's glob and
+    statusgen's own walkers use) raises PermissionError for it. `monkeypatch.undo()` lists it again."""
+    refused: set[str] = set()
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    return lambda folder: refused.add(os.fspath(folder))
 
 
 DEMO_NOW = "2026-11-26T21:00:00Z"

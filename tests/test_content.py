@@ -268,22 +268,12 @@ def test_symlink_to_a_file_inside_the_repository_is_read(repo):
 
 
 @pytest.mark.parametrize("folder", ["incidents", "incidents/2025"])
-def test_a_folder_of_incidents_that_cannot_be_listed_is_refused(repo, monkeypatch, folder):
+def test_a_folder_of_incidents_that_cannot_be_listed_is_refused(repo, unlistable, folder):
     # As for a folder this user may not read: passed over, its incidents would be missing from
     # the page (an outage erased from the record) with the build reporting success.
-    import os
-
     before = built_site(repo)
     repo.incident("2025/2025-03-01-db", GOOD_INCIDENT.replace("2026-11-20", "2025-03-01"))
-    refused = str(repo.root / folder)
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    unlistable(str(repo.root / folder))
     for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
         result = repo.run(*command, "--root", str(repo.root))
         assert result.exit_code == 1, result.output

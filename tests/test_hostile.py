@@ -47,24 +47,14 @@ def test_check_and_build_compile_every_template_and_name_file_and_line(repo, cas
 
 
 @pytest.mark.parametrize("folder", ["templates", "templates/partials"])
-def test_a_templates_folder_that_cannot_be_listed_is_refused(repo, monkeypatch, folder):
+def test_a_templates_folder_that_cannot_be_listed_is_refused(repo, unlistable, folder):
     # As for a folder this user may not read: its overrides would otherwise be passed over
     # without a word, and the pages built with the built-in templates instead.
-    import os
-
     before = built_site(repo)
     repo.write("templates/partials/_note.html", "<p>Ours</p>\n")
     repo.write("templates/base.html", '{% extends "!base.html" %}\n{% block footer_extra %}'
                                       '{% include "partials/_note.html" %}{% endblock %}\n')
-    refused = str((repo.root / folder).resolve())
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    unlistable(str((repo.root / folder).resolve()))
     for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
         result = repo.run(*command, "--root", str(repo.root))
         assert result.exit_code == 1, result.output

@@ -183,21 +183,11 @@ def test_repository_catalog_changes_a_wording_and_rebuilds_the_pages(repo):
     assert ">Bausteine<" in index and "Zum Inhalt springen" in index  # the rest still from statusgen's catalog
 
 
-def test_a_locale_folder_that_cannot_be_listed_is_refused(repo, monkeypatch):
+def test_a_locale_folder_that_cannot_be_listed_is_refused(repo, unlistable):
     # Passed over, the repository's own wording would give way to statusgen's without a word.
-    import os
-
     set_language(repo, "de")
     repo.write("locale/de.po", 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n')
-    refused = str(repo.root / "locale")
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    unlistable(str(repo.root / "locale"))
     for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
         result = repo.run(*command, "--root", str(repo.root))
         assert result.exit_code == 1, result.output

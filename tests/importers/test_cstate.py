@@ -172,22 +172,12 @@ def test_imported_history_is_never_pushed_to_subscribers(repo):
     assert "would send 2 messages" in dry.output and "Fresh news" in dry.output
 
 
-def test_a_folder_of_issues_that_cannot_be_listed_is_refused(empty, tmp_path, monkeypatch):
+def test_a_folder_of_issues_that_cannot_be_listed_is_refused(empty, tmp_path, unlistable):
     # Passed over, its issues would be missing from the new repository without a word.
-    import os
-
     site = shutil.copytree(SITE, tmp_path / "site")
     (site / "content/issues/2017").mkdir()
     shutil.move(site / "content/issues/2018-05-25-us-east-conn-issues.md", site / "content/issues/2017")
-    refused = str(site / "content/issues/2017")
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    unlistable(str(site / "content/issues/2017"))
     before = empty.files()
     result = empty.import_("cstate", str(site), "--timezone", "Europe/Berlin")
     assert result.exit_code == 1

@@ -103,18 +103,8 @@ def test_an_unknown_severity_names_the_file_and_can_be_mapped(empty, tmp_path):
     assert empty.notice("2019-03-01-outage")[0]["components"] == {"api": "major_outage"}
 
 
-def test_a_content_folder_that_cannot_be_listed_is_refused(empty, tmp_path, monkeypatch):
-    import os
-
-    refused = str(SITE / "content")
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+def test_a_content_folder_that_cannot_be_listed_is_refused(empty, unlistable):
+    unlistable(str(SITE / "content"))
     before = empty.files()
     result = empty.import_("statusfy", str(SITE))
     assert result.exit_code == 1

@@ -153,22 +153,12 @@ def test_an_import_that_cannot_write_a_file_puts_back_what_it_wrote(repo, monkey
     assert repo.import_("statuspage", CURRENT, "--force").exit_code == 0  # and it can simply be run again
 
 
-def test_an_import_into_a_repository_with_a_folder_it_cannot_list_is_refused(repo, monkeypatch):
+def test_an_import_into_a_repository_with_a_folder_it_cannot_list_is_refused(repo, unlistable, monkeypatch):
     # The folder's files could hold the slugs the import would write.
-    import os
-
     repo = ImportRepo(repo.root)
     repo.write("incidents/2024/2024-01-01-old.md", "ours")
     before = repo.files()
-    refused = str(repo.root / "incidents/2024")
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    unlistable(str(repo.root / "incidents/2024"))
     result = repo.import_("statuspage", CURRENT)
     assert result.exit_code == 1
     assert result.output == ("Error: incidents/2024/: cannot be read (Permission denied); expected a folder "

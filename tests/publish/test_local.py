@@ -51,29 +51,19 @@ def test_local_file_changed_outside_statusgen_is_replaced(repo, tmp_path):
     assert mirror_files(mirror) == site_bytes(site)
 
 
-def test_a_folder_of_the_target_that_cannot_be_listed_fails_that_target(repo, tmp_path, monkeypatch):
+def test_a_folder_of_the_target_that_cannot_be_listed_fails_that_target(repo, tmp_path, unlistable, monkeypatch):
     # Passed over, its files would look absent: uploaded again, and those to delete left behind
     # with the publish reported done.
-    import os
-
     mirror = tmp_path / "www"
     add_targets(repo, f'[[targets]]\nname = "disk"\nurl = "file://{mirror}"\n')
     site = write_site(repo.root / "site", BASE_SITE)
     assert run_publish(repo).exit_code == 0
     published = site_bytes(mirror)
     write_site(site, {k: v for k, v in BASE_SITE.items() if k != "incidents/2026-10-15-login/index.html"})
-    refused = str(mirror / "incidents")
-    scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", refused)
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    unlistable(str(mirror / "incidents"))
     result = run_publish(repo)
     assert result.exit_code == 1
-    assert f"disk: FAILED: listing {mirror}{os.sep}: {refused}: cannot be read (Permission denied)" in result.output
+    assert f"disk: FAILED: listing {mirror}/: {mirror}/incidents: cannot be read (Permission denied)" in result.output
     monkeypatch.undo()
     assert site_bytes(mirror) == published
 
