@@ -63,9 +63,10 @@ def repository_catalogs(root: Path | None) -> dict[str, Path]:
     folder = Path(root) / REPOSITORY_LOCALE_DIR if root is not None else None
     if folder is None or not folder.is_dir():
         return {}
-    for _, why in unlistable_folders(folder, recursive=False):  # else its catalogs would be passed over
-        raise ValueError(f"{REPOSITORY_LOCALE_DIR}/: cannot be read ({why}); expected a folder of catalogs "
-                         "statusgen can list")
+    refused = unlistable_folders(folder, recursive=False)
+    if refused:  # else its catalogs would be passed over
+        raise ValueError(f"{REPOSITORY_LOCALE_DIR}/: cannot be read ({refused[0][1]}); expected a folder of "
+                         "catalogs statusgen can list")
     return {path.stem: path for path in sorted(folder.glob("*.po"))}
 
 

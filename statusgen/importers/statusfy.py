@@ -248,7 +248,7 @@ def read_statusfy(folder: Path, tz: tzinfo, timezone_name: str | None, severitie
     default_language = found.get("defaultLocale") or "en"
     language = language or default_language
     content = folder / (found.get("dir") or "content")
-    unlistable = [found for listed in (content, content / language) for found in unlistable_folders(listed, False)]
+    unlistable = [entry for listed in (content, content / language) for entry in unlistable_folders(listed, False)]
     if unlistable:
         raise StatusgenError([Problem(os.path.relpath(where, folder).replace(os.sep, "/") + "/", "",
                                       f"cannot be read ({why}); expected a folder statusgen can list (its incidents "

@@ -245,8 +245,9 @@ class DirectoryBucket:
         if not self.directory.is_dir():
             return objects
         with _os_errors(f"listing {self.description}"):
-            for folder, why in unlistable_folders(self.directory):  # else its files would look absent
-                raise StatusgenError(f"listing {self.description}: {folder}: cannot be read ({why})")
+            refused = unlistable_folders(self.directory)
+            if refused:  # else the files in it would look absent
+                raise StatusgenError(f"listing {self.description}: {refused[0][0]}: cannot be read ({refused[0][1]})")
             for file in sorted(self.directory.rglob("*")):
                 path = file.relative_to(self.directory).as_posix()
                 if file.is_file() and path != MARKER and not is_reserved(path):
