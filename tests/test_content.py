@@ -462,28 +462,38 @@ def test_files_changed_in_the_last_two_seconds_are_left_out_of_the_index(repo, m
     assert again == [(files[0][0], "incidents/2026-11-20-api-errors.md", "2026-11-20-api-errors", None)]
 
 
+def test_an_editors_lock_beside_an_incident_being_edited_is_not_read(repo):
+    # Emacs keeps `.#NAME` beside a file with unsaved edits: a link to nowhere, named like an
+    # incident file. `serve` and `build` go on while someone edits.
+    repo.incident("2026-11-20-api", GOOD_INCIDENT)
+    (repo.root / "incidents/.#2026-11-20-api.md").symlink_to("oncall@laptop.4242:1795183320")
+    result = check(repo)
+    assert result.exit_code == 0, result.output
+    assert "1 incidents" in result.output
+    assert (repo.build("2026-11-21T00:00:00Z") / "incidents/2026-11-20-api/index.html").is_file()
+
+
 def test_incident_files_are_found_in_path_order_with_pathlib_names(tmp_path):
     """The scan works on text, not Path objects: each file's source, slug and place in the
-    order are still what pathlib gives (a name of '.md' alone has no suffix, so it is its own
-    stem), and nested folders are read."""
-    from pathlib import Path
-
+    order are still what pathlib gives, and nested folders are read. Hidden names are not read:
+    an editor's lock or backup beside a file being edited, a tool's folder."""
     from statusgen.config import load_config
     from statusgen.content import read_incident_files, scan_incident_files
 
     (tmp_path / "statusgen.toml").write_text('[site]\ntitle = "T"\nbase_url = "https://s.example/"\n\n'
                                              '[[components]]\nid = "api"\nname = "API"\n')
-    names = ["b.md", "a/c.md", "a/b/d.md", "a.md", ".md", "..md", "x.y.md", "a-b.md", "A.md", "a/Z.md"]
-    for name in names:
+    names = ["b.md", "a/c.md", "a/b/d.md", "a.md", "x.y.md", "a-b.md", "A.md", "a/Z.md"]
+    hidden = [".md", "..md", ".b.md", "a/.c.md", ".drafts/e.md"]
+    for name in names + hidden:
         path = tmp_path / "incidents" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("---\ntitle: x\n---\n")
+    (tmp_path / "incidents" / ".#b.md").symlink_to("user@host.1234:1700000000")  # Emacs' lock: a link to nowhere
     expected = sorted((tmp_path / "incidents" / name for name in names), key=lambda path: path.parts)
     assert scan_incident_files(tmp_path)[0] == expected
     files, _, _ = read_incident_files(load_config(tmp_path))
     assert [(source, slug) for _, source, slug, _ in files] == [
         (path.relative_to(tmp_path).as_posix(), path.stem) for path in expected]
-    assert [slug for _, _, slug, _ in files].count(".md") == 1 and Path(".md").stem == ".md"
 
 
 def test_notices_are_ordered_newest_first_then_by_slug(demo):
