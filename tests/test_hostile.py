@@ -83,6 +83,29 @@ def test_a_template_that_cannot_be_read_is_refused(repo, monkeypatch):
     assert site_files(repo) == before
 
 
+def test_hidden_files_beside_the_templates_are_not_templates(repo):
+    # Vim's swap file beside a template being edited (binary), Emacs' lock (a link to nowhere):
+    # `serve`, `check` and `build` go on while someone edits an override.
+    repo.incident("2026-11-20-api", GOOD_INCIDENT)
+    repo.write("templates/base.html", '{% extends "!base.html" %}{% block footer_extra %}<p>Ours</p>{% endblock %}\n')
+    (repo.root / "templates/.base.html.swp").write_bytes(b"b0VIM 9.0\x00\x00\xff\xfe")
+    (repo.root / "templates/.#base.html").symlink_to("oncall@laptop.4242:1795183320")
+    result = repo.run("check", "--root", str(repo.root))
+    assert result.exit_code == 0, result.output
+    assert "<p>Ours</p>" in (repo.build("2026-11-21T00:00:00Z") / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_template_that_is_not_utf8_is_named(repo):
+    before = built_site(repo)
+    (repo.root / "templates").mkdir()
+    (repo.root / "templates/extra.html").write_bytes(b"<p>caf\xe9</p>\n")
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        result = repo.run(*command, "--root", str(repo.root))
+        assert result.exit_code == 1
+        assert result.output == "Error: templates/extra.html: not UTF-8 text\n"
+    assert site_files(repo) == before
+
+
 def test_an_unused_broken_template_is_reported_with_the_content_errors(repo):
     repo.incident("2026-11-20-api", GOOD_INCIDENT)
     repo.incident("2026-11-21-bad", GOOD_INCIDENT.replace("status: investigating", "status: looking"))
@@ -326,15 +349,24 @@ def test_nothing_is_written_outside_the_output_folder(repo):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("incidents/..md", "slug: found '.'"),
-    ("incidents/sub/..%2f..%2fx.md", "slug: found '..%2f..%2fx'"),
     ("incidents/a b.md", "slug: found 'a b'"),
+    ("incidents/sub/%2e%2e%2fx.md", "slug: found '%2e%2e%2fx'"),
 ])
 def test_file_names_that_would_make_odd_paths_are_refused(repo, name, message):
     repo.write(name, "---\n" + GOOD_INCIDENT.strip() + "\n---\n")
     result = repo.run("check", "--root", str(repo.root))
     assert result.exit_code == 1
     assert message in result.output
+
+
+@pytest.mark.parametrize("name", ["incidents/..md", "incidents/sub/..%2f..%2fx.md", "incidents/.../x.md"])
+def test_hidden_file_names_make_no_page(repo, name):
+    repo.write(name, "---\n" + GOOD_INCIDENT.strip() + "\n---\n")
+    result = repo.run("check", "--root", str(repo.root))
+    assert result.exit_code == 0, result.output
+    assert "0 incidents" in result.output
+    site = repo.build("2026-11-21T00:00:00Z")
+    assert not (site / "incidents").exists() or not any((site / "incidents").iterdir())
 
 
 @pytest.mark.parametrize("field, value", [("id", "../../etc"), ("id", "api/../../x"), ("group", "../core")])

@@ -221,7 +221,8 @@ def template_problems(root: Path) -> list[Problem]:
             problems.append(Problem(display_path(exc.filename or name, root), f"line {exc.lineno}", exc.message or ""))
             continue
         except UnicodeDecodeError:
-            problems.append(Problem(name, "", "not UTF-8 text"))
+            where = f"templates/{name}" if name in own else name
+            problems.append(Problem(where, "", "not UTF-8 text"))
             continue
         except OSError as exc:
             problems.append(Problem(display_path(exc.filename or name, root), "", f"cannot be read ({exc.strerror or exc})"))
@@ -249,8 +250,15 @@ def site_language(root: Path) -> Language:
 
 
 def _template_files(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob("*") if path.is_file() and "static" not in
-            path.relative_to(folder).parts[:1] and path.name != "README.md"]
+    """The templates of a folder: not its static files, its README or hidden files (an editor's
+    swap file or lock beside a template being edited), which load only if a template names them."""
+    files = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if path.is_file() and parts[0] != "static" and path.name != "README.md" \
+                and not any(part.startswith(".") for part in parts):
+            files.append(path)
+    return files
 
 
 def _template_name(path: Path, folder: Path) -> str:
