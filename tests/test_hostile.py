@@ -90,6 +90,7 @@ def test_hidden_files_beside_the_templates_are_not_templates(repo):
     repo.write("templates/base.html", '{% extends "!base.html" %}{% block footer_extra %}<p>Ours</p>{% endblock %}\n')
     (repo.root / "templates/.base.html.swp").write_bytes(b"b0VIM 9.0\x00\x00\xff\xfe")
     (repo.root / "templates/.#base.html").symlink_to("oncall@laptop.4242:1795183320")
+    repo.write("templates/base.html~", "{% extends \"!base.html\" %}{% block footer_extra %}{% endblok %}\n")  # a backup
     result = repo.run("check", "--root", str(repo.root))
     assert result.exit_code == 0, result.output
     assert "<p>Ours</p>" in (repo.build("2026-11-21T00:00:00Z") / "index.html").read_text(encoding="utf-8")

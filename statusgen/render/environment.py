@@ -250,12 +250,13 @@ def site_language(root: Path) -> Language:
 
 
 def _template_files(folder: Path) -> list[Path]:
-    """The templates of a folder: not its static files, its README or hidden files (an editor's
-    swap file or lock beside a template being edited), which load only if a template names them."""
+    """The templates of a folder: not its static files, its README, or an editor's hidden and
+    backup files (a swap file or lock beside a template being edited, `base.html~`), as `serve`
+    does not watch them; those load only if a template names them."""
     files = []
     for path in folder.rglob("*"):
         parts = path.relative_to(folder).parts
-        if path.is_file() and parts[0] != "static" and path.name != "README.md" \
+        if path.is_file() and parts[0] != "static" and path.name != "README.md" and not path.name.endswith("~") \
                 and not any(part.startswith(".") for part in parts):
             files.append(path)
     return files
