@@ -21,7 +21,6 @@ from statusgen.folders import MARKER, listed_files, refuse_sources, safe_output_
 from statusgen.publish.headers import MANIFEST_CACHE, content_type
 from statusgen.publish.manifest import MANIFEST_NAME, is_reserved
 from statusgen.publish.plan import LocalFile, RemoteObject, Stored
-from statusgen.reading import unlistable_folders
 
 SHA256_METADATA = "statusgen-sha256"  # stored as x-amz-meta-statusgen-sha256
 DEFAULT_MAX_ATTEMPTS = 6
@@ -244,11 +243,13 @@ class DirectoryBucket:
         objects: dict[str, RemoteObject] = {}
         if not self.directory.is_dir():
             return objects
+        try:
+            files = _files_below(self.directory)
+        except OSError as exc:  # passed over (as Path.rglob does), the folder's files would look absent
+            raise StatusgenError(f"listing {self.description}: {exc.filename}: cannot be read "
+                                 f"({exc.strerror or exc})") from None
         with _os_errors(f"listing {self.description}"):
-            refused = unlistable_folders(self.directory)
-            if refused:  # else the files in it would look absent
-                raise StatusgenError(f"listing {self.description}: {refused[0][0]}: cannot be read ({refused[0][1]})")
-            for file in sorted(self.directory.rglob("*")):
+            for file in sorted(files, key=lambda file: file.parts):
                 path = file.relative_to(self.directory).as_posix()
                 if file.is_file() and path != MARKER and not is_reserved(path):
                     data = file.read_bytes()
@@ -293,6 +294,16 @@ class DirectoryBucket:
                     write_marker(self.directory)
                 self.claimed = True
             atomic_write(file, data)
+
+
+def _files_below(directory: Path) -> list[Path]:
+    """Every file and link below `directory`, linked folders not entered; OSError for a folder
+    that cannot be listed."""
+    return [Path(folder, name) for folder, _, names in os.walk(directory, onerror=_raise) for name in names]
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 @contextmanager

@@ -29,16 +29,9 @@ def test_the_site_is_read_as_it_is_published(tmp_path):
     assert list(found) == sorted(expected)  # in path order: the plan and the manifest list them so
 
 
-def test_a_folder_of_the_site_that_cannot_be_read_is_refused(tmp_path, monkeypatch):
+def test_a_folder_of_the_site_that_cannot_be_read_is_refused(tmp_path, unlistable):
     site = write_site(tmp_path / "site", {**BASE_SITE, "private/notes.html": "x"})
-    scandir = os.scandir
-
-    def refusing(path):
-        if str(path) == str(site / "private"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return scandir(path)
-
-    monkeypatch.setattr(statusgen.publish.os, "scandir", refusing)
+    unlistable(site / "private")
     with pytest.raises(StatusgenError) as caught:
         read_site(site)
     assert str(caught.value) == (f"{site / 'private'}: cannot read this folder of the site (Permission denied); "
