@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -61,8 +62,10 @@ def builtin_languages() -> tuple[str, ...]:
 
 def repository_catalogs(root: Path | None) -> dict[str, Path]:
     folder = Path(root) / REPOSITORY_LOCALE_DIR if root is not None else None
-    if folder is None or not folder.is_dir():
+    if folder is None or not os.path.lexists(folder):
         return {}
+    if not folder.is_dir():  # its catalogs would be passed over
+        raise ValueError(f"{REPOSITORY_LOCALE_DIR}: not a folder; expected a folder of catalogs, or none")
     refused = unlistable_folders(folder, recursive=False)
     if refused:  # else its catalogs would be passed over
         raise ValueError(f"{REPOSITORY_LOCALE_DIR}/: cannot be read ({refused[0][1]}); expected a folder of "

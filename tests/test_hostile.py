@@ -63,6 +63,16 @@ def test_a_templates_folder_that_cannot_be_listed_is_refused(repo, unlistable, f
     assert site_files(repo) == before
 
 
+def test_a_file_where_the_templates_folder_goes_is_refused(repo):
+    before = built_site(repo)
+    repo.write("templates", "my notes on the theme\n")
+    for command in (["check"], ["build", "--now", "2026-11-21T00:00:00Z"]):
+        result = repo.run(*command, "--root", str(repo.root))
+        assert result.exit_code == 1
+        assert result.output == "Error: templates: not a folder; expected a folder of templates, or none\n"
+    assert site_files(repo) == before
+
+
 def test_a_template_that_cannot_be_read_is_refused(repo, monkeypatch):
     import jinja2.loaders
 

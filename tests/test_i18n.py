@@ -196,6 +196,14 @@ def test_a_locale_folder_that_cannot_be_listed_is_refused(repo, unlistable):
     assert not (repo.root / "site").exists()
 
 
+def test_a_file_where_the_locale_folder_goes_is_refused(repo):
+    repo.write("locale", "de\n")
+    result = repo.run("check", "--root", str(repo.root))
+    assert result.exit_code == 1
+    assert result.output == ("Error: statusgen.toml: site.language: locale: not a folder; expected a folder of "
+                             "catalogs, or none\n")
+
+
 # -- the pseudo-locale ------------------------------------------------------------------------
 
 def pseudo_catalog(path: Path) -> None:

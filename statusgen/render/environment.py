@@ -9,6 +9,7 @@ what it replaces: ``{% extends "!base.html" %}`` (Pelican's convention).
 from __future__ import annotations
 
 import marshal
+import os
 import traceback
 from functools import lru_cache
 from pathlib import Path
@@ -211,6 +212,8 @@ def template_problems(root: Path) -> list[Problem]:
     problems = [Problem(display_path(folder, root) + "/", "", f"cannot be read ({why}); expected a folder of "
                         "templates statusgen can list, or none")
                 for folder, why in (unlistable_folders(overrides) if overrides is not None else [])]
+    if overrides is None and os.path.lexists(Path(root) / "templates"):  # its overrides would be passed over
+        problems.append(Problem("templates", "", "not a folder; expected a folder of templates, or none"))
     for _, _, name in files:
         try:
             source, filename = template_source(env, name)
