@@ -71,10 +71,11 @@ def describe_file_problem(path: Path, root: Path) -> str | None:
     return None
 
 
-def unlistable_folders(folder: Path | str, recursive: bool = True) -> list[tuple[str, str]]:
+def unlistable_folders(folder: Path | str, recursive: bool = True, hidden: bool = True) -> list[tuple[str, str]]:
     """(folder, why) for `folder`, or each folder below it, that cannot be listed. Path.glob and
     rglob pass such a folder over without a word, and what the operator wrote in it with it;
-    the callers refuse instead. A folder that does not exist is not one of them."""
+    the callers refuse instead. A folder that does not exist is not one of them, nor, with
+    `hidden` false, a hidden one (for callers that do not read what is in those)."""
     found: list[tuple[str, str]] = []
 
     def refused(error: OSError) -> None:
@@ -82,8 +83,9 @@ def unlistable_folders(folder: Path | str, recursive: bool = True) -> list[tuple
             found.append((str(error.filename), error.strerror or str(error)))
 
     if recursive:
-        for _ in os.walk(folder, onerror=refused):
-            pass
+        for _, folders, _ in os.walk(folder, onerror=refused):
+            if not hidden:
+                folders[:] = [name for name in folders if not name.startswith(".")]
     else:
         try:
             with os.scandir(folder):

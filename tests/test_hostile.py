@@ -93,13 +93,15 @@ def test_a_template_that_cannot_be_read_is_refused(repo, monkeypatch):
     assert site_files(repo) == before
 
 
-def test_hidden_files_beside_the_templates_are_not_templates(repo):
+def test_hidden_files_beside_the_templates_are_not_templates(repo, unlistable):
     # Vim's swap file beside a template being edited (binary), Emacs' lock (a link to nowhere):
     # `serve`, `check` and `build` go on while someone edits an override.
     repo.incident("2026-11-20-api", GOOD_INCIDENT)
     repo.write("templates/base.html", '{% extends "!base.html" %}{% block footer_extra %}<p>Ours</p>{% endblock %}\n')
     (repo.root / "templates/.base.html.swp").write_bytes(b"b0VIM 9.0\x00\x00\xff\xfe")
     (repo.root / "templates/.#base.html").symlink_to("oncall@laptop.4242:1795183320")
+    (repo.root / "templates/.cache").mkdir()  # a tool's hidden folder, which this user may not list
+    unlistable(repo.root.resolve() / "templates/.cache")
     repo.write("templates/base.html~", "{% extends \"!base.html\" %}{% block footer_extra %}{% endblok %}\n")  # a backup
     result = repo.run("check", "--root", str(repo.root))
     assert result.exit_code == 0, result.output

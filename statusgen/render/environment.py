@@ -211,7 +211,7 @@ def template_problems(root: Path) -> list[Problem]:
                    + [(1, name, name) for name in own])
     problems = [Problem(display_path(folder, root) + "/", "", f"cannot be read ({why}); expected a folder of "
                         "templates statusgen can list, or none")
-                for folder, why in (unlistable_folders(overrides) if overrides is not None else [])]
+                for folder, why in (unlistable_folders(overrides, hidden=False) if overrides is not None else [])]
     if overrides is None and os.path.lexists(Path(root) / "templates"):  # its overrides would be passed over
         problems.append(Problem("templates", "", "not a folder; expected a folder of templates, or none"))
     for _, _, name in files:
