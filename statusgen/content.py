@@ -82,9 +82,6 @@ def _scan(root: Path) -> tuple[list[tuple[str, str, str]], Problems]:
 
     for folder, folders, files in os.walk(base, onerror=unlistable):
         relative = os.path.relpath(folder, root).replace(os.sep, "/")
-        # Hidden names are not incident files: an editor's lock (Emacs' .#name.md, a link to
-        # nowhere) or backup, a tool's folder. A slug cannot start with a dot anyway.
-        folders[:] = [name for name in folders if not name.startswith(".")]
         for name in list(folders):
             source = f"{relative}/{name}"
             if name.endswith(".md"):
@@ -97,7 +94,7 @@ def _scan(root: Path) -> tuple[list[tuple[str, str, str]], Problems]:
         folders.sort()
         parts = tuple(relative.split("/"))
         for name in files:
-            if name.startswith("."):
+            if name.startswith(".#"):  # Emacs' lock beside a file being edited (a link to nowhere)
                 continue
             stem, dot, extension = name.rpartition(".")
             if extension == "md" and dot:

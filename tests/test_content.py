@@ -475,16 +475,18 @@ def test_an_editors_lock_beside_an_incident_being_edited_is_not_read(repo):
 
 def test_incident_files_are_found_in_path_order_with_pathlib_names(tmp_path):
     """The scan works on text, not Path objects: each file's source, slug and place in the
-    order are still what pathlib gives, and nested folders are read. Hidden names are not read:
-    an editor's lock or backup beside a file being edited, a tool's folder."""
+    order are still what pathlib gives (a name of '.md' alone has no suffix, so it is its own
+    stem), and nested folders are read. Emacs' lock beside a file being edited is not read."""
+    from pathlib import Path
+
     from statusgen.config import load_config
     from statusgen.content import read_incident_files, scan_incident_files
 
     (tmp_path / "statusgen.toml").write_text('[site]\ntitle = "T"\nbase_url = "https://s.example/"\n\n'
                                              '[[components]]\nid = "api"\nname = "API"\n')
-    names = ["b.md", "a/c.md", "a/b/d.md", "a.md", "x.y.md", "a-b.md", "A.md", "a/Z.md"]
-    hidden = [".md", "..md", ".b.md", "a/.c.md", ".drafts/e.md"]
-    for name in names + hidden:
+    names = ["b.md", "a/c.md", "a/b/d.md", "a.md", ".md", "..md", "x.y.md", "a-b.md", "A.md", "a/Z.md",
+             ".drafts/e.md"]
+    for name in names:
         path = tmp_path / "incidents" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("---\ntitle: x\n---\n")
@@ -494,6 +496,7 @@ def test_incident_files_are_found_in_path_order_with_pathlib_names(tmp_path):
     files, _, _ = read_incident_files(load_config(tmp_path))
     assert [(source, slug) for _, source, slug, _ in files] == [
         (path.relative_to(tmp_path).as_posix(), path.stem) for path in expected]
+    assert [slug for _, _, slug, _ in files].count(".md") == 1 and Path(".md").stem == ".md"
 
 
 def test_notices_are_ordered_newest_first_then_by_slug(demo):
