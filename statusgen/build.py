@@ -13,6 +13,7 @@ from itertools import chain
 from pathlib import Path
 
 from statusgen.cache import BuildCache, Memo, ShardedTable, digest
+from statusgen.clock import applies, clock_outputs, make_record, record_id, resolve_pages
 from statusgen.config import Config, load_config
 from statusgen.content import (
     PARALLEL_PARSING,
@@ -24,15 +25,15 @@ from statusgen.content import (
 )
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
-from statusgen.inputs import inputs_digest, site_untouched
+from statusgen.inputs import at_time, inputs_digest, site_untouched
 from statusgen.model import Content
 from statusgen.parallel import ForkedCall, can_fork, forked_map
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import adopt_compiled, compiled_templates, template_problems
-from statusgen.render.html import render_pages
+from statusgen.render.html import render_pages, render_site
 from statusgen.render.markdown import adopt, convert_notice, prerender, remember, remember_later
 from statusgen.render.outputs import merge_outputs, render_files
-from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage, keep_or_render
+from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage, RenderedPage, keep_or_render
 from statusgen.state import SiteState, derive_state, next_publication
 from statusgen.write import Listing, Staging, recorded_keys, write_fresh
 
@@ -47,6 +48,7 @@ class BuildResult:
     next_change: datetime | None  # when the site next changes by the clock alone: rebuild then
     state: SiteState | None  # None: nothing changed, nothing was derived
     notices: tuple[str, ...] = ()  # cache files that were ignored, and why
+    clock_only: bool = False  # only the files the clock moves were rendered, from the clock record (statusgen.clock)
 
 
 def check(root: Path, cache: BuildCache | None = None, jobs: int | None = None,
@@ -132,15 +134,16 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
     previous = cache.load("site")
 
     def current_inputs() -> str | None:
+        """The digest of every input but the time (statusgen.inputs)."""
         if unreadable or not use_cache:
             return None
-        return inputs_digest(root, settings.site.timezone, keys, now, out)
+        return inputs_digest(root, settings.site.timezone, keys, out)
 
-    inputs = current_inputs()
-    if inputs is not None and unchanged_site(previous, inputs, out):
-        # Everything the build reads is as it was for the site on disk, untouched since.
-        sizes = [entry[1] for entry in previous["files"].values()]
-        return BuildResult(out, len(sizes), sum(sizes), 0, 0, previous["next_change"], None, tuple(cache.notices))
+    static = current_inputs()
+    inputs = None if static is None else at_time(static, now)
+    shortcut = _unchanged_or_clock_only(cache, settings, previous, static, now, out, current_inputs)
+    if shortcut is not None:
+        return shortcut
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
     read = (sources, unreadable, read_index)
     del sources  # `read` alone holds the files' bytes, and is let go of once they are parsed
@@ -184,7 +187,8 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
             adoptable = recorded or BuildCache.for_root(root).legacy_site_record(out)
             owned = owned_files(out, adoptable, "output folder")
             reusable = recorded if owned is not None else {}
-            site = render_pages(context)
+            rendered_site = render_site(context)
+            site = rendered_site.outputs
             pending = {path: item for path, item in site.items() if isinstance(item, PendingPage)}
             seen: dict = {}  # the status of each file on disk found to hold its page
             with PageResolver(pending, recorded_keys(pending, out, reusable, seen), jobs, memo) as pages:
@@ -203,16 +207,71 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
                 else:
                     items = chain(other(), ready, pages.iter_results())
                 result = write_fresh(out, items, owned, reusable, seen, helper.area, helper.spare())
-            if inputs != current_inputs():
-                inputs = None  # something was edited during the build: the next one goes the whole way
+            if static != current_inputs():
+                static = inputs = None  # something was edited during the build: the next one goes the whole way
             upcoming = helper.next_publication(content, now)
-            cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming})
+            clock_id = _save_clock_record(cache, static if rendered_site.clock_apart else None, context,
+                                          rendered_site.listings, rendered, out, upcoming)
+            cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming,
+                                "clock": clock_id})
             renders.save(memo.used)
             previous_markdown.save(rendered)
             return BuildResult(out, result.files, result.bytes, result.rendered, result.written,
                                upcoming, state, tuple(cache.notices))
         finally:
             gc.unfreeze()
+
+
+def _unchanged_or_clock_only(cache: BuildCache, config: Config, previous: dict, inputs: str | None,
+                             now: datetime, out: Path, current_inputs: Callable[[], str | None]) -> BuildResult | None:
+    """The build's result if it need not go the whole way: every input as it was for the site
+    on disk, untouched since, or only the clock moved (statusgen.clock)."""
+    if inputs is None:
+        return None
+    if unchanged_site(previous, at_time(inputs, now), out):
+        sizes = [entry[1] for entry in previous["files"].values()]
+        return BuildResult(out, len(sizes), sum(sizes), 0, 0, previous["next_change"], None, tuple(cache.notices))
+    return _clock_rebuild(cache, config, previous, inputs, now, out, current_inputs)
+
+
+def _save_clock_record(cache: BuildCache, inputs: str | None, context: RenderContext, listed, markdown,
+                       out: Path, upcoming: datetime | None) -> str | None:
+    """The clock record of this build (statusgen.clock), saved, and its id; None: it has none
+    (`inputs` None: it cannot vouch for one)."""
+    if inputs is None:
+        cache.remove("clock")
+        return None
+    record = make_record(context.config, context.content, context.state, listed, markdown, inputs, out)
+    record["next_change"] = upcoming
+    cache.save("clock", record)
+    return record_id(record)
+
+
+def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: str | None, now: datetime,
+                   out: Path, current_inputs: Callable[[], str | None]) -> BuildResult | None:
+    """A rebuild that only the clock calls for (statusgen.clock), if this is one: the files that
+    change with the clock alone rendered from the clock record, every other file linked as it is."""
+    if inputs is None or previous.get("clock") is None or previous.get("out") != str(out):
+        return None
+    record = cache.load("clock")
+    files = previous["files"]
+    seen: dict = {}
+    if not (record and record_id(record) == previous["clock"] and applies(record, inputs, out, now)
+            and site_untouched(out, files, marker_bytes(files), MARKER, seen)):
+        return None
+    outputs = resolve_pages(clock_outputs(config, record, now), {path: entry[0] for path, entry in files.items()})
+    if not outputs.keys() <= files.keys():
+        return None  # a file the site on disk does not have: not a rebuild by the clock alone
+    owned = owned_files(out, files, "output folder")
+    items = [(path, outputs[path] if path in outputs else RenderedPage.kept(entry[0])) for path, entry in files.items()]
+    result = write_fresh(out, items, owned, files, seen)
+    if inputs == current_inputs():
+        vouched = {"inputs": at_time(inputs, now), "clock": previous["clock"]}
+    else:  # something was edited during the build: the next one goes the whole way
+        vouched = {"inputs": None, "clock": None}
+    cache.save("site", {"out": str(out), "files": result.manifest, "next_change": record["next_change"], **vouched})
+    return BuildResult(out, result.files, result.bytes, result.rendered, result.written, record["next_change"],
+                       None, tuple(cache.notices), clock_only=True)
 
 
 def _later(produce) -> Iterator:

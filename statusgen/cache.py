@@ -28,10 +28,12 @@ from statusgen.files import atomic_write
 from statusgen.legacy import read_legacy_site_record
 from statusgen.records import (
     InvalidRecord,
+    decode_clock,
     decode_notice,
     decode_output,
     decode_sources,
     decode_written,
+    encode_clock,
     encode_notice,
     encode_output,
     encode_sources,
@@ -95,7 +97,9 @@ def _kind(name: str) -> str:
 def _encode(name: str, data: dict):
     name = _kind(name)
     if name == "site":
-        return encode_written(data["out"], data["files"], data.get("inputs"), data.get("next_change"))
+        return encode_written(data["out"], data["files"], data.get("inputs"), data.get("next_change"), data.get("clock"))
+    if name == "clock":
+        return encode_clock(data)
     if name == "markdown":
         return data  # {text key: sanitised HTML}
     if name == "sources":
@@ -125,6 +129,8 @@ def _decode(name: str, body) -> dict:
         return decode_written(body)
     if name == "sources":
         return decode_sources(body)
+    if name == "clock":
+        return decode_clock(body)
     if not isinstance(body, dict):
         raise InvalidRecord("expected a table of entries")
     if name == "markdown":

@@ -4,10 +4,10 @@ disk, and that site is untouched, a build would write the very same bytes again,
 The parts: statusgen itself (every file of the package, the Python version and every installed
 library's version), the repository's statusgen.toml, templates/ and locale/ (every file, by
 content), every incident file (by its content key, as statusgen.content reads it: by content,
-or from the index of files, whose change time sees any edit), the output folder and `now`. An
-edit that keeps a file's size and modification time is still seen. Anything that cannot be
-vouched for this way (a symbolic link, a file that is not a regular one) means no digest, so the
-build goes the whole way.
+or from the index of files, whose change time sees any edit) and the output folder; `at_time`
+adds `now`. An edit that keeps a file's size and modification time is still seen. Anything that
+cannot be vouched for this way (a symbolic link, a file that is not a regular one) means no
+digest, so the build goes the whole way.
 """
 
 from __future__ import annotations
@@ -84,9 +84,9 @@ def _zone_parts(timezone: str) -> list[bytes | str]:
     return [timezone, "-"]
 
 
-def inputs_digest(root: Path, timezone: str, incident_keys: list[str], now: datetime, out: Path) -> str | None:
-    """The digest of every input of a build into `out` at `now`; None when some input cannot be
-    vouched for by its content. `incident_keys`: each incident file's content key, in order."""
+def inputs_digest(root: Path, timezone: str, incident_keys: list[str], out: Path) -> str | None:
+    """The digest of every input of a build into `out` but the time; None when some input cannot
+    be vouched for by its content. `incident_keys`: each incident file's content key, in order."""
     try:
         parts: list[bytes | str] = [installation_digest(), _regular_bytes(os.path.join(root, CONFIG_FILE))]
         for name in REPOSITORY_FOLDERS:
@@ -94,12 +94,17 @@ def inputs_digest(root: Path, timezone: str, incident_keys: list[str], now: date
         parts += _zone_parts(timezone)
     except (OSError, _Unvouched):
         return None
-    return digest(*parts, "incidents", *incident_keys, "now", now.isoformat(), "out", str(out))
+    return digest(*parts, "incidents", *incident_keys, "out", str(out))
 
 
-def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str) -> bool:
+def at_time(inputs: str, now: datetime) -> str:
+    """The digest of every input of a build (inputs_digest) at `now`."""
+    return digest(inputs, "now", now.isoformat())
+
+
+def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str, seen: dict | None = None) -> bool:
     """Every file the previous build recorded is still there as it was written (same size, time
-    and inode), and so is the folder's marker."""
+    and inode), and so is the folder's marker. `seen` gets the status of each file."""
     folder = str(out)
     for relative, (_, size, mtime_ns, inode, *_) in files.items():
         try:
@@ -108,6 +113,8 @@ def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str) -> b
             return False
         if (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime_ns, inode) or not stat.S_ISREG(info.st_mode):
             return False
+        if seen is not None:
+            seen[relative] = info
     try:
         return _regular_bytes(os.path.join(folder, marker_name)) == marker
     except (OSError, _Unvouched):

@@ -10,10 +10,11 @@ import base64
 import binascii
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from statusgen.model import Incident, Maintenance, Notice, Update
+from statusgen.vocabulary import MaintenanceState
 
 
 class InvalidRecord(ValueError):
@@ -184,16 +185,18 @@ def decode_output(data):
         raise InvalidRecord("expected an output") from None
 
 
-def encode_written(out: str, files: dict, inputs: str | None = None, next_change: datetime | None = None) -> dict:
+def encode_written(out: str, files: dict, inputs: str | None = None, next_change: datetime | None = None,
+                   clock: str | None = None) -> dict:
     return {"out": out, "files": {path: list(entry) for path, entry in files.items()},
-            "inputs": inputs, "next_change": _iso(next_change)}
+            "inputs": inputs, "next_change": _iso(next_change), "clock": clock}
 
 
 def decode_written(data) -> dict:
     """{"out": folder, "files": {path: (page key or None, size, mtime_ns, inode, SHA-256 of the
     bytes or None)}, "inputs": the
-    digest of the build's inputs (statusgen.inputs) or None, "next_change": time or None}"""
-    _check(isinstance(data, dict) and set(data) in ({"out", "files"}, {"out", "files", "inputs", "next_change"}),
+    digest of the build's inputs (statusgen.inputs) or None, "next_change": time or None, "clock":
+    the clock record this site was built from (statusgen.clock) or None}"""
+    _check(isinstance(data, dict) and set(data) in ({"out", "files"}, {"out", "files", "inputs", "next_change", "clock"}),
            "expected a site record")  # 0.1.0's record (statusgen.legacy) has no inputs
     files = data["files"]
     _check(isinstance(files, dict), "expected files")
@@ -205,7 +208,7 @@ def decode_written(data) -> dict:
         decoded[path] = (_text(entry[0], nullable=True), entry[1], entry[2], entry[3],
                          _text(entry[4] if len(entry) > 4 else None, nullable=True))
     return {"out": _text(data["out"]), "files": decoded, "inputs": _text(data.get("inputs"), nullable=True),
-            "next_change": _time(data.get("next_change"), nullable=True)}
+            "next_change": _time(data.get("next_change"), nullable=True), "clock": _text(data.get("clock"), nullable=True)}
 
 
 def encode_sources(settings: str, index: dict) -> dict:
@@ -224,3 +227,74 @@ def decode_sources(data) -> dict:
         _check(set(map(type, signature)) == _WHOLE, "expected a whole number")  # not a bool: see _int
         files[source] = (signature, _text(entry[5]))
     return {"settings": _text(data["settings"]), "files": files}
+
+
+def _span(value: timedelta | None) -> list[int] | None:
+    return None if value is None else [value.days, value.seconds, value.microseconds]
+
+
+def _unspan(value) -> timedelta | None:
+    if value is None:
+        return None
+    _check(type(value) is list and len(value) == 3 and set(map(type, value)) <= _WHOLE, "expected a duration")
+    return timedelta(*value)
+
+
+def _texts(value) -> tuple[str, ...]:
+    _check(type(value) is list and all(type(item) is str for item in value), "expected a list of text")
+    return tuple(value)
+
+
+def _table(value, decode: Callable) -> dict:
+    _check(type(value) is dict, "expected a table")
+    return {key: decode(item) for key, item in value.items()}
+
+
+_CLOCK = frozenset(("out", "inputs", "now", "until", "next_change", "titles", "durations", "recent", "last_change",
+                    "api_updated_at", "components", "maintenance_states", "notices", "markdown"))
+
+
+def encode_clock(record: dict) -> dict:
+    """A clock record (statusgen.clock.ClockRecord, as a dict of its fields) as JSON data."""
+    return {
+        "out": record["out"], "inputs": record["inputs"], "now": _iso(record["now"]), "until": _iso(record["until"]),
+        "next_change": _iso(record["next_change"]),
+        "titles": record["titles"], "durations": {slug: _span(span) for slug, span in record["durations"].items()},
+        "recent": list(record["recent"]), "last_change": _iso(record["last_change"]),
+        "api_updated_at": _iso(record["api_updated_at"]),
+        "components": {cid: [count, list(first), _span(mttr), resolved]
+                       for cid, (count, first, mttr, resolved) in record["components"].items()},
+        "maintenance_states": {slug: str(state) for slug, state in record["maintenance_states"].items()},
+        "notices": {key: encode_notice(notice) for key, notice in record["notices"].items()},
+        "markdown": record["markdown"],
+    }
+
+
+def _component_listing(value) -> tuple[int, tuple[str, ...], timedelta | None, int]:
+    _check(type(value) is list and len(value) == 4, "expected [count, slugs, mean time to resolve, resolved]")
+    return _int(value[0]), _texts(value[1]), _unspan(value[2]), _int(value[3])
+
+
+def _maintenance_state(value) -> MaintenanceState:
+    try:
+        return MaintenanceState(_text(value))
+    except ValueError:
+        raise InvalidRecord("expected a maintenance state") from None
+
+
+def decode_clock(data) -> dict:
+    """encode_clock's data back, every field checked; notices by content key."""
+    _check(type(data) is dict and data.keys() == _CLOCK, "expected a clock record")
+    markdown = _table(data["markdown"], _text)
+    _check(all(len(key) == 64 for key in markdown), "expected {text hash: HTML}")
+    return {
+        "out": _text(data["out"]), "inputs": _text(data["inputs"]), "now": _time(data["now"]),
+        "until": _time(data["until"], nullable=True), "next_change": _time(data["next_change"], nullable=True),
+        "titles": _table(data["titles"], _text), "durations": _table(data["durations"], _unspan),
+        "recent": _texts(data["recent"]), "last_change": _time(data["last_change"], nullable=True),
+        "api_updated_at": _time(data["api_updated_at"]),
+        "components": _table(data["components"], _component_listing),
+        "maintenance_states": _table(data["maintenance_states"], _maintenance_state),
+        "notices": _table(data["notices"], lambda entry: decode_notice(entry)[0]),
+        "markdown": markdown,
+    }

@@ -330,6 +330,37 @@ def _all_at_or_before(record, now: datetime) -> bool:
     return True
 
 
+def next_moment(notices, now: datetime) -> datetime | None:
+    """The first moment after `now` that any of the notices names (its own, its updates'): until
+    then moments_passed gives for each of them what it gives at `now`, so nothing a notice
+    shows changes. (next_publication gives the moments that change the state; this, any.)"""
+    first = None
+    for notice in notices:
+        for moment in _moments(notice):
+            if moment > now and (first is None or moment < first):
+                first = moment
+    return first
+
+
+def _moments(record) -> Iterator[datetime]:
+    times, nested = _moment_fields(type(record))
+    for name in times:
+        value = getattr(record, name)
+        if value is not None:
+            yield value
+    for name in nested:
+        for item in getattr(record, name):
+            yield from _moments(item)
+
+
+def uptime_notices(config: Config, content: Content, now: datetime) -> tuple[Notice, ...]:
+    """The notices the state can read at `now` or later, newest first: all but those whose every
+    period ended before the uptime window begins (they are neither active, in progress nor to
+    come, and the window, which only moves on, no longer reaches them)."""
+    start = window_start(config, now)
+    return tuple(notice for notice in content.notices if not _closed_by(notice, start))
+
+
 _MOMENT_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 

@@ -63,7 +63,7 @@ class StatuspageApi:
         self.group_ids = {g.id: (f"group-{g.id}" if g.id in self.config.component_ids else g.id)
                           for g in self.config.groups}
         self.incidents = started_incidents(self.content.incidents, self.now)
-        self.notices = self.incidents + self.content.maintenances
+        self.notices = self.incidents + self.content.maintenances  # api_notices
         # when each component's status or notices last changed, at or before now, and the page
         moments: dict[str, list[datetime]] = {cid: [] for cid in self.config.component_ids}
         latest = NOTHING_YET  # statusgen.state.last_change, in the same pass
@@ -82,14 +82,7 @@ class StatuspageApi:
         self.positions = {c["id"]: c["position"] for c in self.components() if not c["group"]}
 
     def page(self) -> dict:
-        site = self.config.site
-        return {
-            "id": self.page_id,
-            "name": site.title,
-            "url": site.base_url.rstrip("/"),
-            "time_zone": site.timezone,
-            "updated_at": iso_utc_millis(self.updated_at),
-        }
+        return page_object(self.config, self.updated_at)
 
     def status(self) -> dict:
         return {"indicator": self.state.indicator, "description": self.state.indicator_description}
@@ -260,39 +253,65 @@ class StatuspageApi:
             "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": recent},
             "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
             "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
-            "uptime.json": {"page": page, "components": self.uptime()},
         }
 
-    def uptime(self) -> list[dict]:
-        """statusgen's own addition: the uptime window of every component, with daily figures."""
-        result = []
-        for component in self.config.components:
-            uptime = self.state.uptime[component.id]
-            result.append({
-                "id": component.id,
-                "name": component.name,
-                "uptime_days": self.config.site.uptime_days,
-                "percent": round(uptime.percent, 3),
-                "slo": uptime.slo,
-                "slo_missed": uptime.slo_missed,
-                "start_date": uptime.since.isoformat() if uptime.since else None,
-                "window_seconds": round(uptime.window_seconds),
-                "downtime_seconds": round(uptime.downtime_seconds),
-                "error_budget": None if uptime.budget_seconds is None else {
-                    "budget_seconds": round(uptime.budget_seconds),
-                    "used_seconds": round(uptime.downtime_seconds),
-                    "left_seconds": round(uptime.budget_left_seconds),
-                },
-                "days": [
-                    {"date": day.day.isoformat(),
-                     "percent": None if day.percent is None else round(day.percent, 3),
-                     "downtime_seconds": round(day.downtime_seconds),
-                     "worst_status": day.worst_status,
-                     "incidents": list(day.incidents)}
-                    for day in uptime.days
-                ],
-            })
-        return result
+
+def page_object(config, updated_at: datetime) -> dict:
+    """`updated_at`: the newest moment at or before now of the notices the API lists
+    (statusgen.state.last_change of api_notices)."""
+    site = config.site
+    return {
+        "id": _page_id(site.base_url),
+        "name": site.title,
+        "url": site.base_url.rstrip("/"),
+        "time_zone": site.timezone,
+        "updated_at": iso_utc_millis(updated_at),
+    }
+
+
+def api_notices(content, now: datetime) -> tuple[Notice, ...]:
+    """The notices the API lists: the incidents begun by `now`, and all maintenance."""
+    return started_incidents(content.incidents, now) + content.maintenances
+
+
+def uptime_components(config, state) -> list[dict]:
+    """statusgen's own addition: the uptime window of every component, with daily figures."""
+    result = []
+    for component in config.components:
+        uptime = state.uptime[component.id]
+        result.append({
+            "id": component.id,
+            "name": component.name,
+            "uptime_days": config.site.uptime_days,
+            "percent": round(uptime.percent, 3),
+            "slo": uptime.slo,
+            "slo_missed": uptime.slo_missed,
+            "start_date": uptime.since.isoformat() if uptime.since else None,
+            "window_seconds": round(uptime.window_seconds),
+            "downtime_seconds": round(uptime.downtime_seconds),
+            "error_budget": None if uptime.budget_seconds is None else {
+                "budget_seconds": round(uptime.budget_seconds),
+                "used_seconds": round(uptime.downtime_seconds),
+                "left_seconds": round(uptime.budget_left_seconds),
+            },
+            "days": [
+                {"date": day.day.isoformat(),
+                 "percent": None if day.percent is None else round(day.percent, 3),
+                 "downtime_seconds": round(day.downtime_seconds),
+                 "worst_status": day.worst_status,
+                 "incidents": list(day.incidents)}
+                for day in uptime.days
+            ],
+        })
+    return result
+
+
+def clock_files(config, state, updated_at: datetime) -> dict[str, bytes]:
+    """The API files that change with the clock alone: uptime (it grows while an incident goes
+    on, and the window moves each day) and when the site was built."""
+    return {"api/v2/uptime.json": encode_floats({"page": page_object(config, updated_at),
+                                                 "components": uptime_components(config, state)}),
+            "api/v2/freshness.json": encode(freshness_document(freshness(config, state.now)))}
 
 
 def _page_id(base_url: str) -> str:
@@ -315,10 +334,8 @@ def encode_floats(document: dict) -> bytes:
 
 def render(context) -> dict[str, bytes]:
     api = StatuspageApi(context)
-    outputs = {f"api/v2/{name}": (encode_floats if name == "uptime.json" else encode)(document)
-               for name, document in api.documents().items()}
-    outputs["api/v2/freshness.json"] = encode(freshness_document(freshness(context.config, context.state.now)))
-    return outputs
+    outputs = {f"api/v2/{name}": encode(document) for name, document in api.documents().items()}
+    return {**outputs, **clock_files(context.config, context.state, api.updated_at)}
 
 
 def freshness_document(fresh) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from html import escape
 from itertools import islice
 from urllib.parse import quote, urlparse
@@ -67,25 +68,102 @@ PageSpec = tuple[str, str, dict]  # (site path, template, what only this page's 
 
 def render_pages(context: RenderContext) -> dict[str, bytes | PendingPage]:
     """The HTML site: its pages pending (rendered when needed, maybe in parallel), assets as bytes."""
+    return render_site(context).outputs
+
+
+@dataclass(frozen=True)
+class ComponentListing:
+    """What a component's first page says of all the notices its pages list."""
+
+    count: int
+    first: tuple[str, ...]  # the slugs the first page lists, newest first
+    mttr: timedelta | None
+    resolved: int  # the incidents among them with an end
+
+
+@dataclass(frozen=True)
+class Listings:
+    """What the index and the components' first pages show of the whole history. It changes
+    only when a notice's file does or one of its moments comes, so a rebuild that only the
+    clock calls for reads it from the build cache (statusgen.clock) instead of every notice."""
+
+    titles: dict[str, str]  # by slug, newest first: the uptime bars name any notice of the window
+    durations: dict[str, timedelta | None]  # None while ongoing
+    recent: tuple[str, ...]  # the newest notices that are over
+    last_change: datetime | None
+    components: dict[str, ComponentListing]
+
+
+@dataclass(frozen=True)
+class SiteRender:
+    outputs: dict[str, bytes | PendingPage]
+    listings: Listings
+    # No page but the clock pages (clock_page_paths) reads a value that changes with the clock
+    # alone (the state, with its uptime, or `now`), and each of them can be keyed.
+    clock_apart: bool
+
+
+def render_site(context: RenderContext) -> SiteRender:
+    config = context.config
+    site, make_renderer, css, js = _site_renderer(context)
+    by_component = _listed_by_component(site)
+    listed = listings(site, by_component)
+    renderer = make_renderer(listed)
+    pages = [index_page(site, listed), *history_pages(site), *incident_pages(site),
+             *component_pages(site, by_component, listed), subscribe_page(site), embed_page()]
+    outputs: dict[str, bytes | PendingPage] = {}
+    for path, template, extra in pages:
+        outputs[path] = _page(renderer, config, path, template, extra)
+    outputs["404.html"] = not_found_page(renderer, config)
+    outputs["sitemap.xml"] = sitemap([page_url(config, path) for path, _, _ in pages])
+    outputs["robots.txt"] = robots_txt(config)
+    outputs["favicon.svg"] = static_file(renderer.env, "favicon.svg")
+    outputs[css.path] = css.data
+    outputs[js.path] = js.data
+    clock = set(clock_page_paths(config))
+    others = {template for path, template, _ in pages if path not in clock} | {"404.html"}
+    return SiteRender(outputs, listed, all(_apart_from_clock(renderer.reads(t)) for t in others))
+
+
+def clock_pages(context: RenderContext, listed: Listings) -> dict[str, PendingPage]:
+    """The pages that change with the clock alone: the index and each component's first page
+    (their uptime grows while an incident goes on, and the window moves each day). The content
+    need only hold the notices the state reads and those the listings name."""
+    config = context.config
+    site, make_renderer, _, _ = _site_renderer(context)
+    renderer = make_renderer(listed)
+    pages = [index_page(site, listed), *(_first_component_page(site, c, listed.components[c.id])
+                                          for c in config.components)]
+    return {path: _page(renderer, config, path, template, extra) for path, template, extra in pages}
+
+
+def clock_page_paths(config: Config) -> list[str]:
+    return ["index.html", *(f"components/{c.id}/index.html" for c in config.components)]
+
+
+def _apart_from_clock(names: frozenset[str] | None) -> bool:
+    """A template reading neither the state (whose uptime changes with the clock alone) nor
+    `now`: its pages change only when a notice's file does or one of its moments comes."""
+    return names is not None and names.isdisjoint(("state", "now"))
+
+
+def _site_renderer(context: RenderContext) -> tuple[Site, Callable[[Listings], KeyedRenderer], Asset, Asset]:
+    """(the site's views, what makes the renderer for the given listings, the CSS, the script)."""
     config = context.config
     language = resolve_language(config.site.language, config.root)
     env = environment(override_dir(config.root), language)
     css, js = theme_assets(env)
     site = site_views(context, translations(language).gettext)
-    pages = [index_page(site), *history_pages(site), *incident_pages(site), *component_pages(site),
-             subscribe_page(site), embed_page()]
-    renderer = KeyedRenderer(env, shared_context(site, env, language, css, js), context.memo)
-    outputs: dict[str, bytes | PendingPage] = {}
-    for path, template, extra in pages:
-        outputs[path] = renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),
-                                                 "canonical": page_url(config, path)})
-    outputs["404.html"] = not_found_page(renderer, config)
-    outputs["sitemap.xml"] = sitemap([page_url(config, path) for path, _, _ in pages])
-    outputs["robots.txt"] = robots_txt(config)
-    outputs["favicon.svg"] = static_file(env, "favicon.svg")
-    outputs[css.path] = css.data
-    outputs[js.path] = js.data
-    return outputs
+
+    def renderer(listed: Listings) -> KeyedRenderer:
+        return KeyedRenderer(env, shared_context(site, env, language, css, js, listed), context.memo)
+
+    return site, renderer, css, js
+
+
+def _page(renderer: KeyedRenderer, config: Config, path: str, template: str, extra: dict) -> PendingPage:
+    return renderer.page(template, {**extra, "page_path": path, "root": _relative_root(path),
+                                    "canonical": page_url(config, path)})
 
 
 def site_views(context: RenderContext, gettext: Callable[[str], str]) -> Site:
@@ -108,9 +186,9 @@ def _view_key(content: Content, notice, now, settings: str | None) -> str | None
     return f"view {len(key)}:{key}{settings}{moments_passed(notice, now)}"
 
 
-def shared_context(site: Site, env: Environment, language: Language, css: Asset, js: Asset) -> dict:
+def shared_context(site: Site, env: Environment, language: Language, css: Asset, js: Asset, listed: Listings) -> dict:
     """The names every page's template may read."""
-    config, views = site.config, site.views
+    config = site.config
     return {
         "config": config,
         "site": config.site,
@@ -127,28 +205,40 @@ def shared_context(site: Site, env: Environment, language: Language, css: Asset,
         "lang": language,
         "script_labels": _attribute_json(script_labels(site.gettext)),
         "abs_url": config.url,
-        "titles": {slug: view.title for slug, view in views.items()},
-        "durations": {slug: view.duration for slug, view in views.items()},  # None while ongoing
+        "titles": listed.titles,
+        "durations": listed.durations,
         # Inline, so a first visit costs one request fewer (the freshness check takes its place).
         "favicon_uri": "data:image/svg+xml," + _data_uri_text(static_file(env, "favicon.svg")),
     }
 
 
-def index_page(site: Site) -> PageSpec:
+def listings(site: Site, by_component: dict[str, list[LazyView]]) -> Listings:
+    views = site.views
+    return Listings(
+        titles={slug: view.title for slug, view in views.items()},
+        durations={slug: view.duration for slug, view in views.items()},
+        recent=tuple(v.slug for v in islice((v for v in site.ordered if is_over(v.state)), RECENT_ON_INDEX)),
+        last_change=_known(last_change(site.content.notices, site.state.now)),
+        components={cid: ComponentListing(len(listed), tuple(v.slug for v in listed[:PER_PAGE]),
+                                          mean_time_to_resolve(listed),
+                                          sum(1 for v in listed if v.kind == "incident" and v.end is not None))
+                    for cid, listed in by_component.items()})
+
+
+def index_page(site: Site, listed: Listings) -> PageSpec:
     config, state, views, gettext = site.config, site.state, site.views, site.gettext
-    recent = list(islice((v for v in site.ordered if is_over(v.state)), RECENT_ON_INDEX))
     groups = [(config.group(g.id), [c for c in config.components if c.group == g.id]) for g in config.groups]
     return ("index.html", "index.html", {
         "active": [views[i.slug] for i in state.active_incidents],
         "in_progress": [views[m.slug] for m in state.maintenance_in_progress],
         "upcoming": [views[m.slug] for m in state.upcoming_maintenance[:UPCOMING_ON_INDEX]],
         "more_upcoming": max(0, len(state.upcoming_maintenance) - UPCOMING_ON_INDEX),
-        "recent": recent,
+        "recent": [views[slug] for slug in listed.recent],
         "ungrouped": [c for c in config.components if c.group is None],
         "groups": [(group, members) for group, members in groups if members],
         "schedule": _attribute_json([{**change, "description": gettext(change["description"])}
                                      for change in status_schedule(config, site.content, state.now)]),
-        "last_change": _known(last_change(site.content.notices, state.now)),
+        "last_change": listed.last_change,
     })
 
 
@@ -172,31 +262,52 @@ def incident_pages(site: Site) -> list[PageSpec]:
     return [(view.path, "incident.html", {"notice": view}) for view in site.ordered]
 
 
-def component_pages(site: Site) -> list[PageSpec]:
+def _listed_by_component(site: Site) -> dict[str, list[LazyView]]:
     by_component: dict[str, list[LazyView]] = {c.id: [] for c in site.config.components}
     for view in site.ordered:
         for component_id in affected_component_ids(view.notice):  # the components of view.components
             by_component[component_id].append(view)
-    return [spec for component in site.config.components
-            for spec in _pages_of_component(site, component, by_component[component.id])]
+    return by_component
 
 
-def _pages_of_component(site: Site, component: Component, listed: list[LazyView]) -> list[PageSpec]:
-    first = f"components/{component.id}/index.html"
-    pages = paginate(listed, PER_PAGE, first, f"components/{component.id}/page/{{}}/index.html")
-    links = page_links(pages)
-    mttr = mean_time_to_resolve(listed)
-    resolved_count = sum(1 for v in listed if v.kind == "incident" and v.end is not None)
-    return [(page.path, "component.html", {
+def component_pages(site: Site, by_component: dict[str, list[LazyView]], listed: Listings) -> list[PageSpec]:
+    specs = []
+    for component in site.config.components:
+        listing = listed.components[component.id]
+        links = _component_links(component, listing.count)  # one tuple for all: hashed once (pages._Digests)
+        specs.append(_first_component_page(site, component, listing, links))
+        later = paginate(by_component[component.id], PER_PAGE, "", f"components/{component.id}/page/{{}}/index.html")
+        specs += [_component_page(site, component, page, listing, links) for page in later[1:]]
+    return specs
+
+
+def _first_component_page(site: Site, component: Component, listing: ComponentListing,
+                          links: tuple[Page, ...] | None = None) -> PageSpec:
+    """Only the first page shows the current status and uptime."""
+    views = site.views
+    page = Page(1, f"components/{component.id}/index.html", tuple(views[slug] for slug in listing.first))
+    return _component_page(site, component, page, listing, links or _component_links(component, listing.count))
+
+
+def _component_page(site: Site, component: Component, page: Page, listing: ComponentListing,
+                    links: tuple[Page, ...]) -> PageSpec:
+    first = page.number == 1
+    return (page.path, "component.html", {
         "component": component,
-        # only the first page shows the current status and uptime
-        "status": site.state.component_status[component.id] if page.number == 1 else None,
-        "uptime": site.state.uptime[component.id] if page.number == 1 else None,
+        "status": site.state.component_status[component.id] if first else None,
+        "uptime": site.state.uptime[component.id] if first else None,
         "page": page,
         "pages": links,
-        "mttr": mttr,
-        "resolved_count": resolved_count,
-    }) for page in pages]
+        "mttr": listing.mttr,
+        "resolved_count": listing.resolved,
+    })
+
+
+def _component_links(component: Component, count: int) -> tuple[Page, ...]:
+    """page_links of the component's pages, from how many notices they list."""
+    pages = max(1, -(-count // PER_PAGE))
+    return tuple(Page(n, f"components/{component.id}/index.html" if n == 1
+                      else f"components/{component.id}/page/{n}/index.html", ()) for n in range(1, pages + 1))
 
 
 def subscribe_page(site: Site) -> PageSpec:

@@ -51,6 +51,11 @@ class KeyedRenderer:
         self._template_closure(template)  # here, before any fork: worker processes inherit it
         return PendingPage(lambda: self._key(template, extra), lambda: self.render(template, extra))
 
+    def reads(self, template: str) -> frozenset[str] | None:
+        """The names the template and everything it pulls in may read; None: it cannot be keyed."""
+        closure = self._template_closure(template)
+        return None if closure is None else closure[0]
+
     def render(self, template: str, extra: dict) -> bytes:
         try:
             return self.env.get_template(template).render(**self.shared, **extra).encode("utf-8")
