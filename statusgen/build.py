@@ -13,7 +13,15 @@ from itertools import chain
 from pathlib import Path
 
 from statusgen.cache import BuildCache, Memo, ShardedTable, digest
-from statusgen.clock import applies, clock_outputs, make_record, record_id, resolve_pages
+from statusgen.clock import (
+    applies,
+    clock_context,
+    clock_outputs,
+    load_clock_templates,
+    make_record,
+    resolve_pages,
+)
+from statusgen.clock import gate as clock_gate
 from statusgen.config import Config, load_config
 from statusgen.content import (
     PARALLEL_PARSING,
@@ -141,7 +149,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
 
     static = current_inputs()
     inputs = None if static is None else at_time(static, now)
-    shortcut = _unchanged_or_clock_only(cache, settings, previous, static, now, out, current_inputs)
+    shortcut = _unchanged_or_clock_only(cache, settings, previous, static, now, out, current_inputs, jobs)
     if shortcut is not None:
         return shortcut
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
@@ -222,8 +230,8 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
             gc.unfreeze()
 
 
-def _unchanged_or_clock_only(cache: BuildCache, config: Config, previous: dict, inputs: str | None,
-                             now: datetime, out: Path, current_inputs: Callable[[], str | None]) -> BuildResult | None:
+def _unchanged_or_clock_only(cache: BuildCache, config: Config, previous: dict, inputs: str | None, now: datetime,
+                             out: Path, current_inputs: Callable[[], str | None], jobs: int | None) -> BuildResult | None:
     """The build's result if it need not go the whole way: every input as it was for the site
     on disk, untouched since, or only the clock moved (statusgen.clock)."""
     if inputs is None:
@@ -231,11 +239,11 @@ def _unchanged_or_clock_only(cache: BuildCache, config: Config, previous: dict, 
     if unchanged_site(previous, at_time(inputs, now), out):
         sizes = [entry[1] for entry in previous["files"].values()]
         return BuildResult(out, len(sizes), sum(sizes), 0, 0, previous["next_change"], None, tuple(cache.notices))
-    return _clock_rebuild(cache, config, previous, inputs, now, out, current_inputs)
+    return _clock_rebuild(cache, config, previous, inputs, now, out, current_inputs, jobs)
 
 
 def _save_clock_record(cache: BuildCache, inputs: str | None, context: RenderContext, listed, markdown,
-                       out: Path, upcoming: datetime | None) -> str | None:
+                       out: Path, upcoming: datetime | None) -> tuple | None:
     """The clock record of this build (statusgen.clock), saved, and its id; None: it has none
     (`inputs` None: it cannot vouch for one)."""
     if inputs is None:
@@ -244,34 +252,70 @@ def _save_clock_record(cache: BuildCache, inputs: str | None, context: RenderCon
     record = make_record(context.config, context.content, context.state, listed, markdown, inputs, out)
     record["next_change"] = upcoming
     cache.save("clock", record)
-    return record_id(record)
+    return clock_gate(record)
 
 
-def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: str | None, now: datetime,
-                   out: Path, current_inputs: Callable[[], str | None]) -> BuildResult | None:
+def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: str, now: datetime,
+                   out: Path, current_inputs: Callable[[], str | None], jobs: int | None) -> BuildResult | None:
     """A rebuild that only the clock calls for (statusgen.clock), if this is one: the files that
-    change with the clock alone rendered from the clock record, every other file linked as it is."""
-    if inputs is None or previous.get("clock") is None or previous.get("out") != str(out):
+    change with the clock alone rendered from the clock record, every other file linked as it is.
+    A helper process compiles their templates and lists the spare meanwhile."""
+    gate = previous.get("clock")
+    if gate is None or previous.get("out") != str(out) or not applies(gate, inputs, now):
         return None
-    record = cache.load("clock")
     files = previous["files"]
     seen: dict = {}
-    if not (record and record_id(record) == previous["clock"] and applies(record, inputs, out, now)
-            and site_untouched(out, files, marker_bytes(files), MARKER, seen)):
-        return None
-    outputs = resolve_pages(clock_outputs(config, record, now), {path: entry[0] for path, entry in files.items()})
-    if not outputs.keys() <= files.keys():
-        return None  # a file the site on disk does not have: not a rebuild by the clock alone
-    owned = owned_files(out, files, "output folder")
-    items = [(path, outputs[path] if path in outputs else RenderedPage.kept(entry[0])) for path, entry in files.items()]
-    result = write_fresh(out, items, owned, files, seen)
+    with Staging(out) as area, _ClockHelper(config, area, jobs) as helper:
+        record = cache.load("clock")
+        if not (record and clock_gate(record) == gate and site_untouched(out, files, marker_bytes(files), MARKER, seen)):
+            return None
+        context = clock_context(config, record, now)
+        helper.adopt_templates()
+        outputs = resolve_pages(clock_outputs(context, record), {path: entry[0] for path, entry in files.items()}, jobs)
+        if not outputs.keys() <= files.keys():
+            return None  # a file the site on disk does not have: not a rebuild by the clock alone
+        owned = owned_files(out, files, "output folder")
+        items = [(path, outputs[path] if path in outputs else RenderedPage.kept(entry[0])) for path, entry in files.items()]
+        result = write_fresh(out, items, owned, files, seen, area, helper.spare())
     if inputs == current_inputs():
-        vouched = {"inputs": at_time(inputs, now), "clock": previous["clock"]}
+        vouched = {"inputs": at_time(inputs, now), "clock": gate}
     else:  # something was edited during the build: the next one goes the whole way
         vouched = {"inputs": None, "clock": None}
     cache.save("site", {"out": str(out), "files": result.manifest, "next_change": record["next_change"], **vouched})
     return BuildResult(out, result.files, result.bytes, result.rendered, result.written, record["next_change"],
                        None, tuple(cache.notices), clock_only=True)
+
+
+class _ClockHelper:
+    """A clock rebuild's helper process (statusgen.clock.load_clock_templates), where there are
+    two cores: it compiles the templates while the rebuild loads its record, then lists the spare."""
+
+    def __init__(self, config: Config, area: Staging, jobs: int | None):
+        self.call = ForkedCall(partial(load_clock_templates, config, area.walk_spare)) if can_fork(jobs, 2, 2) else None
+
+    def __enter__(self) -> _ClockHelper:
+        if self.call is not None:
+            self.call.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.call is not None:
+            self.call.__exit__(*exc)
+
+    def adopt_templates(self) -> None:
+        if self.call is not None:
+            try:
+                adopt_compiled(*self.call.told())
+            except (EOFError, OSError):
+                pass  # compiled here
+
+    def spare(self) -> Listing | None:
+        if self.call is not None:
+            try:
+                return self.call.result()
+            except (EOFError, OSError):
+                pass
+        return None  # walked when written
 
 
 def _later(produce) -> Iterator:

@@ -20,16 +20,21 @@ when a template of another page reads the state or the time, or cannot be keyed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from statusgen.cache import digest
 from statusgen.config import Config
 from statusgen.model import Content, Incident, Maintenance, Notice
+from statusgen.parallel import ForkedCall, can_fork
 from statusgen.render.api import api_notices, clock_files
 from statusgen.render.context import RenderContext
-from statusgen.render.html import ComponentListing, Listings, clock_page_paths, clock_pages
+from statusgen.render.environment import compiled_templates
+from statusgen.render.html import ComponentListing, Listings, clock_page_paths, clock_pages, compile_clock_templates
 from statusgen.render.markdown import notice_texts, remember, text_key
 from statusgen.render.pages import PendingPage, RenderedPage
 from statusgen.state import SiteState, derive_state, last_change, next_moment, uptime_notices
@@ -68,19 +73,23 @@ def make_record(config: Config, content: Content, state: SiteState, listed: List
     }
 
 
-def record_id(record: dict) -> str:
-    """What the site record names its clock record by."""
-    return digest("clock", record["out"], record["inputs"], record["now"].isoformat())
+def gate(record: dict) -> tuple:
+    """What the site record keeps of its clock record: when the record applies (`applies`), and
+    the record's id, which it must have."""
+    return (digest("clock", record["out"], record["inputs"], record["now"].isoformat(),
+                   record["until"].isoformat() if record["until"] else "-"),
+            record["inputs"], record["now"], record["until"])
 
 
-def applies(record: dict, inputs: str | None, out: Path, now: datetime) -> bool:
-    """Whether a build at `now` into `out`, with inputs of the digest `inputs`, may go by `record`."""
-    return (inputs is not None and record.get("inputs") == inputs and record.get("out") == str(out)
-            and record["now"] <= now and (record["until"] is None or now < record["until"]))
+def applies(gate: tuple, inputs: str, now: datetime) -> bool:
+    """Whether a build at `now` whose inputs have the digest `inputs` may go by the clock record
+    the site record keeps the `gate` of."""
+    _, recorded, then, until = gate
+    return recorded == inputs and then <= now and (until is None or now < until)
 
 
-def clock_outputs(config: Config, record: dict, now: datetime) -> dict[str, PendingPage | bytes]:
-    """The files that change with the clock alone, at `now`, from the record."""
+def clock_context(config: Config, record: dict, now: datetime) -> RenderContext:
+    """What the files the clock moves are rendered from, at `now`, from the record."""
     notices: list[Notice] = []
     keys: dict[str, str] = {}
     for key, notice in record["notices"].items():
@@ -91,19 +100,45 @@ def clock_outputs(config: Config, record: dict, now: datetime) -> dict[str, Pend
     content.__dict__["notices"] = tuple(notices)  # newest first, as recorded
     state = replace(derive_state(config, content, now), maintenance_states=record["maintenance_states"])
     remember(record["markdown"])
+    return RenderContext(config, content, state)
+
+
+def clock_outputs(context: RenderContext, record: dict) -> dict[str, PendingPage | bytes]:
+    """The files that change with the clock alone (clock_paths), the pages pending."""
     listed = Listings(record["titles"], record["durations"], record["recent"], record["last_change"],
                       {cid: ComponentListing(*entry) for cid, entry in record["components"].items()})
-    return {**clock_pages(RenderContext(config, content, state), listed),
-            **clock_files(config, state, record["api_updated_at"])}
+    return {**clock_pages(context, listed), **clock_files(context.config, context.state, record["api_updated_at"])}
 
 
-def resolve_pages(outputs: dict[str, PendingPage | bytes], recorded: dict) -> dict[str, RenderedPage | bytes]:
-    """Each page keyed and rendered (kept where the file on disk has its key: `recorded`)."""
-    done: dict[str, RenderedPage | bytes] = {}
-    for path, item in outputs.items():
-        if isinstance(item, PendingPage):
-            key = item.key()
-            done[path] = RenderedPage(key, None if key is not None and key == recorded.get(path) else item.render())
-        else:
-            done[path] = item
+def resolve_pages(outputs: dict[str, PendingPage | bytes], recorded: dict,
+                  jobs: int | None = None) -> dict[str, RenderedPage | bytes]:
+    """Each page keyed and rendered (kept where the file on disk has its key: `recorded`), half
+    of them in a forked process where there are two cores: the whole rebuild waits on this."""
+    pending = [(path, item) for path, item in outputs.items() if isinstance(item, PendingPage)]
+    apart = pending[len(pending) // 2:] if can_fork(jobs, len(pending), 4) else []
+    here = pending[:len(pending) - len(apart)]
+    done: dict[str, RenderedPage] = {}
+    with ForkedCall(partial(_resolve_all, apart, recorded)) if apart else nullcontext() as other:
+        done.update(_resolve_all(here, recorded))
+        if other is not None:
+            try:
+                done.update(other.result())
+            except (EOFError, OSError):  # the process died: done here
+                done.update(_resolve_all(apart, recorded))
+    return {path: item if isinstance(item, bytes) else done[path] for path, item in outputs.items()}
+
+
+def _resolve_all(pages: list[tuple[str, PendingPage]], recorded: dict, tell=None) -> dict[str, RenderedPage]:
+    done = {}
+    for path, page in pages:
+        key = page.key()
+        done[path] = RenderedPage(key, None if key is not None and key == recorded.get(path) else page.render())
     return done
+
+
+def load_clock_templates(config: Config, walk_spare: Callable[[], object], tell) -> object:
+    """In a forked helper: compiles the clock pages' templates and hands them over
+    (statusgen.render.environment.compiled_templates), then lists the spare the rebuild writes in."""
+    compile_clock_templates(config)
+    tell(compiled_templates())
+    return walk_spare()

@@ -186,16 +186,25 @@ def decode_output(data):
 
 
 def encode_written(out: str, files: dict, inputs: str | None = None, next_change: datetime | None = None,
-                   clock: str | None = None) -> dict:
+                   clock: tuple | None = None) -> dict:
+    gate = None if clock is None else [clock[0], clock[1], _iso(clock[2]), _iso(clock[3])]
     return {"out": out, "files": {path: list(entry) for path, entry in files.items()},
-            "inputs": inputs, "next_change": _iso(next_change), "clock": clock}
+            "inputs": inputs, "next_change": _iso(next_change), "clock": gate}
+
+
+def _gate(value) -> tuple | None:
+    """(the clock record's id, the digest of its inputs, its time, its next moment or None)."""
+    if value is None:
+        return None
+    _check(type(value) is list and len(value) == 4, "expected [id, inputs, time, until]")
+    return _text(value[0]), _text(value[1]), _time(value[2]), _time(value[3], nullable=True)
 
 
 def decode_written(data) -> dict:
     """{"out": folder, "files": {path: (page key or None, size, mtime_ns, inode, SHA-256 of the
     bytes or None)}, "inputs": the
     digest of the build's inputs (statusgen.inputs) or None, "next_change": time or None, "clock":
-    the clock record this site was built from (statusgen.clock) or None}"""
+    what the clock record this site was built from says of when it applies (statusgen.clock), or None}"""
     _check(isinstance(data, dict) and set(data) in ({"out", "files"}, {"out", "files", "inputs", "next_change", "clock"}),
            "expected a site record")  # 0.1.0's record (statusgen.legacy) has no inputs
     files = data["files"]
@@ -208,7 +217,7 @@ def decode_written(data) -> dict:
         decoded[path] = (_text(entry[0], nullable=True), entry[1], entry[2], entry[3],
                          _text(entry[4] if len(entry) > 4 else None, nullable=True))
     return {"out": _text(data["out"]), "files": decoded, "inputs": _text(data.get("inputs"), nullable=True),
-            "next_change": _time(data.get("next_change"), nullable=True), "clock": _text(data.get("clock"), nullable=True)}
+            "next_change": _time(data.get("next_change"), nullable=True), "clock": _gate(data.get("clock"))}
 
 
 def encode_sources(settings: str, index: dict) -> dict:

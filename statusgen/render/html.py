@@ -137,6 +137,15 @@ def clock_pages(context: RenderContext, listed: Listings) -> dict[str, PendingPa
     return {path: _page(renderer, config, path, template, extra) for path, template, extra in pages}
 
 
+def compile_clock_templates(config: Config) -> None:
+    """Compiles the clock pages' templates, with all they pull in (as a helper process does,
+    for statusgen.render.environment.compiled_templates to hand them over)."""
+    language = resolve_language(config.site.language, config.root)
+    renderer = KeyedRenderer(environment(override_dir(config.root), language), {})
+    for template in ("index.html", "component.html"):
+        renderer.reads(template)
+
+
 def clock_page_paths(config: Config) -> list[str]:
     return ["index.html", *(f"components/{c.id}/index.html" for c in config.components)]
 
