@@ -20,6 +20,7 @@ from statusgen.clock import (
     load_clock_templates,
     make_record,
     resolve_pages,
+    state_part,
 )
 from statusgen.clock import gate as clock_gate
 from statusgen.config import Config, load_config
@@ -36,9 +37,10 @@ from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
 from statusgen.inputs import at_time, inputs_digest, site_untouched
 from statusgen.model import Content
 from statusgen.parallel import ForkedCall, can_fork, forked_map
+from statusgen.records import encode_clock
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import adopt_compiled, compiled_templates, template_problems
-from statusgen.render.html import render_pages, render_site
+from statusgen.render.html import Listings, render_pages, render_site
 from statusgen.render.markdown import adopt, convert_notice, prerender, remember, remember_later
 from statusgen.render.outputs import merge_outputs, render_files
 from statusgen.render.pages import PARALLEL_THRESHOLD, PageResolver, PendingPage, RenderedPage, keep_or_render
@@ -219,7 +221,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
                 static = inputs = None  # something was edited during the build: the next one goes the whole way
             upcoming = helper.next_publication(content, now)
             clock_id = _save_clock_record(cache, static if rendered_site.clock_apart else None, context,
-                                          rendered_site.listings, rendered, out, upcoming)
+                                          rendered_site.listings, out, upcoming, helper)
             cache.save("site", {"out": str(out), "files": result.manifest, "inputs": inputs, "next_change": upcoming,
                                 "clock": clock_id})
             renders.save(memo.used)
@@ -242,17 +244,17 @@ def _unchanged_or_clock_only(cache: BuildCache, config: Config, previous: dict, 
     return _clock_rebuild(cache, config, previous, inputs, now, out, current_inputs, jobs)
 
 
-def _save_clock_record(cache: BuildCache, inputs: str | None, context: RenderContext, listed, markdown,
-                       out: Path, upcoming: datetime | None) -> tuple | None:
-    """The clock record of this build (statusgen.clock), saved, and its id; None: it has none
-    (`inputs` None: it cannot vouch for one)."""
+def _save_clock_record(cache: BuildCache, inputs: str | None, context: RenderContext, listed: Listings,
+                       out: Path, upcoming: datetime | None, helper: _Helper) -> tuple | None:
+    """The clock record of this build (statusgen.clock), saved, and what the site record keeps of
+    it; None: it has none (`inputs` None: it cannot vouch for one)."""
     if inputs is None:
         cache.remove("clock")
         return None
-    record = make_record(context.config, context.content, context.state, listed, markdown, inputs, out)
-    record["next_change"] = upcoming
-    cache.save("clock", record)
-    return clock_gate(record)
+    part, held, until = helper.clock_part(context)
+    record = make_record(context.content, context.state.now, listed, held, inputs, out, upcoming)
+    cache.save_body("clock", encode_clock(record, part))
+    return clock_gate(record, until)
 
 
 def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: str, now: datetime,
@@ -267,7 +269,8 @@ def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: st
     seen: dict = {}
     with Staging(out) as area, _ClockHelper(config, area, jobs) as helper:
         record = cache.load("clock")
-        if not (record and clock_gate(record) == gate and site_untouched(out, files, marker_bytes(files), MARKER, seen)):
+        if not (record and clock_gate(record, record["until"]) == gate
+                and site_untouched(out, files, marker_bytes(files), MARKER, seen)):
             return None
         context = clock_context(config, record, now)
         helper.adopt_templates()
@@ -372,6 +375,7 @@ class _Helper:
         self.parsed = 0  # files parsed here
         self._stack = ExitStack()
         self._next_publication: object = _UNKNOWN
+        self._helped = False  # the helper gave its files
 
     def __enter__(self) -> _Helper:
         with ExitStack() as stack:
@@ -426,22 +430,34 @@ class _Helper:
         """other_files from the helper, if it is waited for, else worked out here."""
         if self.call is not None and self.waited_for():
             try:
-                files, learned, self._next_publication = self.call.result()
+                files, learned, self._next_publication = self.call.told(3)
             except (EOFError, OSError):
                 pass
             else:
                 context.memo.adopt(learned)
+                self._helped = True
                 return files
         return other_files(context, out, recorded)
 
+    def clock_part(self, context: RenderContext) -> tuple[bytes, frozenset[str], datetime | None]:
+        """statusgen.clock.state_part, as the helper worked it out if it gave its files."""
+        if self._helped:
+            try:
+                return self.call.result()  # type: ignore[union-attr]
+            except (EOFError, OSError):
+                pass
+        return state_part(context.config, context.content, context.state)
+
 
 def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, walk_spare,
-                 tell) -> tuple[dict, dict, datetime | None]:
-    """other_files, and when the site next changes (next_publication), in a helper process: it
-    reads what the build reads, as the build reads it, and writes nothing (its cache is
-    read-only); the build keeps what it worked out for the next. First it compiles the
-    templates, and tells the build what it compiled; then the Markdown memo it loaded; then the
-    listing of the spare tree the build writes in (under the build's lock)."""
+                 tell) -> tuple[bytes, frozenset[str], datetime | None]:
+    """other_files, when the site next changes (next_publication) and the state part of the
+    clock record (statusgen.clock.state_part), in a helper process: it reads what the build
+    reads, as the build reads it, and writes nothing (its cache is read-only); the build keeps
+    what it worked out for the next. First it compiles the templates, and tells the build what
+    it compiled; then the Markdown memo it loaded; then the listing of the spare tree the build
+    writes in (under the build's lock); then the other files and when the site next changes;
+    it returns the state part, which the build needs last."""
     gc.disable()  # as in the build (see `build`): it loads the same model, and ends with the build
     template_problems(root)
     tell(compiled_templates())
@@ -453,5 +469,6 @@ def _helper_work(root: Path, now: datetime, out: Path, recorded: dict, read, wal
     config = load_config(root)
     content = load_content(config, cache, 1, read)
     memo = Memo(ShardedTable(cache, "renders").entries)
-    files = other_files(RenderContext(config, content, derive_state(config, content, now), memo), out, recorded)
-    return files, memo.used, next_publication(content, now)
+    context = RenderContext(config, content, derive_state(config, content, now), memo)
+    tell((other_files(context, out, recorded), memo.used, next_publication(content, now)))
+    return state_part(config, content, context.state)

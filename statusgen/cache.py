@@ -33,7 +33,6 @@ from statusgen.records import (
     decode_output,
     decode_sources,
     decode_written,
-    encode_clock,
     encode_notice,
     encode_output,
     encode_sources,
@@ -98,8 +97,6 @@ def _encode(name: str, data: dict):
     name = _kind(name)
     if name == "site":
         return encode_written(data["out"], data["files"], data.get("inputs"), data.get("next_change"), data.get("clock"))
-    if name == "clock":
-        return encode_clock(data)
     if name == "markdown":
         return data  # {text key: sanitised HTML}
     if name == "sources":
@@ -223,6 +220,11 @@ class BuildCache:
             return
         body = "{" + ",".join(f"{_json(key)}:{entry}" for key, entry in entries.items()) + "}"
         self._write(name, body.encode("utf-8"))
+
+    def save_body(self, name: str, body: bytes) -> None:
+        """A file whose body is encoded already (statusgen.records.encode_clock)."""
+        if self.directory is not None:
+            self._write(name, body)
 
     def _write(self, name: str, body: bytes) -> None:
         assert self.directory is not None, "a disabled cache writes nothing"

@@ -27,17 +27,20 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+import orjson
+
 from statusgen.cache import digest
 from statusgen.config import Config
-from statusgen.model import Content, Incident, Maintenance, Notice
+from statusgen.model import Content, Incident, Maintenance, Notice, sort_newest_first
 from statusgen.parallel import ForkedCall, can_fork
+from statusgen.records import encode_clock_state
 from statusgen.render.api import api_notices, clock_files
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import compiled_templates
 from statusgen.render.html import ComponentListing, Listings, clock_page_paths, clock_pages, compile_clock_templates
-from statusgen.render.markdown import notice_texts, remember, text_key
+from statusgen.render.markdown import html_of, remember
 from statusgen.render.pages import PendingPage, RenderedPage
-from statusgen.state import SiteState, derive_state, last_change, next_moment, uptime_notices
+from statusgen.state import SiteState, all_updates, derive_state, last_change, next_moment, uptime_notices
 
 CLOCK_FILES = ("api/v2/uptime.json", "api/v2/freshness.json")  # statusgen.render.api.clock_files
 
@@ -47,38 +50,45 @@ def clock_paths(config: Config) -> list[str]:
     return [*clock_page_paths(config), *CLOCK_FILES]
 
 
-def make_record(config: Config, content: Content, state: SiteState, listed: Listings,
-                markdown, inputs: str, out: Path) -> dict:
-    """The clock record of a build at state.now into `out` whose inputs but the time have the
-    digest `inputs`. `markdown`: {text key: HTML} of every text (statusgen.render.markdown.prerender)."""
+def state_part(config: Config, content: Content, state: SiteState) -> tuple[bytes, frozenset[str], datetime | None]:
+    """The part of the clock record of a build at state.now that it works out from the state and
+    the whole history (in the build's helper process, where there is one), as JSON
+    (statusgen.records.encode_clock_state); the slugs of the notices it holds; its next moment."""
     now = state.now
-    named = {*listed.recent, *(slug for listing in listed.components.values() for slug in listing.first)}
-    needed = {notice.slug for notice in uptime_notices(config, content, now)} | named
-    notices = [notice for notice in content.notices if notice.slug in needed]
-    html = {}
-    for notice in notices:
-        for text in notice_texts(notice):
-            key = text_key(text)
-            if key in markdown:
-                html[key] = markdown[key]
+    kept = uptime_notices(config, content, now)
+    markdown = {}
+    shown: tuple[Notice, ...] = (*state.active_incidents, *state.maintenance_in_progress, *state.upcoming_maintenance)
+    for notice in shown:
+        # what the index shows of a notice it lists with its latest update
+        updates = all_updates(notice, now)
+        if updates and updates[-1].message.strip():
+            key, html = html_of(updates[-1].message)
+            markdown[key] = html
+    until = next_moment(content.notices, now)
+    data = encode_clock_state(until, last_change(api_notices(content, now), now), state.maintenance_states,
+                              {content.keys[n.slug]: n for n in kept}, markdown)
+    return orjson.dumps(data), frozenset(notice.slug for notice in kept), until
+
+
+def make_record(content: Content, now: datetime, listed: Listings, held: frozenset[str], inputs: str,
+                out: Path, next_change: datetime | None) -> dict:
+    """The clock record of a build at `now` into `out` whose inputs but the time have the digest
+    `inputs`, but for its state part (state_part), which holds the notices `held`."""
+    named = {*listed.recent, *(slug for listing in listed.components.values() for slug in listing.first)} - held
     return {
-        "out": str(out), "inputs": inputs, "now": now, "until": next_moment(content.notices, now),
-        "next_change": None,  # set by the build: statusgen.state.next_publication at `now`
+        "out": str(out), "inputs": inputs, "now": now, "next_change": next_change,
         "titles": listed.titles, "durations": listed.durations, "recent": listed.recent,
-        "last_change": listed.last_change, "api_updated_at": last_change(api_notices(content, now), now),
+        "last_change": listed.last_change,
         "components": {cid: (c.count, c.first, c.mttr, c.resolved) for cid, c in listed.components.items()},
-        "maintenance_states": state.maintenance_states,
-        "notices": {content.keys[notice.slug]: notice for notice in notices},
-        "markdown": html,
+        "named": {content.keys[notice.slug]: notice for notice in content.notices if notice.slug in named},
     }
 
 
-def gate(record: dict) -> tuple:
+def gate(record: dict, until: datetime | None) -> tuple:
     """What the site record keeps of its clock record: when the record applies (`applies`), and
     the record's id, which it must have."""
-    return (digest("clock", record["out"], record["inputs"], record["now"].isoformat(),
-                   record["until"].isoformat() if record["until"] else "-"),
-            record["inputs"], record["now"], record["until"])
+    return (digest("clock", record["out"], record["inputs"], record["now"].isoformat(), until.isoformat() if until else "-"),
+            record["inputs"], record["now"], until)
 
 
 def applies(gate: tuple, inputs: str, now: datetime) -> bool:
@@ -90,14 +100,11 @@ def applies(gate: tuple, inputs: str, now: datetime) -> bool:
 
 def clock_context(config: Config, record: dict, now: datetime) -> RenderContext:
     """What the files the clock moves are rendered from, at `now`, from the record."""
-    notices: list[Notice] = []
-    keys: dict[str, str] = {}
-    for key, notice in record["notices"].items():
-        notices.append(notice)
-        keys[notice.slug] = key
+    notices = sort_newest_first(record["notices"].values())
+    keys = {notice.slug: key for key, notice in record["notices"].items()}
     content = Content(tuple(n for n in notices if isinstance(n, Incident)),
                       tuple(n for n in notices if isinstance(n, Maintenance)), keys)
-    content.__dict__["notices"] = tuple(notices)  # newest first, as recorded
+    content.__dict__["notices"] = notices  # as statusgen.content.load_content orders them
     state = replace(derive_state(config, content, now), maintenance_states=record["maintenance_states"])
     remember(record["markdown"])
     return RenderContext(config, content, state)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
+import orjson
+
 from statusgen.model import Incident, Maintenance, Notice, Update
 from statusgen.vocabulary import MaintenanceState
 
@@ -259,24 +261,33 @@ def _table(value, decode: Callable) -> dict:
     return {key: decode(item) for key, item in value.items()}
 
 
-_CLOCK = frozenset(("out", "inputs", "now", "until", "next_change", "titles", "durations", "recent", "last_change",
-                    "api_updated_at", "components", "maintenance_states", "notices", "markdown"))
+_CLOCK = frozenset(("out", "inputs", "now", "next_change", "titles", "durations", "recent", "last_change",
+                    "components", "named", "state"))
+_CLOCK_STATE = frozenset(("until", "api_updated_at", "maintenance_states", "notices", "markdown"))
 
 
-def encode_clock(record: dict) -> dict:
-    """A clock record (statusgen.clock.ClockRecord, as a dict of its fields) as JSON data."""
-    return {
-        "out": record["out"], "inputs": record["inputs"], "now": _iso(record["now"]), "until": _iso(record["until"]),
+def encode_clock_state(until: datetime | None, api_updated_at: datetime, maintenance_states: dict,
+                       notices: dict, markdown: dict[str, str]) -> dict:
+    """The part of a clock record (statusgen.clock.state_part) worked out from the state and the
+    whole history, possibly in another process."""
+    return {"until": _iso(until), "api_updated_at": _iso(api_updated_at),
+            "maintenance_states": {slug: str(state) for slug, state in maintenance_states.items()},
+            "notices": {key: encode_notice(notice) for key, notice in notices.items()}, "markdown": markdown}
+
+
+def encode_clock(record: dict, state: bytes) -> bytes:
+    """A clock record (statusgen.clock.make_record) as the body of its cache file; `state`:
+    encode_clock_state's JSON."""
+    head = orjson.dumps({
+        "out": record["out"], "inputs": record["inputs"], "now": _iso(record["now"]),
         "next_change": _iso(record["next_change"]),
         "titles": record["titles"], "durations": {slug: _span(span) for slug, span in record["durations"].items()},
         "recent": list(record["recent"]), "last_change": _iso(record["last_change"]),
-        "api_updated_at": _iso(record["api_updated_at"]),
         "components": {cid: [count, list(first), _span(mttr), resolved]
                        for cid, (count, first, mttr, resolved) in record["components"].items()},
-        "maintenance_states": {slug: str(state) for slug, state in record["maintenance_states"].items()},
-        "notices": {key: encode_notice(notice) for key, notice in record["notices"].items()},
-        "markdown": record["markdown"],
-    }
+        "named": {key: encode_notice(notice) for key, notice in record["named"].items()},
+    })
+    return head[:-1] + b',"state":' + state + b"}"
 
 
 def _component_listing(value) -> tuple[int, tuple[str, ...], timedelta | None, int]:
@@ -291,19 +302,26 @@ def _maintenance_state(value) -> MaintenanceState:
         raise InvalidRecord("expected a maintenance state") from None
 
 
+def _notice(entry) -> Notice:
+    return decode_notice(entry)[0]
+
+
 def decode_clock(data) -> dict:
-    """encode_clock's data back, every field checked; notices by content key."""
+    """encode_clock's data back, every field checked, as one table: "notices" holds those of
+    "named" and of the state part, by content key."""
     _check(type(data) is dict and data.keys() == _CLOCK, "expected a clock record")
-    markdown = _table(data["markdown"], _text)
+    state = data["state"]
+    _check(type(state) is dict and state.keys() == _CLOCK_STATE, "expected a clock record")
+    markdown = _table(state["markdown"], _text)
     _check(all(len(key) == 64 for key in markdown), "expected {text hash: HTML}")
     return {
         "out": _text(data["out"]), "inputs": _text(data["inputs"]), "now": _time(data["now"]),
-        "until": _time(data["until"], nullable=True), "next_change": _time(data["next_change"], nullable=True),
+        "until": _time(state["until"], nullable=True), "next_change": _time(data["next_change"], nullable=True),
         "titles": _table(data["titles"], _text), "durations": _table(data["durations"], _unspan),
         "recent": _texts(data["recent"]), "last_change": _time(data["last_change"], nullable=True),
-        "api_updated_at": _time(data["api_updated_at"]),
+        "api_updated_at": _time(state["api_updated_at"]),
         "components": _table(data["components"], _component_listing),
-        "maintenance_states": _table(data["maintenance_states"], _maintenance_state),
-        "notices": _table(data["notices"], lambda entry: decode_notice(entry)[0]),
+        "maintenance_states": _table(state["maintenance_states"], _maintenance_state),
+        "notices": {**_table(state["notices"], _notice), **_table(data["named"], _notice)},
         "markdown": markdown,
     }

@@ -122,9 +122,14 @@ def test_a_record_that_does_not_hold_up_is_refused_as_a_whole(demo):
     assert record and not cache.notices
     raw = (demo.root / ".statusgen-cache" / "clock.json").read_bytes().partition(b"\n")[2]
     data = json.loads(raw)
-    for field, value in [("durations", {"a": [1, 2]}), ("maintenance_states", {"a": "later"}),
-                         ("components", {"api": [1, ["a"], None]}), ("now", "2026-11-26T21:00:00+01:00"),
-                         ("markdown", {"short": "<p>x</p>"})]:
+    cache._write("clock", json.dumps(data).encode())
+    assert cache.load("clock") == record  # written again as it was: used
+    state = data["state"]
+    for field, value in [("durations", {"a": [1, 2]}), ("components", {"api": [1, ["a"], None]}),
+                         ("now", "2026-11-26T21:00:00+01:00"), ("named", {"k": {"kind": "incident"}}),
+                         ("state", {**state, "maintenance_states": {"a": "later"}}),
+                         ("state", {**state, "markdown": {"short": "<p>x</p>"}}),
+                         ("state", {**state, "until": 1})]:
         cache._write("clock", json.dumps({**data, field: value}).encode())
         assert cache.load("clock") == {}, field
         assert "unexpected content" in cache.notices.pop(), field
@@ -215,3 +220,20 @@ def test_clock_rebuilds_read_the_notices_the_first_pages_do_not_list(demo, tmp_p
         now = NOW + timedelta(minutes=minutes)
         assert build(demo.root, now).clock_only
         assert snapshot(demo.root / "site") == cold(demo, tmp_path, now), now
+
+
+def test_a_clock_rebuild_in_one_process_or_with_its_helper_dead_equals_a_cold_build(demo, tmp_path, monkeypatch):
+    """With one job (as `serve` builds) nothing is forked; a helper that dies leaves the
+    rebuild to compile and render everything itself."""
+    import statusgen.clock as clock
+
+    outage(demo)
+    build(demo.root, NOW)
+    assert build(demo.root, LATER, jobs=1).clock_only
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, LATER)
+    monkeypatch.setattr(build_module, "load_clock_templates", lambda *args: os._exit(1))
+    monkeypatch.setattr(clock, "_resolve_all", lambda pages, recorded, tell=None: os._exit(1) if tell else
+                        {path: clock.RenderedPage(None, page.render()) for path, page in pages})
+    later = LATER + timedelta(minutes=10)
+    assert build(demo.root, later, jobs=2).clock_only
+    assert snapshot(demo.root / "site") == cold(demo, tmp_path, later)

@@ -272,6 +272,16 @@ def render_markdown(text: str) -> Markup:
     return Markup(_MEMO[key])
 
 
+def html_of(text: str) -> tuple[str, str]:
+    """(the text's key, its HTML as the memo holds it, else converted here): for a cache file,
+    where it is sanitised again when read (`remember`)."""
+    key = text_key(text)
+    if key in _MEMO:
+        return key, _MEMO[key]
+    loaded = _loaded()
+    return key, loaded[key] if key in loaded else _convert(text)
+
+
 def prerender(notices: Iterable, known: dict[str, Sequence[str]],
               run: Callable[[Sequence[Callable[[], str]]], list]) -> Mapping[str, str]:
     """Converts every text of the notices not yet in the memo, with `run` (e.g. spread over
