@@ -152,7 +152,8 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
     static = current_inputs()
     inputs = None if static is None else at_time(static, now)
     shortcut = _unchanged_or_clock_only(cache, settings, previous, static, now, out, current_inputs, jobs)
-    if shortcut is not None:
+    if shortcut is not None:  # the files' bytes are those a build that went the whole way read
+        _save_index(cache, index_changed, validation, read_index)
         return shortcut
     recorded = previous.get("files", {}) if previous.get("out") == str(out) else {}
     read = (sources, unreadable, read_index)
@@ -182,8 +183,7 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
 
         config, content = check(root, cache, jobs, read, (convert_notice, take),
                                 helper.adopt_templates if helper.call is not None else None)
-        if index_changed:  # a build that fails writes nothing, the cache included
-            cache.save("sources", {"settings": validation, "files": read_index})
+        _save_index(cache, index_changed, validation, read_index)  # a build that fails writes nothing, the cache included
         del read, read_index  # not kept through the build, nor in every worker process forked later
         # The model and the caches live through the build: collections need not scan them again.
         gc.freeze()
@@ -230,6 +230,12 @@ def _build(root: Path, now: datetime, out_dir: Path | None, use_cache: bool, job
                                upcoming, state, tuple(cache.notices))
         finally:
             gc.unfreeze()
+
+
+def _save_index(cache: BuildCache, changed: bool, settings: str, index: SourceIndex) -> None:
+    """The index of the incident files read (statusgen.content.read_incident_files), if it changed."""
+    if changed:
+        cache.save("sources", {"settings": settings, "files": index})
 
 
 def _unchanged_or_clock_only(cache: BuildCache, config: Config, previous: dict, inputs: str | None, now: datetime,

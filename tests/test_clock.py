@@ -237,3 +237,20 @@ def test_a_clock_rebuild_in_one_process_or_with_its_helper_dead_equals_a_cold_bu
     later = LATER + timedelta(minutes=10)
     assert build(demo.root, later, jobs=2).clock_only
     assert snapshot(demo.root / "site") == cold(demo, tmp_path, later)
+
+
+def test_a_clock_rebuild_records_files_touched_but_not_changed(demo, tmp_path):
+    """A checkout that touches a file without changing it: the clock rebuild goes on, and keeps
+    the file's new status in the index, so the next build does not read it again."""
+    import time
+
+    from statusgen.cache import BuildCache
+    from statusgen.content import signature
+
+    build(demo.root, NOW)
+    path = demo.root / "incidents" / "2026-08-28-cdn-errors.md"
+    path.write_bytes(path.read_bytes())
+    time.sleep(2.1)  # a file changed within two seconds of a build is read again at the next
+    assert build(demo.root, LATER).clock_only
+    index = BuildCache.for_root(demo.root).load("sources")["files"]
+    assert index["incidents/2026-08-28-cdn-errors.md"][0] == signature(os.stat(path))
