@@ -1,7 +1,8 @@
-"""Writing one file so that no reader, and no interrupted run, ever sees half of it."""
+"""Writing one file so that no reader, and no interrupted run, ever sees half of it; hashing one."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -31,3 +32,12 @@ def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(path: str) -> str | None:
+    """The SHA-256 of a file's bytes (hex); None if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None

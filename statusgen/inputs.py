@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from statusgen.cache import code_digest, digest
+from statusgen.files import file_sha256
 from statusgen.folders import output_path_text
 from statusgen.i18n import REPOSITORY_LOCALE_DIR
 
@@ -104,15 +105,20 @@ def at_time(inputs: str, now: datetime) -> str:
 
 def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str, seen: dict | None = None) -> bool:
     """Every file the previous build recorded is still there as it was written (same size, time
-    and inode), and so is the folder's marker. `seen` gets the status of each file."""
+    and inode), or a copy of the same bytes (its SHA-256), as when CI restores the output folder
+    from its cache into a fresh checkout; and so is the folder's marker. `seen` gets the status
+    of each file."""
     folder = str(out)
-    for relative, (_, size, mtime_ns, inode, *_) in files.items():
+    for relative, (_, size, mtime_ns, inode, sha256) in files.items():
+        path = output_path_text(folder, relative)
         try:
-            info = os.lstat(output_path_text(folder, relative))
+            info = os.lstat(path)
         except OSError:
             return False
         if (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime_ns, inode) or not stat.S_ISREG(info.st_mode):
-            return False
+            if not (stat.S_ISREG(info.st_mode) and info.st_size == size and sha256 is not None
+                    and file_sha256(path) == sha256):
+                return False
         if seen is not None:
             seen[relative] = info
     try:

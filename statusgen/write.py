@@ -28,6 +28,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from statusgen.errors import StatusgenError
+from statusgen.files import file_sha256
 from statusgen.folders import MARKER, files_under, marker_bytes, output_path_text, walk
 from statusgen.render.pages import RenderedPage
 from statusgen.spare import Tree, remove
@@ -39,7 +40,7 @@ class WriteResult:
     bytes: int
     rendered: int  # pages rendered (the others were reused)
     written: int  # files whose bytes changed
-    # path -> (page key or None, size, mtime_ns, inode, SHA-256 of a keyed page's bytes or None)
+    # path -> (page key or None, size, mtime_ns, inode, SHA-256 of the bytes or None)
     manifest: dict
 
 
@@ -227,7 +228,7 @@ class Staging:
             total += stat.st_size
             # Recorded as the file will be once swapped in: a rename keeps inode and time.
             manifest[relative] = (key, stat.st_size, stat.st_mtime_ns, stat.st_ino,
-                                  _content_hash(key, data, previous.get(relative), target))
+                                  _content_hash(data, previous.get(relative), target))
         if os.path.isdir(old_base):
             for relative in files_under(old_base):
                 if relative not in manifest and relative not in owned:
@@ -310,29 +311,20 @@ def _key_on_disk(recorded, path: str, seen: dict, relative: str) -> str | None:
         return None
     if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == tuple(recorded[1:4]) or (
             len(recorded) > 4 and recorded[4] is not None and stat.st_size == recorded[1]
-            and S_ISREG(stat.st_mode) and _file_sha256(path) == recorded[4]):
+            and S_ISREG(stat.st_mode) and file_sha256(path) == recorded[4]):
         seen[relative] = stat
         return recorded[0]
     return None
 
 
-def _content_hash(key: str | None, data: bytes | None, recorded, path: str) -> str | None:
-    """The SHA-256 of a keyed page's bytes (only keyed pages are ever reused)."""
-    if key is None:
-        return None
+def _content_hash(data: bytes | None, recorded, path: str) -> str | None:
+    """The SHA-256 of a file's bytes: a keyed page is reused by it, and a site restored as a copy
+    (CI) is recognised by it (statusgen.inputs.site_untouched)."""
     if data is not None:
         return hashlib.sha256(data).hexdigest()
     if recorded is not None and len(recorded) > 4 and recorded[4] is not None:
         return recorded[4]  # the bytes this build reused were checked against it
-    return _file_sha256(path)
-
-
-def _file_sha256(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
+    return file_sha256(path)
 
 
 def _same_bytes(path: str, data: bytes) -> bool:

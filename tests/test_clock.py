@@ -254,3 +254,32 @@ def test_a_clock_rebuild_records_files_touched_but_not_changed(demo, tmp_path):
     assert build(demo.root, LATER).clock_only
     index = BuildCache.for_root(demo.root).load("sources")["files"]
     assert index["incidents/2026-08-28-cdn-errors.md"][0] == signature(os.stat(path))
+
+
+def test_a_site_restored_as_a_copy_still_goes_by_the_clock_unless_a_byte_differs(demo, tmp_path):
+    """CI restores site/ from its cache into a fresh checkout: every file a copy (new inode),
+    recognised by its bytes. A copied file whose bytes differ (same size, same time) is not."""
+    import shutil
+
+    outage(demo)
+    site = demo.root / "site"
+    build(demo.root, NOW)
+
+    def restore() -> None:
+        shutil.copytree(site, tmp_path / "restored")  # copy2: times kept, inodes new
+        shutil.rmtree(site)
+        (tmp_path / "restored").rename(site)
+
+    restore()
+    result = build(demo.root, LATER)
+    assert result.clock_only
+    assert snapshot(site) == cold(demo, tmp_path, LATER)
+    restore()
+    api = site / "api" / "v2" / "status.json"  # not a keyed page: recognised by its hash all the same
+    before = os.stat(api)
+    data = api.read_bytes()
+    api.write_bytes(data.replace(b'"indicator":"', b'"indicator":"X', 1)[:len(data)])
+    os.utime(api, ns=(before.st_atime_ns, before.st_mtime_ns))
+    later = LATER + timedelta(minutes=10)
+    assert not build(demo.root, later).clock_only
+    assert snapshot(site) == cold(demo, tmp_path, later)
