@@ -12,8 +12,11 @@ files hard-linked to each other stay links in the archive), the checkout then re
 new update to an ongoing incident, committed to the origin. Then times what the next CI run
 does: a fresh `git clone` at the same path (a runner's workspace path does not change), the
 archive extracted into it (what actions/cache restores; every file a new inode), `statusgen
-build` and `statusgen publish`, each a separate process as in CI. For comparison, the same clone
-is then built once more without the cache or the site.
+build` and `statusgen publish`, each a separate process as in CI. Then the next two scheduled
+runs with nothing new: each time the cache and site saved and restored the same way into a fresh
+clone, and built 5, then 10 minutes later (the second goes by the clock record; moments come
+before the first). For comparison, the same clone is then built once more without the cache or
+the site.
 Seconds are wall-clock on this machine: a trend, asserted nowhere.
 """
 
@@ -33,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 from publish_bench import start_server  # noqa: E402
-from run import NOW_TEXT, add_update, statusgen  # noqa: E402
+from run import FIRST_TEXT, LATER_TEXT, NOW_TEXT, add_update, statusgen  # noqa: E402
 
 BUCKET = "ttl-status"
 CACHE = ".statusgen-cache"
@@ -120,6 +123,17 @@ def main(argv: list[str]) -> None:
             print(f"build said: {notice[0]}")
         if summary:
             print(f"publish: {summary.group(1)} uploaded ({summary.group(4)}), {summary.group(3)} unchanged")
+
+        # The next scheduled runs, with nothing new: the same steps, 5 and 10 minutes later. Moments
+        # notices name (updates dated a few minutes on) come in the first five; none in the next.
+        for minutes, later in ((5, FIRST_TEXT), (10, LATER_TEXT)):
+            subprocess.run(["tar", "-cf", str(saved), "-C", str(clone), *SAVED], check=True)
+            shutil.rmtree(clone)
+            timed(["git", "clone", "-q", origin.as_uri(), str(clone)])
+            subprocess.run(["tar", "-xf", str(saved), "-C", str(clone)], check=True)
+            seconds, scheduled = timed([statusgen(), "build", "--root", str(clone), "--now", later])
+            said = scheduled.splitlines()[0].partition(": ")[2] if scheduled else ""
+            print(f"scheduled run {minutes} minutes later, nothing new (clone, restore): build {seconds:.2f} s ({said})")
 
         for folder in (CACHE, "site", ".site.statusgen-build"):
             shutil.rmtree(clone / folder)

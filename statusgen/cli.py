@@ -149,8 +149,9 @@ def build(root: Path, now: str | None, out: Path | None, no_cache: bool):
     result = build_site(root, moment, out, use_cache=not no_cache)
     if result.notices:
         click.echo(f"Notice: built without part of the cache ({cache_notice(result.notices)})", err=True)
+    how = " (only the clock moved)" if result.clock_only else ""
     click.echo(f"Built {result.files} files ({result.bytes / 1024:.0f} KiB) into {result.out_dir}: "
-               f"{result.rendered} pages rendered, {result.written} files changed")
+               f"{result.rendered} pages rendered, {result.written} files changed{how}")
     if result.next_change is not None:
         from statusgen.times import iso_utc
 

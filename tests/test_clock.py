@@ -283,3 +283,14 @@ def test_a_site_restored_as_a_copy_still_goes_by_the_clock_unless_a_byte_differs
     later = LATER + timedelta(minutes=10)
     assert not build(demo.root, later).clock_only
     assert snapshot(site) == cold(demo, tmp_path, later)
+
+
+def test_the_build_command_says_when_only_the_clock_moved(demo):
+    outage(demo)
+    demo.build(DEMO_NOW)
+    said = demo.run("build", "--root", str(demo.root), "--now", "2026-11-26T21:10:00Z")
+    assert said.exit_code == 0 and "files changed (only the clock moved)" in said.output, said.output
+    demo.write("incidents/2026-11-26-api-down.md", (demo.root / "incidents/2026-11-26-api-down.md").read_text()
+               .replace("title: API unavailable", "title: API down"))
+    said = demo.run("build", "--root", str(demo.root), "--now", "2026-11-26T21:10:00Z")
+    assert said.exit_code == 0 and "only the clock" not in said.output, said.output
