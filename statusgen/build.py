@@ -34,7 +34,7 @@ from statusgen.content import (
 )
 from statusgen.errors import StatusgenError
 from statusgen.folders import MARKER, marker_bytes, owned_files, refuse_sources
-from statusgen.inputs import at_time, inputs_digest, site_untouched
+from statusgen.inputs import at_time, copies_hold, inputs_digest, site_untouched
 from statusgen.model import Content
 from statusgen.parallel import ForkedCall, can_fork, forked_map
 from statusgen.records import encode_clock
@@ -273,16 +273,19 @@ def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: st
         return None
     files = previous["files"]
     seen: dict = {}
-    with Staging(out) as area, _ClockHelper(config, area, jobs) as helper:
+    copies: list[tuple[str, str]] = []  # files restored as copies (CI): checked by their bytes meanwhile
+    with Staging(out) as area, _ClockHelper(config, area, jobs) as helper, ExitStack() as checking:
         record = cache.load("clock")
         if not (record and clock_gate(record, record["until"]) == gate
-                and site_untouched(out, files, marker_bytes(files), MARKER, seen)):
+                and site_untouched(out, files, marker_bytes(files), MARKER, seen, copies)):
             return None
+        hold = (checking.enter_context(ForkedCall(partial(_copies_hold, copies)))
+                if copies and can_fork(jobs, 2, 2) else None)
         context = clock_context(config, record, now)
         helper.adopt_templates()
         outputs = resolve_pages(clock_outputs(context, record), {path: entry[0] for path, entry in files.items()}, jobs)
-        if not outputs.keys() <= files.keys():
-            return None  # a file the site on disk does not have: not a rebuild by the clock alone
+        if not (outputs.keys() <= files.keys() and _held(hold, copies)):
+            return None  # a file the site on disk does not have, or other bytes: not a rebuild by the clock alone
         owned = owned_files(out, files, "output folder")
         items = [(path, outputs[path] if path in outputs else RenderedPage.kept(entry[0])) for path, entry in files.items()]
         result = write_fresh(out, items, owned, files, seen, area, helper.spare())
@@ -325,6 +328,21 @@ class _ClockHelper:
             except (EOFError, OSError):
                 pass
         return None  # walked when written
+
+
+def _copies_hold(copies: list[tuple[str, str]], tell) -> bool:
+    return copies_hold(copies)
+
+
+def _held(call: ForkedCall | None, copies: list[tuple[str, str]]) -> bool:
+    """Whether each of `copies` holds the bytes recorded for it: as the process `call` found,
+    else (no such process, or it died) read here."""
+    if call is not None:
+        try:
+            return call.result() is True
+        except (EOFError, OSError):
+            pass
+    return copies_hold(copies)
 
 
 def _later(produce) -> Iterator:

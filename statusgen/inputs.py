@@ -103,12 +103,15 @@ def at_time(inputs: str, now: datetime) -> str:
     return digest(inputs, "now", now.isoformat())
 
 
-def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str, seen: dict | None = None) -> bool:
+def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str, seen: dict | None = None,
+                   copies: list[tuple[str, str]] | None = None) -> bool:
     """Every file the previous build recorded is still there as it was written (same size, time
     and inode), or a copy of the same bytes (its SHA-256), as when CI restores the output folder
     from its cache into a fresh checkout; and so is the folder's marker. `seen` gets the status
-    of each file."""
+    of each file. `copies`: where the copies' (path, SHA-256) go for the caller to check with
+    `copies_hold`, instead of being read here."""
     folder = str(out)
+    unchecked: list[tuple[str, str]] = [] if copies is None else copies
     for relative, (_, size, mtime_ns, inode, sha256) in files.items():
         path = output_path_text(folder, relative)
         try:
@@ -116,12 +119,19 @@ def site_untouched(out: Path, files: dict, marker: bytes, marker_name: str, seen
         except OSError:
             return False
         if (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime_ns, inode) or not stat.S_ISREG(info.st_mode):
-            if not (stat.S_ISREG(info.st_mode) and info.st_size == size and sha256 is not None
-                    and file_sha256(path) == sha256):
+            if not (stat.S_ISREG(info.st_mode) and info.st_size == size and sha256 is not None):
                 return False
+            unchecked.append((path, sha256))
         if seen is not None:
             seen[relative] = info
     try:
-        return _regular_bytes(os.path.join(folder, marker_name)) == marker
+        if _regular_bytes(os.path.join(folder, marker_name)) != marker:
+            return False
     except (OSError, _Unvouched):
         return False
+    return copies is not None or copies_hold(unchecked)
+
+
+def copies_hold(copies: list[tuple[str, str]]) -> bool:
+    """Each file holds the bytes of the SHA-256 given (hashing lets other threads run)."""
+    return all(file_sha256(path) == sha256 for path, sha256 in copies)

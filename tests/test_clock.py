@@ -9,6 +9,8 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 import statusgen.build as build_module
 from statusgen.build import build, check
 from statusgen.clock import clock_paths
@@ -256,7 +258,8 @@ def test_a_clock_rebuild_records_files_touched_but_not_changed(demo, tmp_path):
     assert index["incidents/2026-08-28-cdn-errors.md"][0] == signature(os.stat(path))
 
 
-def test_a_site_restored_as_a_copy_still_goes_by_the_clock_unless_a_byte_differs(demo, tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])  # the copies read here, or by a forked process meanwhile
+def test_a_site_restored_as_a_copy_still_goes_by_the_clock_unless_a_byte_differs(demo, tmp_path, jobs):
     """CI restores site/ from its cache into a fresh checkout: every file a copy (new inode),
     recognised by its bytes. A copied file whose bytes differ (same size, same time) is not."""
     import shutil
@@ -271,7 +274,7 @@ def test_a_site_restored_as_a_copy_still_goes_by_the_clock_unless_a_byte_differs
         (tmp_path / "restored").rename(site)
 
     restore()
-    result = build(demo.root, LATER)
+    result = build(demo.root, LATER, jobs=jobs)
     assert result.clock_only
     assert snapshot(site) == cold(demo, tmp_path, LATER)
     restore()
@@ -281,7 +284,7 @@ def test_a_site_restored_as_a_copy_still_goes_by_the_clock_unless_a_byte_differs
     api.write_bytes(data.replace(b'"indicator":"', b'"indicator":"X', 1)[:len(data)])
     os.utime(api, ns=(before.st_atime_ns, before.st_mtime_ns))
     later = LATER + timedelta(minutes=10)
-    assert not build(demo.root, later).clock_only
+    assert not build(demo.root, later, jobs=jobs).clock_only
     assert snapshot(site) == cold(demo, tmp_path, later)
 
 
