@@ -9,10 +9,12 @@ api/v2/freshness.json. Every other page keeps its key (statusgen.render.pages), 
 So a build that went the whole way leaves a clock record beside its site record: what those
 files read of the whole history (statusgen.render.html.Listings, the maintenance states, the
 API's last change), the notices the state can read from then on (statusgen.state.uptime_notices)
-and those the listings show, with their texts' HTML. The next build that finds the same inputs,
-a time from the record's up to (not including) its next moment, the record named by the site
-record, and the site untouched renders those files from the record and links every other file
-as it is: what it reads and writes does not grow with the history, only the listing of the site.
+and those the listings show, and the HTML of the latest update of each notice the index shows
+with it. The next build that finds the same inputs, a time from the record's up to (not
+including) its next moment, the record named by the site record, and the site untouched (or a
+copy of the same bytes) renders those files from the record and links every other file as it
+is: it decodes no other notice, and beyond the status of each incident file and the listing of
+the site, what it reads and writes does not grow with the history.
 
 A build that cannot vouch for this leaves no record, and the builds after it go the whole way:
 when a template of another page reads the state or the time, or cannot be keyed.
