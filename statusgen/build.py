@@ -254,8 +254,8 @@ def _save_clock_record(cache: BuildCache, inputs: str | None, context: RenderCon
                        out: Path, upcoming: datetime | None, helper: _Helper) -> tuple | None:
     """The clock record of this build (statusgen.clock), saved, and what the site record keeps of
     it; None: it has none (`inputs` None: it cannot vouch for one)."""
-    if inputs is None:
-        cache.remove("clock")
+    if inputs is None or not context.content.keys.keys() >= {notice.slug for notice in context.content.notices}:
+        cache.remove("clock")  # a notice not read from a file (no key) cannot be vouched for by one
         return None
     part, held, until = helper.clock_part(context)
     record = make_record(context.content, context.state.now, listed, held, inputs, out, upcoming)
@@ -289,11 +289,12 @@ def _clock_rebuild(cache: BuildCache, config: Config, previous: dict, inputs: st
         owned = owned_files(out, files, "output folder")
         items = [(path, outputs[path] if path in outputs else RenderedPage.kept(entry[0])) for path, entry in files.items()]
         result = write_fresh(out, items, owned, files, seen, area, helper.spare())
-    if inputs == current_inputs():
-        vouched = {"inputs": at_time(inputs, now), "clock": gate}
-    else:  # something was edited during the build: the next one goes the whole way
-        vouched = {"inputs": None, "clock": None}
-    cache.save("site", {"out": str(out), "files": result.manifest, "next_change": record["next_change"], **vouched})
+        if inputs == current_inputs():
+            vouched = {"inputs": at_time(inputs, now), "clock": gate}
+        else:  # something was edited during the build: the next one goes the whole way
+            vouched = {"inputs": None, "clock": None}
+        # under the build's lock, as the site it describes was written
+        cache.save("site", {"out": str(out), "files": result.manifest, "next_change": record["next_change"], **vouched})
     return BuildResult(out, result.files, result.bytes, result.rendered, result.written, record["next_change"],
                        None, tuple(cache.notices), clock_only=True)
 

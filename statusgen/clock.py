@@ -39,17 +39,10 @@ from statusgen.records import encode_clock_state
 from statusgen.render.api import api_notices, clock_files
 from statusgen.render.context import RenderContext
 from statusgen.render.environment import compiled_templates
-from statusgen.render.html import ComponentListing, Listings, clock_page_paths, clock_pages, compile_clock_templates
+from statusgen.render.html import ComponentListing, Listings, clock_pages, compile_clock_templates
 from statusgen.render.markdown import html_of, remember
 from statusgen.render.pages import PendingPage, RenderedPage
 from statusgen.state import SiteState, all_updates, derive_state, last_change, next_moment, uptime_notices
-
-CLOCK_FILES = ("api/v2/uptime.json", "api/v2/freshness.json")  # statusgen.render.api.clock_files
-
-
-def clock_paths(config: Config) -> list[str]:
-    """Every file a clock rebuild renders again."""
-    return [*clock_page_paths(config), *CLOCK_FILES]
 
 
 def state_part(config: Config, content: Content, state: SiteState) -> tuple[bytes, frozenset[str], datetime | None]:
@@ -113,7 +106,8 @@ def clock_context(config: Config, record: dict, now: datetime) -> RenderContext:
 
 
 def clock_outputs(context: RenderContext, record: dict) -> dict[str, PendingPage | bytes]:
-    """The files that change with the clock alone (clock_paths), the pages pending."""
+    """The files that change with the clock alone (statusgen.render.html.clock_page_paths and
+    statusgen.render.api.clock_files), the pages pending."""
     listed = Listings(record["titles"], record["durations"], record["recent"], record["last_change"],
                       {cid: ComponentListing(*entry) for cid, entry in record["components"].items()})
     return {**clock_pages(context, listed), **clock_files(context.config, context.state, record["api_updated_at"])}

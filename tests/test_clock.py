@@ -13,7 +13,7 @@ import pytest
 
 import statusgen.build as build_module
 from statusgen.build import build, check
-from statusgen.clock import clock_paths
+from statusgen.render.html import clock_page_paths
 from statusgen.state import derive_state
 from tests.conftest import DEMO_NOW
 from tests.test_build_cache import snapshot
@@ -56,7 +56,7 @@ def test_a_rebuild_only_the_clock_calls_for_reads_no_incident_file_and_equals_a_
     result = build(demo.root, LATER)
     monkeypatch.undo()
     assert result.clock_only
-    moved = set(clock_paths(config))
+    moved = {*clock_page_paths(config), "api/v2/uptime.json", "api/v2/freshness.json"}
     assert 0 < result.rendered <= len(moved) - 2  # of the pages (the others' uptime did not move), not the API files
     after = snapshot(site)
     changed = {path for path in after if after[path] != before[path]}
@@ -296,3 +296,21 @@ def test_the_build_command_says_when_only_the_clock_moved(demo):
                .replace("title: API unavailable", "title: API down"))
     said = demo.run("build", "--root", str(demo.root), "--now", "2026-11-26T21:10:00Z")
     assert said.exit_code == 0 and "only the clock" not in said.output, said.output
+
+
+def test_a_notice_without_a_file_key_leaves_no_clock_record(demo, monkeypatch):
+    """Only notices read from files (each with its content key) can be vouched for."""
+    from dataclasses import replace
+
+    real = build_module.load_content
+
+    def keyless(*args, **kwargs):
+        content = real(*args, **kwargs)
+        keys = dict(content.keys)
+        keys.pop(content.notices[0].slug)
+        return replace(content, keys=keys)
+
+    monkeypatch.setattr(build_module, "load_content", keyless)
+    result = build(demo.root, NOW, jobs=1)
+    assert result.files > 0 and not result.clock_only
+    assert not (demo.root / ".statusgen-cache" / "clock.json").exists()
